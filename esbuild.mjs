@@ -1,0 +1,57 @@
+// One build script for every bundle. `--production` minifies, `--watch` rebuilds on change.
+import * as esbuild from 'esbuild';
+import { existsSync } from 'node:fs';
+
+const production = process.argv.includes('--production');
+const watch = process.argv.includes('--watch');
+
+// tfjs and its optional native backends stay outside the bundles: they load
+// .wasm/.node files relative to their own package folders at run time.
+const tfjsExternal = [
+  '@tensorflow/tfjs-core',
+  '@tensorflow/tfjs-backend-cpu',
+  '@tensorflow/tfjs-backend-wasm',
+  '@tensorflow/tfjs-node',
+  '@tensorflow/tfjs-node-gpu',
+];
+
+const common = {
+  bundle: true,
+  sourcemap: true,
+  minify: production,
+  logLevel: 'info',
+  legalComments: 'none',
+};
+
+const node = { ...common, platform: 'node', format: 'cjs', target: 'node20' };
+
+/** Every bundle; an entry whose source does not exist yet is skipped with a note. */
+const builds = [
+  { ...node, entryPoints: ['src/extension/main.ts'], outfile: 'dist/extension.js', external: ['vscode'] },
+  { ...node, entryPoints: ['src/server/main.ts'], outfile: 'dist/server.js' },
+  { ...node, entryPoints: ['src/trainer/main.ts'], outfile: 'dist/trainer.js', external: tfjsExternal },
+  { ...node, entryPoints: ['src/trainer/cli/main.ts'], outfile: 'dist/cli.js', external: tfjsExternal },
+  {
+    ...common,
+    platform: 'browser',
+    format: 'iife',
+    target: 'chrome120',
+    entryPoints: ['webview/main.ts'],
+    outfile: 'dist/webview/main.js',
+    loader: { '.css': 'css', '.ttf': 'file', '.woff': 'file', '.woff2': 'file' },
+  },
+];
+
+const present = builds.filter((b) => {
+  const ok = b.entryPoints.every((e) => existsSync(e));
+  if (!ok) console.log(`esbuild: skipping ${b.outfile} (no ${b.entryPoints.join(', ')} yet)`);
+  return ok;
+});
+
+if (watch) {
+  const contexts = await Promise.all(present.map((b) => esbuild.context(b)));
+  await Promise.all(contexts.map((c) => c.watch()));
+  console.log('esbuild: watching for changes');
+} else {
+  await Promise.all(present.map((b) => esbuild.build(b)));
+}

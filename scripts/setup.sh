@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Everything a fresh Debian machine needs: system packages (Chromium for the
+# browser and VS Code tests, ripgrep and a toolchain for code-server's install,
+# PyTorch as the benchmark peer), npm packages, the build, and a local
+# code-server for the VS Code tests. Safe to run again.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+apt_packages=(chromium ripgrep build-essential python3 pkg-config libkrb5-dev python3-torch libopenblas0-pthread)
+missing=()
+for p in "${apt_packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  sudo=""; [ "$(id -u)" -eq 0 ] || sudo=sudo
+  echo "setup: installing Debian packages: ${missing[*]}"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+npm ci --no-audit --no-fund
+npm run build
+if [ -f scripts/install-code-server.mjs ]; then node scripts/install-code-server.mjs; fi

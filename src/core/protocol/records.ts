@@ -1,0 +1,146 @@
+// Records the trainer writes to the run directory and streams live. The same
+// shapes travel over IPC, sit in the JSONL files and reach the webview.
+import type { ResolvedConfig } from '../spec/config';
+import type { Verdict } from '../countdown/verdict';
+
+export type RunStatus = 'running' | 'stopped' | 'failed' | 'done';
+export type Phase = 'pretrain' | 'rl';
+export type BackendName = 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu';
+
+export interface BackendInfo {
+  name: BackendName;
+  threads: number;
+  simd: boolean;
+}
+
+/** `run.json`: everything needed to show, resume or compare a run. */
+export interface RunInfo {
+  id: string;
+  name: string;
+  status: RunStatus;
+  pid: number | null;
+  seed: number;
+  stage: 'pretrain' | 'rl' | 'all';
+  backend: BackendInfo | null;
+  versions: Record<string, string>;
+  config: ResolvedConfig;
+  startedAt: string;
+  endedAt: string | null;
+  /** Last step written to metrics.jsonl, per phase. */
+  step: { pretrain: number; rl: number };
+  error: string | null;
+  /** Run this one was started from (a base model for RL), if any. */
+  parent: string | null;
+}
+
+/**
+ * Metric keys of a step record. Their meanings are documented in `METRICS`
+ * (src/core/protocol/metrics.ts), the one table the docs, the dashboard and CSV
+ * export all read.
+ */
+export type MetricName =
+  | 'loss'
+  | 'lr'
+  | 'gradNorm'
+  | 'tokensPerSec'
+  | 'stepMs'
+  | 'rolloutMs'
+  | 'trainMs'
+  | 'rewardMean'
+  | 'rewardStd'
+  | 'accuracy'
+  | 'formatRate'
+  | 'lengthMean'
+  | 'lengthCorrect'
+  | 'lengthWrong'
+  | 'truncatedRate'
+  | 'kl'
+  | 'entropy'
+  | 'clipFraction'
+  | 'zeroSignalGroups'
+  | 'valueLoss';
+
+/** One line of `metrics.jsonl`. */
+export type StepRecord = {
+  phase: Phase;
+  step: number;
+  /** Epoch milliseconds when the step finished. */
+  time: number;
+  /** Share of each verdict among the step's rollouts (RL only). */
+  verdicts?: Partial<Record<Verdict, number>>;
+} & Partial<Record<MetricName, number>>;
+
+export interface EvalScore {
+  /** Problems evaluated. */
+  n: number;
+  /** Greedy pass@1. */
+  pass1: number;
+  /** Sampled pass@k (k = EvalRecord.k). */
+  passK: number;
+  formatRate: number;
+  lengthMean: number;
+}
+
+/** One line of `eval.jsonl`. */
+export interface EvalRecord {
+  phase: Phase;
+  step: number;
+  time: number;
+  split: 'test' | 'problems';
+  k: number;
+  score: EvalScore;
+  /** The same score per count of numbers in the problem ("3", "4", ...). */
+  byCount: Record<string, EvalScore>;
+}
+
+/** One line of `traces.jsonl`: a sampled completion and how it was scored. */
+export interface TraceRecord {
+  phase: Phase;
+  step: number;
+  split: 'train' | 'test' | 'problems';
+  numbers: number[];
+  target: number;
+  prompt: string;
+  completion: string;
+  reward: number;
+  verdict: Verdict;
+  /** Greedy decode, or the index of a sample among k. */
+  sample: 'greedy' | number;
+  truncated: boolean;
+}
+
+export type AlertKind =
+  | 'entropy-collapse'
+  | 'length-runaway'
+  | 'length-collapse'
+  | 'repetition'
+  | 'multiple-answers'
+  | 'zero-reward-streak'
+  | 'kl-blowup';
+
+/** One line of `alerts.jsonl` and an `alert` event. */
+export interface AlertRecord {
+  phase: Phase;
+  step: number;
+  time: number;
+  kind: AlertKind;
+  /** What was measured, with numbers. */
+  evidence: string;
+  /** What to try. */
+  advice: string;
+}
+
+export interface CheckpointRecord {
+  phase: Phase;
+  step: number;
+  /** Absolute path of the checkpoint folder. */
+  path: string;
+}
+
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+
+export interface LogRecord {
+  level: LogLevel;
+  message: string;
+  time: number;
+}

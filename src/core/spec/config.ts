@@ -1,0 +1,123 @@
+// The fully defaulted configuration a `.countdown` spec resolves to. The trainer,
+// the CLI and the extension consume only this; the schema (one source of truth
+// for defaults, ranges and documentation) produces it.
+
+export type Operator = '+' | '-' | '*' | '/';
+export type Device = 'auto' | 'gpu' | 'cpu' | 'wasm' | 'js';
+export type PromptKind = 'tinyzero' | 'compact' | 'custom';
+export type ModelPreset = 'nano' | 'tiny' | 'small' | 'base' | 'custom';
+export type TraceStyle = 'dfs' | 'bfs' | 'mixed';
+export type Algorithm = 'grpo' | 'dr-grpo' | 'rloo' | 'reinforce' | 'ppo';
+export type KlEstimator = 'k1' | 'k3';
+export type KlPlacement = 'loss' | 'reward';
+export type LossAggregation = 'token-mean' | 'seq-mean-token-mean' | 'seq-mean-token-sum-norm';
+export type RewardScaling = 'group' | 'batch' | 'none';
+
+/** Inclusive integer range; a fixed value has min === max. */
+export interface IntRange {
+  min: number;
+  max: number;
+}
+
+export interface FixedProblem {
+  numbers: number[];
+  target: number;
+}
+
+export interface TaskConfig {
+  numbers: IntRange;
+  values: IntRange;
+  target: IntRange;
+  operators: Operator[];
+  train: number;
+  test: number;
+  seed: number;
+  /** Share (0..1) of the target range held out of train and used only in test. */
+  heldOutTargets: number;
+}
+
+export interface PromptConfig {
+  kind: PromptKind;
+  /** Template with `{numbers}` and `{target}`; for built-in kinds, the built-in text. */
+  template: string;
+}
+
+export interface RewardConfig {
+  format: number;
+  correct: number;
+}
+
+export interface ModelConfig {
+  preset: ModelPreset;
+  layers: number;
+  width: number;
+  heads: number;
+  context: number;
+  positions: 'learned' | 'rotary';
+  /** A scalar value head beside the language-model head (needed by PPO). */
+  valueHead: boolean;
+}
+
+export interface PretrainConfig {
+  traces: TraceStyle;
+  steps: number;
+  batch: number;
+  /** Sequences per forward/backward; gradients accumulate over batch / microBatch. */
+  microBatch: number;
+  lr: number;
+  warmup: number;
+  weightDecay: number;
+  gradClip: number;
+  /** Search nodes a trace may expand before it gives up. */
+  searchBudget: number;
+}
+
+export interface RlConfig {
+  algorithm: Algorithm;
+  steps: number;
+  prompts: number;
+  group: number;
+  lr: number;
+  warmup: number;
+  kl: number;
+  klEstimator: KlEstimator;
+  klIn: KlPlacement;
+  clip: number;
+  /** Upper clip bound (DAPO clip-higher); null means symmetric `clip`. */
+  clipHigh: number | null;
+  entropy: number;
+  temperature: number;
+  topK: number;
+  topP: number;
+  maxTokens: number;
+  epochs: number;
+  miniBatch: number;
+  lossAggregation: LossAggregation;
+  rewardScaling: RewardScaling;
+  maskTruncated: boolean;
+  gamma: number;
+  lambda: number;
+  gradClip: number;
+}
+
+export interface EvalConfig {
+  every: number;
+  /** k of pass@k: sampled completions per problem. */
+  samples: number;
+  temperature: number;
+  /** Test problems evaluated each time (0 = the whole frozen test split). */
+  limit: number;
+}
+
+export interface ResolvedConfig {
+  name: string;
+  task: TaskConfig;
+  prompt: PromptConfig;
+  reward: RewardConfig;
+  model: ModelConfig;
+  pretrain: PretrainConfig;
+  rl: RlConfig;
+  eval: EvalConfig;
+  device: Device;
+  problems: FixedProblem[];
+}
