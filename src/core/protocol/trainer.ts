@@ -22,6 +22,47 @@ export interface TrainerLaunch {
   stage: 'pretrain' | 'rl' | 'all';
   /** Overrides the spec's `device`. */
   device: string | null;
+  /** Another run whose latest pretraining checkpoint the RL stage starts from (RunInfo.parent). */
+  from?: string | null;
+}
+
+/** The command line for `dist/trainer.js` that `parseTrainerArgv` reads back. */
+export function trainerArgv(launch: TrainerLaunch): string[] {
+  const argv = ['--run-dir', launch.runDir, '--stage', launch.stage];
+  if (launch.spec !== null) argv.push('--spec', launch.spec);
+  if (launch.resume) argv.push('--resume');
+  if (launch.device !== null) argv.push('--device', launch.device);
+  if (launch.from) argv.push('--from', launch.from);
+  return argv;
+}
+
+/** Reads `trainerArgv`'s output; a bad command line is an error that says what is wrong. */
+export function parseTrainerArgv(argv: readonly string[]): TrainerLaunch {
+  const value = new Map<string, string>();
+  const flags = new Set<string>();
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === '--resume') {
+      flags.add(arg);
+    } else if (['--run-dir', '--stage', '--spec', '--device', '--from'].includes(arg)) {
+      const next = argv[i + 1];
+      if (next === undefined || next.startsWith('--')) throw new Error(`trainer: ${arg} needs a value`);
+      value.set(arg, next);
+      i++;
+    } else {
+      throw new Error(`trainer: unknown argument "${arg}" (expected --run-dir, --spec, --stage, --resume, --device, --from)`);
+    }
+  }
+  const runDir = value.get('--run-dir');
+  if (!runDir) throw new Error('trainer: --run-dir DIR is required');
+  const stage = value.get('--stage') ?? 'all';
+  if (stage !== 'pretrain' && stage !== 'rl' && stage !== 'all') {
+    throw new Error(`trainer: --stage must be pretrain, rl or all, not "${stage}"`);
+  }
+  const resume = flags.has('--resume');
+  const spec = value.get('--spec') ?? null;
+  if (!resume && spec === null) throw new Error('trainer: a new run needs --spec FILE (or --resume to continue one)');
+  return { spec, runDir, resume, stage, device: value.get('--device') ?? null, from: value.get('--from') ?? null };
 }
 
 export interface HelloParams {

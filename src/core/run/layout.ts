@@ -20,7 +20,17 @@ export function runFile(runDir: string, file: keyof typeof RUN_FILES): string {
   return path.join(runDir, RUN_FILES[file]);
 }
 
-/** `step-000120`: zero-padded so that names sort in step order. */
-export function checkpointName(step: number): string {
-  return `step-${String(step).padStart(6, '0')}`;
+/**
+ * `step-000120` for pretraining, `rl-step-000040` for RL: zero-padded so that
+ * names sort in step order within a phase.
+ */
+export function checkpointName(step: number, phase: 'pretrain' | 'rl' = 'pretrain'): string {
+  return `${phase === 'rl' ? 'rl-' : ''}step-${String(step).padStart(6, '0')}`;
+}
+
+/** Run id `<spec-name>-<yyyymmdd-hhmmss>` (UTC); the writer adds `-2`, `-3`, ... if it is taken. */
+export function runId(specName: string, date: Date): string {
+  const safe = specName.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^-+|-+$/g, '') || 'run';
+  const stamp = date.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+  return `${safe}-${stamp}`;
 }

@@ -1,0 +1,140 @@
+// Writes the run directory (see src/core/run/layout.ts and docs/run-directory.md):
+// run.json replaced atomically, JSONL files appended one whole line per write,
+// trainer.log as readable lines. Synchronous on purpose: the trainer is one
+// thread, and a record is on disk before the next step starts.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { parseJsonl } from '../../core/run/jsonl';
+import { RUN_FILES, runFile, runId } from '../../core/run/layout';
+import type { AlertRecord, EvalRecord, LogLevel, Phase, RunInfo, StepRecord, TraceRecord } from '../../core/protocol/records';
+
+const PHASE_ORDER: Record<Phase, number> = { pretrain: 0, rl: 1 };
+
+type JsonlFile = 'metrics' | 'eval' | 'traces' | 'alerts';
+
+/** Writes `file` whole or not at all: a temporary sibling, then a rename. */
+export function writeFileAtomic(file: string, data: string | Buffer): void {
+  const tmp = `${file}.tmp-${process.pid}`;
+  fs.writeFileSync(tmp, data);
+  fs.renameSync(tmp, file);
+}
+
+/** Creates `<root>/<runId>` (with `-2`, `-3`, ... if taken) and returns its path. */
+export function createRunDir(root: string, specName: string, now = new Date()): string {
+  fs.mkdirSync(root, { recursive: true });
+  const base = runId(specName, now);
+  for (let n = 1; ; n++) {
+    const dir = path.join(root, n === 1 ? base : `${base}-${n}`);
+    try {
+      fs.mkdirSync(dir);
+      return dir;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    }
+  }
+}
+
+export function readRunInfo(runDir: string): RunInfo {
+  const file = runFile(runDir, 'run');
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch {
+    throw new Error(`${runDir} is not a run directory: it has no ${RUN_FILES.run}`);
+  }
+  try {
+    return JSON.parse(text) as RunInfo;
+  } catch (e) {
+    throw new Error(`${file} is not valid JSON (${(e as Error).message}); the run cannot be resumed`);
+  }
+}
+
+export class RunWriter {
+  private constructor(
+    readonly dir: string,
+    private current: RunInfo,
+  ) {}
+
+  /** A new run: `dir` must be missing or empty. Writes spec.countdown and run.json. */
+  static create(dir: string, specText: string, info: RunInfo): RunWriter {
+    fs.mkdirSync(dir, { recursive: true });
+    const existing = fs.readdirSync(dir);
+    if (existing.length > 0) {
+      throw new Error(`run directory ${dir} is not empty (it has ${existing.slice(0, 3).join(', ')}); choose another --out or use --resume`);
+    }
+    fs.mkdirSync(runFile(dir, 'checkpoints'));
+    fs.writeFileSync(runFile(dir, 'spec'), specText);
+    const writer = new RunWriter(dir, info);
+    writer.update({});
+    return writer;
+  }
+
+  /** An existing run, to continue it. */
+  static open(dir: string): RunWriter {
+    return new RunWriter(dir, readRunInfo(dir));
+  }
+
+  get info(): RunInfo {
+    return this.current;
+  }
+
+  readSpec(): string {
+    return fs.readFileSync(runFile(this.dir, 'spec'), 'utf8');
+  }
+
+  /** Merges `patch` into run.json and rewrites it atomically. */
+  update(patch: Partial<RunInfo>): RunInfo {
+    this.current = { ...this.current, ...patch };
+    writeFileAtomic(runFile(this.dir, 'run'), JSON.stringify(this.current, null, 2) + '\n');
+    return this.current;
+  }
+
+  step(record: StepRecord): void {
+    this.append('metrics', record);
+  }
+
+  eval(record: EvalRecord): void {
+    this.append('eval', record);
+  }
+
+  trace(record: TraceRecord): void {
+    this.append('traces', record);
+  }
+
+  alert(record: AlertRecord): void {
+    this.append('alerts', record);
+  }
+
+  log(level: LogLevel, message: string, time = Date.now()): void {
+    const lines = message.split('\n').map((line) => `${new Date(time).toISOString()} ${level.padEnd(5)} ${line}\n`);
+    fs.appendFileSync(runFile(this.dir, 'log'), lines.join(''));
+  }
+
+  /**
+   * Before resuming from the checkpoint at (`phase`, `step`): drops every
+   * record written after it (the killed process may have run on past its last
+   * checkpoint) and any torn last line, so the resumed run appends exactly what
+   * an uninterrupted run would have written.
+   */
+  truncateAfter(phase: Phase, step: number): void {
+    const keep = (r: { phase: Phase; step: number }): boolean =>
+      PHASE_ORDER[r.phase] < PHASE_ORDER[phase] || (r.phase === phase && r.step <= step);
+    for (const file of ['metrics', 'eval', 'traces', 'alerts'] as const) {
+      const name = runFile(this.dir, file);
+      if (!fs.existsSync(name)) continue;
+      const text = fs.readFileSync(name, 'utf8');
+      const lines = text.split('\n');
+      lines.pop(); // the part after the last newline: empty, or a torn line
+      const kept = lines.filter((line) => {
+        const { records } = parseJsonl<{ phase: Phase; step: number }>(line + '\n');
+        return records.length === 1 && keep(records[0]!);
+      });
+      const out = kept.length > 0 ? kept.join('\n') + '\n' : '';
+      if (out !== text) writeFileAtomic(name, out);
+    }
+  }
+
+  private append(file: JsonlFile, record: object): void {
+    fs.appendFileSync(runFile(this.dir, file), JSON.stringify(record) + '\n');
+  }
+}
