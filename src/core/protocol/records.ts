@@ -40,6 +40,7 @@ export interface RunInfo {
  */
 export type MetricName =
   | 'loss'
+  | 'policyLoss'
   | 'lr'
   | 'gradNorm'
   | 'tokensPerSec'
@@ -58,6 +59,8 @@ export type MetricName =
   | 'entropy'
   | 'clipFraction'
   | 'zeroSignalGroups'
+  | 'repetitionRate'
+  | 'multiAnswerRate'
   | 'valueLoss';
 
 /** One line of `metrics.jsonl`. */
@@ -69,6 +72,14 @@ export type StepRecord = {
   /** Share of each verdict among the step's rollouts (RL only). */
   verdicts?: Partial<Record<Verdict, number>>;
 } & Partial<Record<MetricName, number>>;
+
+/**
+ * Fields of a step record that measure wall-clock time. Everything else in a
+ * step record is a pure function of the seed, the backend and the data: a run
+ * resumed from a checkpoint repeats the uninterrupted run's records exactly,
+ * except for these.
+ */
+export const WALL_CLOCK_FIELDS = ['time', 'tokensPerSec', 'stepMs', 'rolloutMs', 'trainMs'] as const;
 
 export interface EvalScore {
   /** Problems evaluated. */

@@ -1,0 +1,134 @@
+// Advantage estimators as small named pure functions over plain arrays (in the
+// spirit of veRL's core_algos.py). Rewards are laid out group by group: the
+// `group` samples of prompt 0, then those of prompt 1, and so on.
+import type { RewardScaling } from '../../core/spec/config';
+
+/** Added to a standard deviation before dividing by it (veRL and TRL use 1e-6 too). */
+export const STD_EPS = 1e-6;
+
+function mean(xs: readonly number[]): number {
+  return xs.length === 0 ? 0 : xs.reduce((a, b) => a + b, 0) / xs.length;
+}
+
+/** Unbiased (n − 1) standard deviation, as torch.std that veRL and TRL call; 0 for fewer than 2 values. */
+export function std(xs: readonly number[]): number {
+  if (xs.length < 2) return 0;
+  const m = mean(xs);
+  return Math.sqrt(xs.reduce((a, x) => a + (x - m) * (x - m), 0) / (xs.length - 1));
+}
+
+function groups(rewards: readonly number[], group: number): number[][] {
+  if (!Number.isInteger(group) || group < 1 || rewards.length % group !== 0) {
+    throw new Error(`advantages: ${rewards.length} rewards do not split into groups of ${group}`);
+  }
+  const out: number[][] = [];
+  for (let i = 0; i < rewards.length; i += group) out.push(rewards.slice(i, i + group));
+  return out;
+}
+
+/** GRPO: A_i = (r_i − mean(group)) / (std(group) + ε). */
+export function grpoAdvantages(rewards: readonly number[], group: number, eps = STD_EPS): number[] {
+  return groups(rewards, group).flatMap((g) => {
+    const m = mean(g);
+    const s = std(g);
+    return g.map((r) => (r - m) / (s + eps));
+  });
+}
+
+/** Dr. GRPO: A_i = r_i − mean(group); no std division (it favours groups with little spread). */
+export function drGrpoAdvantages(rewards: readonly number[], group: number): number[] {
+  return groups(rewards, group).flatMap((g) => {
+    const m = mean(g);
+    return g.map((r) => r - m);
+  });
+}
+
+/** RLOO: A_i = r_i − mean_{j≠i}(r_j) = G/(G−1) · (r_i − mean(group)); needs G ≥ 2. */
+export function rlooAdvantages(rewards: readonly number[], group: number): number[] {
+  if (group < 2) throw new Error('rloo needs a group of at least 2 samples per prompt (rl.group)');
+  return groups(rewards, group).flatMap((g) => {
+    const sum = g.reduce((a, b) => a + b, 0);
+    return g.map((r) => r - (sum - r) / (g.length - 1));
+  });
+}
+
+/** REINFORCE with a batch baseline: A_i = r_i − mean(batch). */
+export function reinforceAdvantages(rewards: readonly number[]): number[] {
+  const m = mean(rewards);
+  return rewards.map((r) => r - m);
+}
+
+/**
+ * Divides centred advantages by a standard deviation of the rewards (TRL's
+ * `scale_rewards`): `group` by the std of each prompt's group, `batch` by the
+ * std of the whole batch, `none` leaves them as they are.
+ */
+export function scaleAdvantages(
+  advantages: readonly number[],
+  rewards: readonly number[],
+  group: number,
+  scaling: RewardScaling,
+  eps = STD_EPS,
+): number[] {
+  if (scaling === 'none') return [...advantages];
+  if (scaling === 'batch') {
+    const s = std(rewards) + eps;
+    return advantages.map((a) => a / s);
+  }
+  const stds = groups(rewards, group).map((g) => std(g) + eps);
+  return advantages.map((a, i) => a / stds[Math.floor(i / group)]);
+}
+
+/** Share of groups whose samples all got the same reward (their advantages are 0: no learning signal). */
+export function zeroSignalShare(rewards: readonly number[], group: number): number {
+  const gs = groups(rewards, group);
+  return gs.filter((g) => g.every((r) => r === g[0])).length / gs.length;
+}
+
+export interface GaeResult {
+  /** Per-token advantages, same shape as the input. */
+  advantages: number[][];
+  /** Per-token value targets: advantages + values. */
+  returns: number[][];
+}
+
+/**
+ * Generalised advantage estimation per sequence (PPO), over its completion tokens:
+ *   δ_t = r_t + γ·V_{t+1} − V_t   (V_T = 0 after the last token)
+ *   A_t = δ_t + γλ·A_{t+1},   R_t = A_t + V_t.
+ * `rewards[i][t]` is the per-token reward (the verifier score on the last token,
+ * minus a KL penalty per token when the KL sits in the reward).
+ */
+export function gae(
+  rewards: readonly (readonly number[])[],
+  values: readonly (readonly number[])[],
+  gamma: number,
+  lambda: number,
+): GaeResult {
+  const advantages: number[][] = [];
+  const returns: number[][] = [];
+  rewards.forEach((r, i) => {
+    const v = values[i];
+    if (v.length !== r.length) throw new Error(`gae: sequence ${i} has ${r.length} rewards but ${v.length} values`);
+    const adv = new Array<number>(r.length);
+    let next = 0;
+    let nextValue = 0;
+    for (let t = r.length - 1; t >= 0; t--) {
+      const delta = r[t] + gamma * nextValue - v[t];
+      next = delta + gamma * lambda * next;
+      adv[t] = next;
+      nextValue = v[t];
+    }
+    advantages.push(adv);
+    returns.push(adv.map((a, t) => a + v[t]));
+  });
+  return { advantages, returns };
+}
+
+/** Whitens per-token advantages over every token of the batch: (A − mean) / (std + ε), as veRL does after GAE. */
+export function whiten(values: readonly (readonly number[])[], eps = STD_EPS): number[][] {
+  const flat = values.flat();
+  const m = mean(flat);
+  const s = std(flat);
+  return values.map((row) => row.map((x) => (x - m) / (s + eps)));
+}

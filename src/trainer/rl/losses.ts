@@ -1,0 +1,154 @@
+// Per-token policy-gradient terms in tfjs: small named functions over [B, T]
+// tensors of completion tokens (B sequences, T positions, a 0/1 mask for the
+// tokens that train). They are differentiable in `logProbs`; masks and
+// advantages are constants computed outside the gradient.
+import * as tf from '@tensorflow/tfjs-core';
+import type { KlEstimator, LossAggregation } from '../../core/spec/config';
+
+/**
+ * Clipped surrogate (PPO), per token:
+ *   ρ = exp(log π − log π_old)
+ *   L = max(−A·ρ, −A·clip(ρ, 1 − ε_low, 1 + ε_high))
+ * `clipHigh` is DAPO's clip-higher upper bound; it defaults to `clipLow`.
+ * Returns the per-token loss and a 0/1 tensor of the tokens where the clipped
+ * branch was taken (for the clip fraction; not differentiable).
+ */
+export function clippedSurrogate(
+  logProbs: tf.Tensor2D,
+  oldLogProbs: tf.Tensor2D,
+  advantages: tf.Tensor2D,
+  clipLow: number,
+  clipHigh: number = clipLow,
+): { loss: tf.Tensor2D; clipped: tf.Tensor2D } {
+  const ratio = tf.exp(tf.sub(logProbs, oldLogProbs));
+  const unclipped = tf.neg(tf.mul(advantages, ratio));
+  const clipped = tf.neg(tf.mul(advantages, tf.clipByValue(ratio, 1 - clipLow, 1 + clipHigh)));
+  const loss = tf.maximum(unclipped, clipped) as tf.Tensor2D;
+  const clippedTaken = tf.cast(tf.greater(clipped, unclipped), 'float32') as tf.Tensor2D;
+  return { loss, clipped: clippedTaken };
+}
+
+/**
+ * Per-token KL estimate of π from the reference π_ref (Schulman's estimators), with d = log π_ref − log π:
+ *   k1 = −d = log π − log π_ref          (unbiased, can be negative)
+ *   k3 = exp(d) − d − 1                  (unbiased, always ≥ 0, low variance: veRL's `low_var_kl`)
+ */
+export function klEstimate(logProbs: tf.Tensor2D, refLogProbs: tf.Tensor2D, estimator: KlEstimator): tf.Tensor2D {
+  const d = tf.sub(refLogProbs, logProbs);
+  if (estimator === 'k1') return tf.neg(d) as tf.Tensor2D;
+  return tf.sub(tf.sub(tf.exp(d), d), 1) as tf.Tensor2D;
+}
+
+/** Squared error of the value head against the returns, per token: ½·(V − R)². */
+export function valueError(values: tf.Tensor2D, returns: tf.Tensor2D): tf.Tensor2D {
+  return tf.mul(0.5, tf.square(tf.sub(values, returns))) as tf.Tensor2D;
+}
+
+/**
+ * How many tokens and sequences the whole mini-batch holds. A mini-batch may be
+ * split into micro-batches for memory; dividing each micro-batch's sums by the
+ * mini-batch's totals makes their losses add up to the mini-batch loss.
+ */
+export interface AggregationNorm {
+  /** Masked tokens in the mini-batch. */
+  tokens: number;
+  /** Sequences in the mini-batch. */
+  sequences: number;
+  /** The generation budget (rl.max-tokens): Dr. GRPO's constant length normaliser. */
+  maxTokens: number;
+}
+
+/**
+ * Reduces a per-token loss ℓ with mask m to a scalar:
+ *   token-mean:               Σ_{i,t} m·ℓ / Σ_{i,t} m                 (veRL default)
+ *   seq-mean-token-mean:      (1/B) Σ_i [Σ_t m·ℓ / Σ_t m]             (original GRPO: long answers count less per token)
+ *   seq-mean-token-sum-norm:  Σ_{i,t} m·ℓ / (B · max-tokens)          (Dr. GRPO: no per-sequence length normalisation)
+ * with the token and sequence counts of the whole mini-batch (see AggregationNorm).
+ */
+export function aggregateTokens(
+  loss: tf.Tensor2D,
+  mask: tf.Tensor2D,
+  mode: LossAggregation,
+  norm: AggregationNorm,
+): tf.Scalar {
+  const masked = tf.mul(loss, mask);
+  switch (mode) {
+    case 'token-mean':
+      return tf.div(tf.sum(masked), Math.max(norm.tokens, 1));
+    case 'seq-mean-token-mean': {
+      const perSequence = tf.div(tf.sum(masked, 1), tf.maximum(tf.sum(mask, 1), 1));
+      return tf.div(tf.sum(perSequence), Math.max(norm.sequences, 1));
+    }
+    case 'seq-mean-token-sum-norm':
+      return tf.div(tf.sum(masked), Math.max(norm.sequences, 1) * norm.maxTokens);
+  }
+}
+
+export interface ObjectiveOptions {
+  clip: number;
+  clipHigh: number | null;
+  /** KL coefficient in the loss (0 when the KL sits in the reward or is off). */
+  klInLoss: number;
+  klEstimator: KlEstimator;
+  entropy: number;
+  /** Weight of the value loss (PPO). */
+  valueCoef: number;
+  aggregation: LossAggregation;
+  norm: AggregationNorm;
+}
+
+export interface ObjectiveInputs {
+  logProbs: tf.Tensor2D;
+  /** Per-token entropy of the current policy; null when the entropy bonus is 0. */
+  entropy: tf.Tensor2D | null;
+  oldLogProbs: tf.Tensor2D;
+  /** Null when the KL is not in the loss. */
+  refLogProbs: tf.Tensor2D | null;
+  advantages: tf.Tensor2D;
+  mask: tf.Tensor2D;
+  /** PPO: value predictions and their targets. */
+  values: tf.Tensor2D | null;
+  returns: tf.Tensor2D | null;
+}
+
+export interface ObjectiveTerms {
+  /** What the optimiser minimises: policy + β·KL + c_v·value − c_H·entropy. */
+  loss: tf.Scalar;
+  policy: tf.Scalar;
+  kl: tf.Scalar | null;
+  entropy: tf.Scalar | null;
+  value: tf.Scalar | null;
+  /** Clipped tokens of this micro-batch (a count, not a share). */
+  clippedTokens: tf.Scalar;
+}
+
+/** The RL objective of one micro-batch, every term aggregated the same way. */
+export function rlObjective(inputs: ObjectiveInputs, options: ObjectiveOptions): ObjectiveTerms {
+  const aggregate = (t: tf.Tensor2D) => aggregateTokens(t, inputs.mask, options.aggregation, options.norm);
+  const surrogate = clippedSurrogate(
+    inputs.logProbs,
+    inputs.oldLogProbs,
+    inputs.advantages,
+    options.clip,
+    options.clipHigh ?? options.clip,
+  );
+  const policy = aggregate(surrogate.loss);
+  let loss: tf.Scalar = policy;
+  let kl: tf.Scalar | null = null;
+  if (options.klInLoss > 0 && inputs.refLogProbs) {
+    kl = aggregate(klEstimate(inputs.logProbs, inputs.refLogProbs, options.klEstimator));
+    loss = tf.add(loss, tf.mul(options.klInLoss, kl));
+  }
+  let entropy: tf.Scalar | null = null;
+  if (options.entropy > 0 && inputs.entropy) {
+    entropy = aggregate(inputs.entropy);
+    loss = tf.sub(loss, tf.mul(options.entropy, entropy));
+  }
+  let value: tf.Scalar | null = null;
+  if (inputs.values && inputs.returns) {
+    value = aggregate(valueError(inputs.values, inputs.returns));
+    loss = tf.add(loss, tf.mul(options.valueCoef, value));
+  }
+  const clippedTokens = tf.sum(tf.mul(surrogate.clipped, inputs.mask)) as tf.Scalar;
+  return { loss, policy, kl, entropy, value, clippedTokens };
+}
