@@ -1,0 +1,234 @@
+// The Countdown solver: for every sub-multiset of the numbers, the set of exact
+// values its binary trees reach (memoised on the multiset, so repeated numbers
+// share work), then a lookup at the top split for the operand that completes the
+// target. Intermediate values may be negative or fractional, exactly as the
+// verifier allows, so "solvable" here equals "some answer scores correct".
+import type { Operator } from '../spec/config';
+import { type Expr, num, op, OPERATORS, printExpr } from './expression';
+import { MAX_NUMBERS, type Problem } from './problem';
+import { Rational } from './rational';
+
+/** Exact arithmetic the search runs on: small-number fractions when provably safe, bigint otherwise. */
+interface Arith<V> {
+  leaf(x: number): V;
+  add(a: V, b: V): V;
+  sub(a: V, b: V): V;
+  mul(a: V, b: V): V;
+  /** null when b is zero. */
+  div(a: V, b: V): V | null;
+  isZero(a: V): boolean;
+  key(a: V): number | string;
+}
+
+interface Frac {
+  n: number;
+  d: number;
+}
+
+function gcd(a: number, b: number): number {
+  a = Math.abs(a);
+  while (b !== 0) [a, b] = [b, a % b];
+  return a;
+}
+
+function frac(n: number, d: number): Frac {
+  if (d < 0) {
+    n = -n;
+    d = -d;
+  }
+  if (d === 1) return { n: n + 0, d };
+  const g = gcd(n, d);
+  return g === 1 ? { n, d } : { n: n / g + 0, d: d / g };
+}
+
+// Exact while every numerator and denominator stays a safe integer; `safeForFractions` proves that bound.
+const fractions: Arith<Frac> = {
+  leaf: (x) => ({ n: x, d: 1 }),
+  add: (a, b) => (a.d === 1 && b.d === 1 ? { n: a.n + b.n, d: 1 } : frac(a.n * b.d + b.n * a.d, a.d * b.d)),
+  sub: (a, b) => (a.d === 1 && b.d === 1 ? { n: a.n - b.n + 0, d: 1 } : frac(a.n * b.d - b.n * a.d, a.d * b.d)),
+  mul: (a, b) => (a.d === 1 && b.d === 1 ? { n: a.n * b.n + 0, d: 1 } : frac(a.n * b.n, a.d * b.d)),
+  div: (a, b) => (b.n === 0 ? null : frac(a.n * b.d, a.d * b.n)),
+  isZero: (a) => a.n === 0,
+  key: (a) => (a.d === 1 ? a.n : `${a.n}/${a.d}`),
+};
+
+const rationals: Arith<Rational> = {
+  leaf: (x) => Rational.of(x),
+  add: (a, b) => a.add(b),
+  sub: (a, b) => a.sub(b),
+  mul: (a, b) => a.mul(b),
+  div: (a, b) => a.div(b),
+  isZero: (a) => a.num === 0n,
+  key: (a) => a.toString(),
+};
+
+/**
+ * A value reached from k numbers has |numerator| and denominator at most
+ * 2^(k-1)·Π max(1,x), and so do the products formed on the way; the target
+ * lookups multiply by |target|+1 more.
+ */
+function safeForFractions(numbers: number[], target: number): boolean {
+  let bound = 2 ** (numbers.length - 1) * (Math.abs(target) + 1);
+  for (const x of numbers) bound *= Math.max(1, x);
+  return bound <= Number.MAX_SAFE_INTEGER;
+}
+
+interface Reached<V> {
+  value: V;
+  expr: Expr;
+}
+
+type Values<V> = Map<number | string, Reached<V>>;
+
+export interface SolveOptions {
+  /** Every distinct solution (up to `limit`) instead of the first. */
+  all?: boolean;
+  limit?: number;
+  /** Operators solutions may use; all four by default. */
+  operators?: readonly Operator[];
+}
+
+export interface Solution {
+  solvable: boolean;
+  /** Distinct answers the verifier scores correct: one unless `all`. */
+  solutions: string[];
+}
+
+class Search<V> {
+  private readonly memo = new Map<string, Values<V>>();
+  private readonly ops: Set<Operator>;
+
+  constructor(
+    private readonly A: Arith<V>,
+    private readonly numbers: number[],
+    operators: readonly Operator[],
+  ) {
+    this.ops = new Set(operators);
+  }
+
+  private multisetOf(mask: number): number[] {
+    const out: number[] = [];
+    for (let i = 0; i < this.numbers.length; i++) if (mask & (1 << i)) out.push(this.numbers[i]);
+    return out.sort((a, b) => a - b);
+  }
+
+  /** Every value the numbers in `mask` reach, each with one tree that reaches it. */
+  values(mask: number): Values<V> {
+    const key = this.multisetOf(mask).join(',');
+    const cached = this.memo.get(key);
+    if (cached) return cached;
+    const out: Values<V> = new Map();
+    if ((mask & (mask - 1)) === 0) {
+      const x = this.numbers[31 - Math.clz32(mask)];
+      const value = this.A.leaf(x);
+      out.set(this.A.key(value), { value, expr: num(x) });
+    } else {
+      const low = mask & -mask;
+      // Each unordered split once: the left side holds the lowest index.
+      for (let left = (mask - 1) & mask; left > 0; left = (left - 1) & mask) {
+        if (!(left & low)) continue;
+        const right = mask ^ left;
+        this.combine(this.values(left), this.values(right), out);
+      }
+    }
+    this.memo.set(key, out);
+    return out;
+  }
+
+  private combine(L: Values<V>, R: Values<V>, out: Values<V>): void {
+    const { A, ops } = this;
+    const put = (value: V | null, o: Operator, x: Reached<V>, y: Reached<V>): void => {
+      if (value === null) return;
+      const k = A.key(value);
+      if (!out.has(k)) out.set(k, { value, expr: op(o, x.expr, y.expr) });
+    };
+    for (const a of L.values()) {
+      for (const b of R.values()) {
+        if (ops.has('+')) put(A.add(a.value, b.value), '+', a, b);
+        if (ops.has('*')) put(A.mul(a.value, b.value), '*', a, b);
+        if (ops.has('-')) {
+          put(A.sub(a.value, b.value), '-', a, b);
+          put(A.sub(b.value, a.value), '-', b, a);
+        }
+        if (ops.has('/')) {
+          put(A.div(a.value, b.value), '/', a, b);
+          put(A.div(b.value, a.value), '/', b, a);
+        }
+      }
+    }
+  }
+
+  /**
+   * Visits each way `a op b` or `b op a` hits the target, for a over the
+   * smaller side of every top split and b looked up in the other; stops when
+   * `visit` returns false.
+   */
+  finish(target: number, visit: (e: Expr) => boolean): void {
+    const { A, ops } = this;
+    const full = (1 << this.numbers.length) - 1;
+    if (this.numbers.length === 1) {
+      if (this.numbers[0] === target) visit(num(target));
+      return;
+    }
+    const t = A.leaf(target);
+    const tZero = target === 0;
+    const low = 1;
+    for (let left = (full - 1) & full; left > 0; left = (left - 1) & full) {
+      if (!(left & low)) continue;
+      const VL = this.values(left);
+      const VR = this.values(full ^ left);
+      const [S, L] = VL.size <= VR.size ? [VL, VR] : [VR, VL];
+      const find = (v: V | null): Reached<V> | undefined => (v === null ? undefined : L.get(A.key(v)));
+      const anyNonZero = (): Reached<V> | undefined => {
+        for (const b of L.values()) if (!A.isZero(b.value)) return b;
+        return undefined;
+      };
+      for (const a of S.values()) {
+        const aZero = A.isZero(a.value);
+        const tries: [Operator, Reached<V> | undefined, boolean][] = [];
+        if (ops.has('+')) tries.push(['+', find(A.sub(t, a.value)), false]);
+        if (ops.has('*')) tries.push(['*', aZero ? (tZero ? L.values().next().value : undefined) : find(A.div(t, a.value)), false]);
+        if (ops.has('-')) {
+          tries.push(['-', find(A.sub(a.value, t)), false]);
+          tries.push(['-', find(A.add(t, a.value)), true]);
+        }
+        if (ops.has('/')) {
+          tries.push(['/', tZero ? (aZero ? anyNonZero() : undefined) : aZero ? undefined : find(A.div(a.value, t)), false]);
+          if (!aZero) tries.push(['/', find(A.mul(t, a.value)), true]);
+        }
+        for (const [o, b, flipped] of tries) {
+          if (b === undefined) continue;
+          if (!visit(flipped ? op(o, b.expr, a.expr) : op(o, a.expr, b.expr))) return;
+        }
+      }
+    }
+  }
+}
+
+/** The tree with the operands of every + and * in printed order, as a key for commutative duplicates. */
+function canonical(e: Expr): Expr {
+  if (e.kind === 'num') return e;
+  const l = canonical(e.left);
+  const r = canonical(e.right);
+  if ((e.op === '+' || e.op === '*') && printExpr(r) < printExpr(l)) return op(e.op, r, l);
+  return op(e.op, l, r);
+}
+
+export function solve(problem: Problem, options: SolveOptions = {}): Solution {
+  const { numbers, target } = problem;
+  if (numbers.length < 1 || numbers.length > MAX_NUMBERS)
+    throw new RangeError(`the solver takes 1 to ${MAX_NUMBERS} numbers, not ${numbers.length}`);
+  const operators = options.operators ?? OPERATORS;
+  const limit = options.all ? (options.limit ?? Infinity) : 1;
+  // Solutions that differ only in the order of + or * operands count once.
+  const found = new Map<string, string>();
+  const visit = (e: Expr): boolean => {
+    const key = printExpr(canonical(e));
+    if (!found.has(key)) found.set(key, printExpr(e));
+    return found.size < limit;
+  };
+  if (safeForFractions(numbers, target)) new Search(fractions, numbers, operators).finish(target, visit);
+  else new Search(rationals, numbers, operators).finish(target, visit);
+  const solutions = [...found.values()];
+  return { solvable: solutions.length > 0, solutions };
+}
