@@ -1,0 +1,53 @@
+// Reads an append-only JSONL file incrementally: each `read()` returns the
+// records completed since the last one. A torn or unfinished last line waits
+// for its newline; a file that shrank (rewritten) is read again from the start.
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { StringDecoder } from 'node:string_decoder';
+import { parseJsonl } from '../../core/run/jsonl';
+
+const CHUNK = 1 << 20;
+
+export class JsonlTail<T> {
+  private offset = 0;
+  private rest = '';
+  private decoder = new StringDecoder('utf8');
+  /** Complete lines that were not JSON, over the file's life. */
+  skipped = 0;
+
+  constructor(readonly file: string) {}
+
+  /** New complete records; [] when the file is missing or unchanged. */
+  read(): T[] {
+    let fd: number;
+    try {
+      fd = openSync(this.file, 'r');
+    } catch {
+      return [];
+    }
+    try {
+      const size = fstatSync(fd).size;
+      if (size < this.offset) this.reset();
+      let text = this.rest;
+      const buffer = Buffer.allocUnsafe(Math.min(CHUNK, Math.max(1, size - this.offset)));
+      while (this.offset < size) {
+        const n = readSync(fd, buffer, 0, Math.min(buffer.length, size - this.offset), this.offset);
+        if (n <= 0) break;
+        this.offset += n;
+        // The decoder keeps a multi-byte character split across reads for the next one.
+        text += this.decoder.write(buffer.subarray(0, n));
+      }
+      const chunk = parseJsonl<T>(text);
+      this.rest = chunk.rest;
+      this.skipped += chunk.skipped;
+      return chunk.records;
+    } finally {
+      closeSync(fd);
+    }
+  }
+
+  private reset(): void {
+    this.offset = 0;
+    this.rest = '';
+    this.decoder = new StringDecoder('utf8');
+  }
+}

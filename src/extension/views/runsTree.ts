@@ -1,0 +1,154 @@
+// The runs sidebar: each run with its status icon, live step and best
+// accuracy; children for checkpoints, evaluations and the latest traces.
+// Refreshed by the store's events, which the file watches drive.
+import { readdirSync } from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { RunStatus } from '../../core/protocol/records';
+import { RUN_FILES } from '../../core/run/layout';
+import type { RunEntry, RunStore } from '../runs/runStore';
+
+const LATEST_TRACES = 20;
+
+export type RunsNode =
+  | { kind: 'run'; run: RunEntry }
+  | { kind: 'group'; run: RunEntry; group: 'checkpoints' | 'evals' | 'traces' }
+  | { kind: 'checkpoint'; run: RunEntry; name: string }
+  | { kind: 'eval'; run: RunEntry; index: number }
+  | { kind: 'trace'; run: RunEntry; index: number };
+
+const STATUS_ICON: Record<RunStatus, vscode.ThemeIcon> = {
+  running: new vscode.ThemeIcon('sync~spin', new vscode.ThemeColor('charts.blue')),
+  done: new vscode.ThemeIcon('pass', new vscode.ThemeColor('testing.iconPassed')),
+  stopped: new vscode.ThemeIcon('debug-stop'),
+  failed: new vscode.ThemeIcon('error', new vscode.ThemeColor('testing.iconFailed')),
+};
+
+/** Best greedy accuracy: from evaluations when there are any, else from training steps. */
+export function bestAccuracy(run: RunEntry): number | undefined {
+  if (run.evals.length > 0) return Math.max(...run.evals.map((e) => e.score.pass1));
+  const acc = run.steps.map((s) => s.accuracy).filter((a): a is number => a !== undefined);
+  return acc.length > 0 ? Math.max(...acc) : undefined;
+}
+
+export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vscode.Disposable {
+  private readonly changed = new vscode.EventEmitter<RunsNode | undefined>();
+  readonly onDidChangeTreeData = this.changed.event;
+  private readonly subscriptions: vscode.Disposable[];
+
+  constructor(private readonly store: RunStore) {
+    this.subscriptions = [
+      store.onDidChangeRuns(() => this.refresh()),
+      store.onDidAppend(() => this.refresh()),
+      this.changed,
+    ];
+  }
+
+  refresh(): void {
+    this.changed.fire(undefined);
+  }
+
+  getChildren(node?: RunsNode): RunsNode[] {
+    if (!node) return this.store.list().map((run) => ({ kind: 'run', run }));
+    const run = this.store.get(node.run.id) ?? node.run;
+    if (node.kind === 'run') {
+      return (['checkpoints', 'evals', 'traces'] as const).map((group) => ({ kind: 'group', run, group }));
+    }
+    if (node.kind !== 'group') return [];
+    switch (node.group) {
+      case 'checkpoints':
+        return checkpointNames(run.dir).map((name) => ({ kind: 'checkpoint', run, name }));
+      case 'evals':
+        return run.evals.map((_e, index) => ({ kind: 'eval' as const, run, index })).reverse();
+      case 'traces': {
+        const first = Math.max(0, run.traces.length - LATEST_TRACES);
+        return run.traces
+          .slice(first)
+          .map((_t, i) => ({ kind: 'trace' as const, run, index: run.traceStart + first + i }))
+          .reverse();
+      }
+    }
+  }
+
+  getTreeItem(node: RunsNode): vscode.TreeItem {
+    const run = node.run;
+    switch (node.kind) {
+      case 'run': {
+        const item = new vscode.TreeItem(run.id, vscode.TreeItemCollapsibleState.Collapsed);
+        const last = run.steps.at(-1);
+        const best = bestAccuracy(run);
+        item.description = [
+          run.info.status,
+          last ? `${last.phase === 'rl' ? 'RL' : 'pretrain'} step ${last.step}` : null,
+          best !== undefined ? `best ${(best * 100).toFixed(1)}%` : null,
+        ]
+          .filter(Boolean)
+          .join(' · ');
+        item.iconPath = STATUS_ICON[run.info.status] ?? new vscode.ThemeIcon('circle-outline');
+        item.contextValue = `run-${run.info.status}`;
+        item.tooltip = new vscode.MarkdownString(
+          `**${run.id}**\n\n${run.info.status}${run.info.error ? `: ${run.info.error}` : ''}\n\nstarted ${run.info.startedAt}` +
+            (run.info.endedAt ? `, ended ${run.info.endedAt}` : '') +
+            `\n\nbackend ${run.info.backend?.name ?? 'unknown'} · seed ${run.info.seed}`,
+        );
+        item.id = `run:${run.id}`;
+        item.command = { title: 'Open Dashboard', command: 'reasoningLab.openDashboard', arguments: [run.id] };
+        return item;
+      }
+      case 'group': {
+        const label = { checkpoints: 'Checkpoints', evals: 'Evaluations', traces: 'Latest traces' }[node.group];
+        const item = new vscode.TreeItem(label, vscode.TreeItemCollapsibleState.Collapsed);
+        item.id = `run:${run.id}:${node.group}`;
+        item.contextValue = `group-${node.group}`;
+        item.iconPath = new vscode.ThemeIcon({ checkpoints: 'save-all', evals: 'beaker', traces: 'comment-discussion' }[node.group]);
+        return item;
+      }
+      case 'checkpoint': {
+        const item = new vscode.TreeItem(node.name, vscode.TreeItemCollapsibleState.None);
+        item.contextValue = 'checkpoint';
+        item.iconPath = new vscode.ThemeIcon('save');
+        item.resourceUri = vscode.Uri.file(path.join(run.dir, RUN_FILES.checkpoints, node.name));
+        return item;
+      }
+      case 'eval': {
+        const e = run.evals[node.index]!;
+        const item = new vscode.TreeItem(
+          `${e.phase === 'rl' ? 'RL' : 'pretrain'} step ${e.step}: pass@1 ${(e.score.pass1 * 100).toFixed(1)}%`,
+          vscode.TreeItemCollapsibleState.None,
+        );
+        item.description = `pass@${e.k} ${(e.score.passK * 100).toFixed(1)}% · ${e.split} · n=${e.score.n}`;
+        item.iconPath = new vscode.ThemeIcon('graph');
+        item.contextValue = 'eval';
+        return item;
+      }
+      case 'trace': {
+        const t = run.traces[node.index - run.traceStart];
+        const item = new vscode.TreeItem(
+          t ? `step ${t.step} · ${t.verdict} · ${t.reward}` : `trace ${node.index}`,
+          vscode.TreeItemCollapsibleState.None,
+        );
+        if (t) item.description = `${t.numbers.join(' ')} → ${t.target}`;
+        item.iconPath = new vscode.ThemeIcon(t?.verdict === 'correct' ? 'check' : 'circle-small');
+        item.contextValue = 'trace';
+        item.command = { title: 'Open Trace', command: 'reasoningLab.openTrace', arguments: [run.id, node.index] };
+        return item;
+      }
+    }
+  }
+
+  dispose(): void {
+    for (const d of this.subscriptions) d.dispose();
+  }
+}
+
+function checkpointNames(runDir: string): string[] {
+  try {
+    return readdirSync(path.join(runDir, RUN_FILES.checkpoints), { withFileTypes: true })
+      .filter((d) => d.isDirectory() && !d.name.includes('tmp'))
+      .map((d) => d.name)
+      .sort()
+      .reverse();
+  } catch {
+    return [];
+  }
+}

@@ -1,0 +1,52 @@
+// The status bar item while a run is live: step, reward and accuracy of the
+// newest live run, with its actions in the tooltip. Set from one function.
+import * as vscode from 'vscode';
+import type { RunEntry, RunStore } from '../runs/runStore';
+
+export class RunStatusBar implements vscode.Disposable {
+  private readonly item = vscode.window.createStatusBarItem('reasoningLab.run', vscode.StatusBarAlignment.Left, 10);
+  private readonly subscriptions: vscode.Disposable[];
+
+  constructor(private readonly store: RunStore) {
+    this.item.name = 'Reasoning Lab Run';
+    this.item.command = 'reasoningLab.openDashboard';
+    this.subscriptions = [store.onDidAppend(() => this.update()), store.onDidChangeRuns(() => this.update())];
+    this.update();
+  }
+
+  /** The newest running run, if any. */
+  liveRun(): RunEntry | undefined {
+    return this.store.list().find((r) => r.info.status === 'running');
+  }
+
+  private update(): void {
+    const run = this.liveRun();
+    if (!run) {
+      this.item.hide();
+      return;
+    }
+    const last = run.steps.at(-1);
+    const phase = last?.phase ?? 'pretrain';
+    const parts = [`${phase === 'rl' ? 'RL' : 'pretrain'} step ${last?.step ?? 0}`];
+    if (last?.rewardMean !== undefined) parts.push(`reward ${last.rewardMean.toFixed(2)}`);
+    if (last?.accuracy !== undefined) parts.push(`acc ${(last.accuracy * 100).toFixed(0)}%`);
+    if (last?.loss !== undefined && phase === 'pretrain') parts.push(`loss ${last.loss.toFixed(3)}`);
+    this.item.text = `$(pulse) ${parts.join(' · ')}`;
+    const arg = encodeURIComponent(JSON.stringify([run.id]));
+    const tooltip = new vscode.MarkdownString(
+      `**${run.id}** — running\n\n` +
+        `[Open Dashboard](command:reasoningLab.openDashboard?${arg}) · ` +
+        `[Stop](command:reasoningLab.stopRun?${arg}) · ` +
+        `[Show Trainer Log](command:reasoningLab.showTrainerLog?${arg})`,
+    );
+    tooltip.isTrusted = { enabledCommands: ['reasoningLab.openDashboard', 'reasoningLab.stopRun', 'reasoningLab.showTrainerLog'] };
+    this.item.tooltip = tooltip;
+    this.item.command = { title: 'Open Dashboard', command: 'reasoningLab.openDashboard', arguments: [run.id] };
+    this.item.show();
+  }
+
+  dispose(): void {
+    for (const d of this.subscriptions) d.dispose();
+    this.item.dispose();
+  }
+}
