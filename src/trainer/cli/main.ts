@@ -1,0 +1,19 @@
+// The `rlab` command line. Each command lives in its own file and registers itself here.
+import { Command } from 'commander';
+import { version } from '../../../package.json';
+import { register as generate } from './generate';
+import { register as score } from './score';
+import { register as solve } from './solve';
+
+const program = new Command('rlab')
+  .description('Reasoning Lab: Countdown problems, answers and training from the command line')
+  .version(version);
+
+solve(program);
+score(program);
+generate(program);
+
+program.parseAsync(process.argv).catch((err: unknown) => {
+  process.stderr.write(`rlab: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exitCode = 1;
+});
