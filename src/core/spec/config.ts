@@ -56,6 +56,8 @@ export interface ModelConfig {
   positions: 'learned' | 'rotary';
   /** A scalar value head beside the language-model head (needed by PPO). */
   valueHead: boolean;
+  /** Output head shares the token embedding (default true); false gives a separate head matrix. */
+  tiedHead?: boolean;
 }
 
 export interface PretrainConfig {
@@ -70,6 +72,11 @@ export interface PretrainConfig {
   gradClip: number;
   /** Search nodes a trace may expand before it gives up. */
   searchBudget: number;
+  /**
+   * Evaluate (and checkpoint) every this many pretraining steps, and at the end.
+   * Unset: about ten times per pretraining (steps / 10, rounded up).
+   */
+  evalEvery?: number;
 }
 
 export interface RlConfig {

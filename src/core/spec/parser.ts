@@ -1,0 +1,156 @@
+// The parser: tokens in, a tree of blocks, settings and problem lines out,
+// with syntax diagnostics. It never throws. Blocks do not nest, so a
+// `name {` inside a block means that block lost its `}`: the parser reports
+// the unclosed block and carries on at the top level, so one slip does not
+// hide the rest of the file.
+import type { SpecDiagnostic } from './diagnostic';
+import { lex } from './lexer';
+import type { Block, Entry, Item, ProblemLine, Setting, SpecDocument, Token } from './syntax';
+import { spanRange } from './syntax';
+
+export interface ParseResult {
+  document: SpecDocument;
+  diagnostics: SpecDiagnostic[];
+}
+
+export function parse(text: string): ParseResult {
+  const tokens = lex(text);
+  const comments: Token[] = [];
+  const code: Token[] = [];
+  for (const t of tokens) (t.kind === 'comment' ? comments : code).push(t);
+  const diagnostics: SpecDiagnostic[] = [];
+  let i = 0;
+
+  const error = (token: Token, message: string): void => {
+    diagnostics.push({ range: token.range, severity: 'error', code: 'syntax', message });
+  };
+
+  for (const t of code) {
+    if (t.kind === 'invalid') error(t, `unexpected character \`${t.text}\`; values are numbers, ranges like 1..99, words, + - * / or "strings"`);
+    else if (t.kind === 'string' && t.unterminated) error(t, t.multiline ? 'this `"""` string is never closed; add `"""` after its last line' : 'this string is never closed; add `"` before the end of the line');
+  }
+
+  const skipNewlines = (): void => {
+    while (i < code.length && code[i]!.kind === 'newline') i++;
+  };
+
+  /** The tokens up to the end of the line, stopping before `}` or `{`. */
+  const restOfLine = (): Token[] => {
+    const out: Token[] = [];
+    while (i < code.length) {
+      const k = code[i]!.kind;
+      if (k === 'newline' || k === 'rbrace' || k === 'lbrace') break;
+      out.push(code[i]!);
+      i++;
+    }
+    return out;
+  };
+
+  const parseSetting = (key: Token): Setting => {
+    const values = restOfLine();
+    const last = values.length ? values[values.length - 1]! : key;
+    return { kind: 'setting', key, values, range: spanRange(key.range, last.range) };
+  };
+
+  const parseProblem = (): ProblemLine => {
+    const tokens = restOfLine();
+    const arrowAt = tokens.findIndex((t) => t.kind === 'arrow');
+    const numbers = arrowAt < 0 ? tokens : tokens.slice(0, arrowAt);
+    const after = arrowAt < 0 ? [] : tokens.slice(arrowAt + 1);
+    const line: ProblemLine = {
+      kind: 'problem',
+      numbers,
+      arrow: arrowAt < 0 ? null : tokens[arrowAt]!,
+      target: after[0] ?? null,
+      extra: after.slice(1),
+      range: spanRange(tokens[0]!.range, tokens[tokens.length - 1]!.range),
+    };
+    return line;
+  };
+
+  const parseBlock = (name: Token, open: Token, nested: boolean): Block => {
+    const entries: Entry[] = [];
+    let close: Token | null = null;
+    for (;;) {
+      skipNewlines();
+      const t = code[i];
+      if (!t) {
+        error(open, `block \`${name.text}\` is never closed; add \`}\` after its last line`);
+        break;
+      }
+      if (t.kind === 'rbrace') {
+        close = t;
+        i++;
+        break;
+      }
+      if (t.kind === 'word' && code[i + 1]?.kind === 'lbrace') {
+        if (nested) {
+          error(open, `block \`${name.text}\` is never closed; add \`}\` after its last line`);
+          break;
+        }
+        // Blocks do not nest: the current one is missing its `}`.
+        error(open, `block \`${name.text}\` is never closed; add \`}\` before \`${t.text} {\``);
+        break;
+      }
+      if (t.kind === 'word') {
+        i++;
+        entries.push(parseSetting(t));
+      } else if (t.kind === 'number' || t.kind === 'range') {
+        entries.push(parseProblem());
+      } else if (t.kind === 'lbrace') {
+        error(t, 'unexpected `{`: a block starts with its name, like `rl {`');
+        i++;
+      } else {
+        error(t, `expected a key at the start of the line, found \`${t.text}\``);
+        restOfLine();
+      }
+    }
+    const end = close ?? (entries.length ? entries[entries.length - 1]! : open);
+    return { kind: 'block', name, open, close, entries, range: spanRange(name.range, end.range) };
+  };
+
+  const items: Item[] = [];
+  for (;;) {
+    skipNewlines();
+    const t = code[i];
+    if (!t) break;
+    if (t.kind === 'word') {
+      i++;
+      if (code[i]?.kind === 'lbrace') {
+        const open = code[i]!;
+        i++;
+        items.push(parseBlock(t, open, false));
+      } else {
+        const setting = parseSetting(t);
+        items.push(setting);
+        if (code[i]?.kind === 'lbrace') {
+          // `task numbers {`: a block name followed by stray words.
+          error(code[i]!, `a block is a name followed by \`{\`, like \`${t.text} {\``);
+          const open = code[i]!;
+          i++;
+          items.push(parseBlock(t, open, false));
+        }
+      }
+    } else if (t.kind === 'rbrace') {
+      error(t, 'this `}` closes no block; remove it');
+      i++;
+    } else if (t.kind === 'lbrace') {
+      error(t, 'unexpected `{`: a block starts with its name, like `task {`');
+      i++;
+      items.push(parseBlock({ ...t, kind: 'word', text: '' }, t, true));
+    } else if (t.kind === 'number' || t.kind === 'range') {
+      const line = parseProblem();
+      diagnostics.push({
+        range: line.range,
+        severity: 'error',
+        code: 'syntax',
+        message: 'a problem line belongs inside `problems { }`',
+      });
+    } else {
+      error(t, `expected a block or a setting at the start of the line, found \`${t.text}\``);
+      restOfLine();
+    }
+  }
+
+  return { document: { text, items, tokens, comments }, diagnostics };
+}

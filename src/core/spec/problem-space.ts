@@ -1,0 +1,92 @@
+// How many distinct solvable problems a task can produce, for the rule that
+// train + test must fit. Small spaces are counted exactly with the solver;
+// large ones are estimated from a fixed, seeded sample drawn the way the
+// generator draws (so the same spec always gets the same estimate). Results
+// are cached by task shape, because the language server re-validates on
+// every keystroke and the task rarely changes.
+import { unsafeUniformIntDistribution, xoroshiro128plus } from 'pure-rand';
+import { solve } from '../countdown/solver';
+import type { TaskConfig } from './config';
+
+export interface ProblemSpace {
+  /** Distinct (number multiset, target) pairs, solvable or not. */
+  pairs: number;
+  /** Estimated distinct solvable problems. */
+  solvable: number;
+  /** A generous upper bound on `solvable` (equal to it when exact). */
+  upper: number;
+  exact: boolean;
+  /** Problems the solver checked. */
+  checked: number;
+}
+
+/** Solver calls per number count: about 40 ms of work at each count. */
+const SAMPLES: Record<number, number> = { 1: 4000, 2: 2000, 3: 1000, 4: 300, 5: 12, 6: 1 };
+/** A count whose pair space dwarfs what is asked is not sampled at all. */
+const PLENTY = 1000;
+
+const cache = new Map<string, ProblemSpace>();
+
+/** Multisets of size k from v values: C(v + k - 1, k). */
+function multisets(v: number, k: number): number {
+  let r = 1;
+  for (let i = 1; i <= k; i++) r = (r * (v + i - 1)) / i;
+  return Math.round(r);
+}
+
+export function problemSpace(task: Pick<TaskConfig, 'numbers' | 'values' | 'target' | 'operators'>, wanted: number): ProblemSpace {
+  const key = JSON.stringify([task.numbers, task.values, task.target, task.operators, wanted]);
+  const hit = cache.get(key);
+  if (hit) return hit;
+  const values = task.values.max - task.values.min + 1;
+  const targets = task.target.max - task.target.min + 1;
+  const space: ProblemSpace = { pairs: 0, solvable: 0, upper: 0, exact: true, checked: 0 };
+  for (let n = task.numbers.min; n <= task.numbers.max; n++) {
+    const pairs = multisets(values, n) * targets;
+    space.pairs += pairs;
+    const budget = SAMPLES[n] ?? 1;
+    if (pairs <= budget) {
+      const found = countExactly(task, n);
+      space.solvable += found;
+      space.upper += found;
+      space.checked += pairs;
+    } else if (pairs >= PLENTY * wanted) {
+      space.solvable += pairs;
+      space.upper += pairs;
+      space.exact = false;
+    } else {
+      const rng = xoroshiro128plus(n * 7919 + 1);
+      let solvable = 0;
+      for (let s = 0; s < budget; s++) {
+        const numbers = Array.from({ length: n }, () => unsafeUniformIntDistribution(task.values.min, task.values.max, rng));
+        const target = unsafeUniformIntDistribution(task.target.min, task.target.max, rng);
+        if (solve({ numbers, target }, { operators: task.operators }).solvable) solvable++;
+      }
+      space.checked += budget;
+      space.exact = false;
+      space.solvable += Math.round((pairs * solvable) / budget);
+      // Three standard deviations above the observed count, and never below one hit.
+      space.upper += Math.round((pairs * (solvable + 3 * Math.sqrt(solvable) + 3)) / budget);
+    }
+  }
+  if (cache.size > 64) cache.clear();
+  cache.set(key, space);
+  return space;
+}
+
+/** Every multiset of n values with every target, through the solver. */
+function countExactly(task: Pick<TaskConfig, 'values' | 'target' | 'operators'>, n: number): number {
+  let found = 0;
+  const numbers = new Array<number>(n).fill(task.values.min);
+  for (;;) {
+    for (let target = task.target.min; target <= task.target.max; target++) {
+      if (solve({ numbers: [...numbers], target }, { operators: task.operators }).solvable) found++;
+    }
+    // Next non-decreasing sequence, so each multiset comes once.
+    let i = n - 1;
+    while (i >= 0 && numbers[i] === task.values.max) i--;
+    if (i < 0) return found;
+    numbers[i]++;
+    for (let j = i + 1; j < n; j++) numbers[j] = numbers[i];
+  }
+}

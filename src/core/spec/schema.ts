@@ -1,0 +1,478 @@
+// The one schema of the `.countdown` language: every block and key with its
+// type, default, range and documentation. The validator, the resolver, the
+// generated docs/countdown-spec.md, hover and completion all read it, so they
+// cannot drift apart. Each block's key table is typed against its part of
+// ResolvedConfig, so a config field without a key does not compile.
+import { MAX_NUMBERS } from '../countdown/problem';
+import type {
+  Algorithm,
+  Device,
+  EvalConfig,
+  KlEstimator,
+  KlPlacement,
+  LossAggregation,
+  ModelConfig,
+  ModelPreset,
+  PretrainConfig,
+  PromptConfig,
+  PromptKind,
+  ResolvedConfig,
+  RewardConfig,
+  RewardScaling,
+  RlConfig,
+  TaskConfig,
+  TraceStyle,
+} from './config';
+import type { Parsed, ValueType } from './value-types';
+import {
+  booleanType,
+  countOrAllType,
+  enumType,
+  numberType,
+  operatorsType,
+  optionalNumberType,
+  rangeType,
+  stringType,
+} from './value-types';
+
+export interface KeySpec<T = unknown, W = T> {
+  /** The spelling in a spec file (kebab-case). */
+  key: string;
+  doc: string;
+  type: ValueType<W>;
+  /** The value when the key is absent, as the type reads it. */
+  default: W;
+  /** How the docs show a default that depends on other keys. */
+  defaultText?: string;
+  /** Inclusive bounds on a number, or on both ends of a range. */
+  min?: number;
+  max?: number;
+  /** Turns the written (or default) value into the config value, for values that depend on other keys. */
+  finish?: (written: W, config: ResolvedConfig) => T;
+}
+
+// A key table keyed by config field; `any` lets each key pick its own written type.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type KeyTable<C> = { [F in keyof C]-?: KeySpec<C[F], any> };
+
+export interface BlockSpec {
+  name: string;
+  doc: string;
+  /** Lines of a block body for the completion snippet and the docs example. */
+  example: string[];
+  required: boolean;
+  keys: KeySpec[];
+  /** The config field each key fills, in the order of `keys`. */
+  fields: string[];
+  /** `problems` holds problem lines instead of keys. */
+  problemLines?: boolean;
+}
+
+export interface ModelShape {
+  layers: number;
+  width: number;
+  heads: number;
+  context: number;
+}
+
+export const MODEL_PRESETS: Record<Exclude<ModelPreset, 'custom'>, ModelShape & { doc: string }> = {
+  nano: { layers: 2, width: 64, heads: 2, context: 256, doc: '2 layers, width 64, 2 heads, context 256 (about 0.1M parameters).' },
+  tiny: { layers: 4, width: 128, heads: 4, context: 256, doc: '4 layers, width 128, 4 heads, context 256 (about 0.8M parameters).' },
+  small: { layers: 6, width: 256, heads: 8, context: 256, doc: '6 layers, width 256, 8 heads, context 256 (about 5M parameters).' },
+  base: { layers: 8, width: 512, heads: 8, context: 512, doc: '8 layers, width 512, 8 heads, context 512 (about 25M parameters).' },
+};
+
+/** The shape a preset stands for; `custom` starts from `nano`. */
+export function presetShape(preset: ModelPreset): ModelShape {
+  return MODEL_PRESETS[preset === 'custom' ? 'nano' : preset];
+}
+
+/** Algorithms whose baseline comes from the other samples of the same prompt. */
+export const GROUP_ALGORITHMS: readonly Algorithm[] = ['grpo', 'dr-grpo', 'rloo'];
+
+const int = numberType(true);
+const real = numberType(false);
+const fraction = numberType(false, true);
+
+const promptType: ValueType<PromptConfig> = (() => {
+  const kinds = enumType<Exclude<PromptKind, 'custom'>>([
+    { value: 'tinyzero', doc: "TinyZero's base template, word for word (long: about 400 characters, needs a context of 512 or more)." },
+    { value: 'compact', doc: 'A short template for small models trained from scratch.' },
+  ]);
+  return {
+    label: 'tinyzero | compact | "template"',
+    choices: kinds.choices,
+    parse(values): Parsed<PromptConfig> {
+      const first = values[0];
+      if (values.length === 1 && first?.kind === 'string') {
+        const template = first.value ?? '';
+        const missing = ['{numbers}', '{target}'].filter((p) => !template.includes(p));
+        if (missing.length) return { ok: false, message: `a custom prompt must contain ${missing.join(' and ')}`, range: first.range };
+        return { ok: true, value: { kind: 'custom', template } };
+      }
+      const kind = kinds.parse(values);
+      return kind.ok ? { ok: true, value: { kind: kind.value, template: '' } } : kind;
+    },
+    show: (p) => (p.kind === 'custom' ? `"""${p.template}"""` : p.kind),
+  };
+})();
+
+const TOP_LEVEL: KeySpec[] = [
+  {
+    key: 'name',
+    doc: 'The experiment name shown in the runs view and used in run ids.',
+    type: stringType,
+    default: 'countdown',
+  } satisfies KeySpec<string>,
+  {
+    key: 'prompt',
+    doc: 'The prompt the model completes: a built-in template, or a string with `{numbers}` and `{target}` in it. Every prompt ends inside a `<think>` block.',
+    type: promptType,
+    default: { kind: 'compact', template: '' },
+  } satisfies KeySpec<PromptConfig>,
+  {
+    key: 'device',
+    doc: 'Where the tensors live. `auto` takes the fastest backend that loads; naming one that cannot load is an error that says how to install it.',
+    type: enumType<Device>([
+      { value: 'auto', doc: 'The fastest available: CUDA GPU, native CPU, WebAssembly, then plain JavaScript.' },
+      { value: 'gpu', doc: 'CUDA through @tensorflow/tfjs-node-gpu.' },
+      { value: 'cpu', doc: 'Native CPU through @tensorflow/tfjs-node.' },
+      { value: 'wasm', doc: 'WebAssembly with SIMD and threads; works everywhere.' },
+      { value: 'js', doc: 'Plain JavaScript; slow, for debugging.' },
+    ]),
+    default: 'auto',
+  } satisfies KeySpec<Device>,
+] as KeySpec[];
+
+/** Top-level settings (`name`, `prompt`, `device`), each filling the config field of its own name. */
+export const SETTINGS: readonly KeySpec[] = TOP_LEVEL;
+
+const task: KeyTable<TaskConfig> = {
+  numbers: {
+    key: 'numbers',
+    doc: 'How many numbers each problem gives: a count (`3`) or a range of counts (`3..4`).',
+    type: rangeType(true),
+    default: { min: 3, max: 3 },
+    min: 2,
+    max: MAX_NUMBERS,
+  },
+  values: {
+    key: 'values',
+    doc: 'The range every given number is drawn from.',
+    type: rangeType(true),
+    default: { min: 1, max: 99 },
+    min: 0,
+    max: 9999,
+  },
+  target: {
+    key: 'target',
+    doc: 'The range of targets.',
+    type: rangeType(true),
+    default: { min: 10, max: 100 },
+    min: 0,
+    max: 99999,
+  },
+  operators: {
+    key: 'operators',
+    doc: 'The operators an answer may use. Division must be exact.',
+    type: operatorsType,
+    default: ['+', '-', '*', '/'],
+  },
+  train: {
+    key: 'train',
+    doc: 'Distinct training problems, all solvable, permutations counted once.',
+    type: int,
+    default: 10000,
+    min: 1,
+    max: 10_000_000,
+  },
+  test: {
+    key: 'test',
+    doc: 'Frozen held-out problems, disjoint from train, used by evaluation.',
+    type: int,
+    default: 200,
+    min: 1,
+    max: 1_000_000,
+  },
+  seed: {
+    key: 'seed',
+    doc: 'Seed of the problem generator (and of training); the same seed gives the same problems.',
+    type: int,
+    default: 1,
+    min: 0,
+    max: 2 ** 31 - 1,
+  },
+  heldOutTargets: {
+    key: 'held-out-targets',
+    doc: 'Share of the target range that appears only in test ("unseen targets"), as `10%` or `0.1`.',
+    type: fraction,
+    default: 0,
+    min: 0,
+    max: 0.9,
+  },
+};
+
+const reward: KeyTable<RewardConfig> = {
+  format: {
+    key: 'format',
+    doc: 'Reward for a well-formed `<answer>` that is wrong (TinyZero: 0.1). No answer scores 0.',
+    type: real,
+    default: 0.1,
+    min: 0,
+    max: 100,
+  },
+  correct: {
+    key: 'correct',
+    doc: 'Reward for an answer that uses each number once and equals the target.',
+    type: real,
+    default: 1,
+    min: 0,
+    max: 100,
+  },
+};
+
+/** A model dimension that defaults to the preset's. */
+function shapeKey(field: keyof ModelShape, doc: string, min: number, max: number): KeySpec<number, number | null> {
+  return {
+    key: field,
+    doc: `${doc} Overrides the preset.`,
+    type: int as ValueType<number | null>,
+    default: null,
+    defaultText: 'from `preset`',
+    min,
+    max,
+    finish: (written, config) => written ?? presetShape(config.model.preset)[field],
+  };
+}
+
+const model: KeyTable<ModelConfig> = {
+  preset: {
+    key: 'preset',
+    doc: 'A model size. `layers`, `width`, `heads` and `context` override its parts.',
+    type: enumType<ModelPreset>([
+      ...Object.entries(MODEL_PRESETS).map(([value, p]) => ({ value: value as ModelPreset, doc: p.doc })),
+      { value: 'custom', doc: 'Your own shape from `layers`, `width`, `heads`, `context` (unset ones from nano).' },
+    ]),
+    default: 'nano',
+  },
+  layers: shapeKey('layers', 'Transformer blocks.', 1, 48),
+  width: shapeKey('width', 'Embedding width; must be a multiple of `heads`.', 8, 4096),
+  heads: shapeKey('heads', 'Attention heads per block.', 1, 64),
+  context: shapeKey('context', 'Longest sequence in tokens (characters): prompt plus completion.', 32, 8192),
+  positions: {
+    key: 'positions',
+    doc: 'How the model knows token positions.',
+    type: enumType<'learned' | 'rotary'>([
+      { value: 'learned', doc: 'A learned position embedding (GPT-2).' },
+      { value: 'rotary', doc: 'Rotary embeddings in attention (RoPE).' },
+    ]),
+    default: 'learned',
+  },
+  tiedHead: {
+    key: 'tied-head',
+    doc: 'The output head shares the token embedding matrix; `false` gives it its own.',
+    type: booleanType,
+    default: true,
+  },
+  valueHead: {
+    key: 'value-head',
+    doc: 'A scalar value head beside the language-model head; PPO needs it.',
+    type: booleanType as ValueType<boolean | null>,
+    default: null,
+    defaultText: '`true` for ppo, else `false`',
+    finish: (written: boolean | null, config: ResolvedConfig) => written ?? config.rl.algorithm === 'ppo',
+  },
+};
+
+const pretrain: KeyTable<PretrainConfig> = {
+  traces: {
+    key: 'traces',
+    doc: 'The search traces the base model learns from (Stream of Search): the whole exploration, dead ends included.',
+    type: enumType<TraceStyle>([
+      { value: 'dfs', doc: 'Depth-first search with backtracking.' },
+      { value: 'bfs', doc: 'Breadth-first search.' },
+      { value: 'mixed', doc: 'Half DFS, half BFS.' },
+    ]),
+    default: 'dfs',
+  },
+  steps: { key: 'steps', doc: 'Optimizer steps of pretraining; 0 skips it.', type: int, default: 300, min: 0, max: 10_000_000 },
+  batch: { key: 'batch', doc: 'Sequences per optimizer step.', type: int, default: 16, min: 1, max: 65536 },
+  microBatch: {
+    key: 'micro-batch',
+    doc: 'Sequences per forward/backward pass; gradients accumulate over batch / micro-batch passes. Lower it to save memory.',
+    type: countOrAllType() as ValueType<number | 'all'>,
+    default: 'all',
+    defaultText: '`all` (= batch)',
+    min: 1,
+    max: 65536,
+    finish: (written: number | 'all', config: ResolvedConfig) => (written === 'all' ? config.pretrain.batch : written),
+  },
+  lr: { key: 'lr', doc: 'Peak learning rate (AdamW).', type: real, default: 1e-3, min: 0, max: 1 },
+  warmup: { key: 'warmup', doc: 'Steps of linear learning-rate warm-up.', type: int, default: 20, min: 0, max: 10_000_000 },
+  weightDecay: { key: 'weight-decay', doc: 'AdamW weight decay.', type: real, default: 0.01, min: 0, max: 1 },
+  gradClip: { key: 'grad-clip', doc: 'Clip the global gradient norm to this; 0 turns clipping off.', type: real, default: 1, min: 0, max: 1000 },
+  searchBudget: {
+    key: 'search-budget',
+    doc: 'Search nodes a trace may expand before it gives up (and ends with its best wrong answer).',
+    type: int,
+    default: 100,
+    min: 1,
+    max: 100000,
+  },
+  evalEvery: {
+    key: 'eval-every',
+    doc: 'Evaluate (and checkpoint) the base model every this many pretraining steps, and at the end.',
+    type: int as ValueType<number | null>,
+    default: null,
+    defaultText: 'steps / 10, rounded up',
+    min: 1,
+    max: 10_000_000,
+    finish: (written: number | null, config: ResolvedConfig) => written ?? Math.max(1, Math.ceil(config.pretrain.steps / 10)),
+  },
+};
+
+const rl: KeyTable<RlConfig> = {
+  algorithm: {
+    key: 'algorithm',
+    doc: 'How advantages are estimated.',
+    type: enumType<Algorithm>([
+      { value: 'grpo', doc: 'Group-relative: (r - mean(group)) / std(group). Needs `group` ≥ 2.' },
+      { value: 'dr-grpo', doc: 'GRPO without the std division and length normalisation (Dr. GRPO). Needs `group` ≥ 2.' },
+      { value: 'rloo', doc: 'REINFORCE leave-one-out: the baseline is the mean of the other samples. Needs `group` ≥ 2.' },
+      { value: 'ppo', doc: 'PPO with a learned value head and GAE (TinyZero).' },
+      { value: 'reinforce', doc: 'REINFORCE with a batch-mean baseline.' },
+    ]),
+    default: 'grpo',
+  },
+  steps: { key: 'steps', doc: 'RL steps (each samples `prompts` × `group` completions).', type: int, default: 30, min: 0, max: 1_000_000 },
+  prompts: { key: 'prompts', doc: 'Problems sampled per step.', type: int, default: 8, min: 1, max: 4096 },
+  group: { key: 'group', doc: 'Completions sampled per problem.', type: int, default: 8, min: 1, max: 256 },
+  lr: { key: 'lr', doc: 'Peak learning rate (AdamW).', type: real, default: 1e-4, min: 0, max: 1 },
+  warmup: { key: 'warmup', doc: 'Steps of linear learning-rate warm-up.', type: int, default: 0, min: 0, max: 1_000_000 },
+  kl: { key: 'kl', doc: 'KL coefficient towards the reference (base) model; 0 turns it off.', type: real, default: 0.001, min: 0, max: 10 },
+  klEstimator: {
+    key: 'kl-estimator',
+    doc: 'The KL estimator.',
+    type: enumType<KlEstimator>([
+      { value: 'k1', doc: 'log(π/π_ref); unbiased, high variance.' },
+      { value: 'k3', doc: 'π_ref/π - log(π_ref/π) - 1; unbiased, low variance ("low_var_kl").' },
+    ]),
+    default: 'k3',
+  },
+  klIn: {
+    key: 'kl-in',
+    doc: 'Where the KL penalty goes.',
+    type: enumType<KlPlacement>([
+      { value: 'loss', doc: 'Added to the policy loss (GRPO).' },
+      { value: 'reward', doc: 'Subtracted from the per-token reward (PPO, TinyZero).' },
+    ]),
+    default: 'loss',
+  },
+  clip: { key: 'clip', doc: 'PPO ratio clip ε: the ratio is kept within [1-ε, 1+ε].', type: real, default: 0.2, min: 0, max: 10 },
+  clipHigh: {
+    key: 'clip-high',
+    doc: 'Upper clip bound ε_high (DAPO "clip-higher", e.g. 0.28); `none` uses `clip` on both sides.',
+    type: optionalNumberType(),
+    default: null,
+    min: 0,
+    max: 10,
+  },
+  entropy: { key: 'entropy', doc: 'Entropy bonus coefficient.', type: real, default: 0, min: 0, max: 10 },
+  temperature: { key: 'temperature', doc: 'Sampling temperature of rollouts.', type: real, default: 1, min: 0.01, max: 10 },
+  topK: { key: 'top-k', doc: 'Sample only from the k most likely tokens; 0 turns it off.', type: int, default: 0, min: 0, max: 100000 },
+  topP: { key: 'top-p', doc: 'Nucleus sampling mass; 1 turns it off.', type: real, default: 1, min: 0.01, max: 1 },
+  maxTokens: {
+    key: 'max-tokens',
+    doc: 'Longest completion in tokens; prompt plus completion must fit in the model `context`.',
+    type: int,
+    default: 160,
+    min: 1,
+    max: 8192,
+  },
+  epochs: { key: 'epochs', doc: 'Passes over each batch of rollouts (PPO epochs).', type: int, default: 1, min: 1, max: 100 },
+  miniBatch: {
+    key: 'mini-batch',
+    doc: 'Completions per optimizer update within a step; `all` makes one update per epoch.',
+    type: countOrAllType() as ValueType<number | 'all'>,
+    default: 'all',
+    defaultText: '`all` (= prompts × group)',
+    min: 1,
+    max: 1_048_576,
+    finish: (written: number | 'all', config: ResolvedConfig) => (written === 'all' ? config.rl.prompts * config.rl.group : written),
+  },
+  lossAggregation: {
+    key: 'loss-agg',
+    doc: 'How token losses are averaged.',
+    type: enumType<LossAggregation>([
+      { value: 'token-mean', doc: 'Mean over all tokens of the batch (veRL default, DAPO).' },
+      { value: 'seq-mean-token-mean', doc: 'Mean per sequence, then over sequences (original GRPO).' },
+      { value: 'seq-mean-token-sum-norm', doc: 'Sum per sequence divided by max-tokens (Dr. GRPO).' },
+    ]),
+    default: 'token-mean',
+  },
+  rewardScaling: {
+    key: 'reward-scaling',
+    doc: 'What the advantage is divided by (TRL `scale_rewards`).',
+    type: enumType<RewardScaling>([
+      { value: 'group', doc: 'The std of the group.' },
+      { value: 'batch', doc: 'The std of the whole batch.' },
+      { value: 'none', doc: 'Nothing (Dr. GRPO).' },
+    ]),
+    default: 'group',
+  },
+  maskTruncated: {
+    key: 'mask-truncated',
+    doc: 'Leave completions cut off at max-tokens out of the loss.',
+    type: booleanType,
+    default: false,
+  },
+  gamma: { key: 'gamma', doc: 'Discount of GAE (ppo).', type: real, default: 1, min: 0, max: 1 },
+  lambda: { key: 'lambda', doc: 'λ of GAE (ppo).', type: real, default: 1, min: 0, max: 1 },
+  gradClip: { key: 'grad-clip', doc: 'Clip the global gradient norm to this; 0 turns clipping off.', type: real, default: 1, min: 0, max: 1000 },
+};
+
+const evaluation: KeyTable<EvalConfig> = {
+  every: { key: 'every', doc: 'Evaluate every this many RL steps (and at the start and the end).', type: int, default: 10, min: 1, max: 1_000_000 },
+  samples: { key: 'samples', doc: 'Completions per test problem: k of pass@k.', type: int, default: 4, min: 1, max: 256 },
+  temperature: { key: 'temperature', doc: 'Sampling temperature of evaluation; 0 is greedy.', type: real, default: 1, min: 0, max: 10 },
+  limit: { key: 'limit', doc: 'Test problems evaluated each time; 0 evaluates the whole test split.', type: int, default: 100, min: 0, max: 1_000_000 },
+};
+
+function block(name: string, doc: string, table: Record<string, KeySpec<unknown, unknown>>, example: string[], required = false): BlockSpec {
+  return { name, doc, example, required, keys: Object.values(table), fields: Object.keys(table) };
+}
+
+export const BLOCKS: readonly BlockSpec[] = [
+  block('task', 'Which Countdown problems: how many numbers, their values, the targets, the operators and the splits. The only required block.', task, ['numbers    3', 'values     1..99', 'target     10..100', 'operators  + - * /', 'train      10000', 'test       200'], true),
+  block('reward', 'How an answer is scored (TinyZero): 0 without an answer, `format` for a wrong one, `correct` for a right one.', reward, ['format   0.1', 'correct  1.0']),
+  block('model', 'The transformer: a preset size, or its own shape. Character-level tokens.', model, ['preset  nano']),
+  block('pretrain', 'The base model, trained from scratch on search traces before RL.', pretrain, ['traces  dfs', 'steps   300', 'batch   16', 'lr      1e-3']),
+  block('rl', 'Reinforcement learning from the verifier reward.', rl, ['algorithm    grpo', 'steps        30', 'prompts      8', 'group        8', 'lr           1e-4', 'kl           0.001', 'max-tokens   160']),
+  block('eval', 'Evaluation on the frozen test split: accuracy and pass@k.', evaluation, ['every    10', 'samples  4']),
+  {
+    name: 'problems',
+    doc: 'Fixed problems, one per line as `numbers -> target` (`44 19 35 -> 98`), evaluated at every evaluation besides the test split.',
+    example: ['44 19 35 -> 98'],
+    required: false,
+    keys: [],
+    fields: [],
+    problemLines: true,
+  },
+];
+
+export function findBlock(name: string): BlockSpec | undefined {
+  return BLOCKS.find((b) => b.name === name);
+}
+
+export function findSetting(name: string): KeySpec | undefined {
+  return SETTINGS.find((s) => s.key === name);
+}
+
+export function findKey(block: BlockSpec, key: string): KeySpec | undefined {
+  return block.keys.find((k) => k.key === key);
+}
+
+/** The text the docs and hover show for a key's default. */
+export function defaultText(spec: KeySpec): string {
+  return spec.defaultText ?? `\`${spec.type.show(spec.default)}\``;
+}

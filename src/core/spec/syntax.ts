@@ -1,0 +1,92 @@
+// Source positions, tokens and the parse tree of a `.countdown` file. Positions
+// are LSP-compatible (zero-based line, UTF-16 character) so the language server
+// passes them through unchanged.
+
+export interface Position {
+  line: number;
+  character: number;
+}
+
+export interface Range {
+  start: Position;
+  end: Position;
+}
+
+export type TokenKind =
+  | 'word' // task, max-tokens, dr-grpo
+  | 'number' // 3, 1e-4, 0.2, 10%
+  | 'range' // 1..99
+  | 'symbol' // + - * /
+  | 'arrow' // ->
+  | 'string' // "..." or """..."""
+  | 'lbrace'
+  | 'rbrace'
+  | 'comment'
+  | 'newline'
+  | 'invalid'; // a character the language has no use for
+
+export interface Token {
+  kind: TokenKind;
+  /** The exact source text. */
+  text: string;
+  range: Range;
+  /** Offsets into the source text, end exclusive. */
+  start: number;
+  end: number;
+  /** Decoded content of a string token. */
+  value?: string;
+  /** A string whose closing quote is missing. */
+  unterminated?: boolean;
+  /** A `"""` string. */
+  multiline?: boolean;
+}
+
+/** `key value...` on one line; the values are the rest of the line. */
+export interface Setting {
+  kind: 'setting';
+  key: Token;
+  values: Token[];
+  range: Range;
+}
+
+/** `44 19 35 -> 98` inside `problems { }`. */
+export interface ProblemLine {
+  kind: 'problem';
+  numbers: Token[];
+  arrow: Token | null;
+  target: Token | null;
+  /** Tokens after the target that do not belong to the line. */
+  extra: Token[];
+  range: Range;
+}
+
+export interface Block {
+  kind: 'block';
+  name: Token;
+  open: Token;
+  /** null when the file ends (or another block starts) before the `}`. */
+  close: Token | null;
+  entries: Entry[];
+  range: Range;
+}
+
+export type Entry = Setting | ProblemLine | Block;
+export type Item = Setting | Block;
+
+export interface SpecDocument {
+  text: string;
+  items: Item[];
+  tokens: Token[];
+  comments: Token[];
+}
+
+export function rangeContains(range: Range, pos: Position): boolean {
+  if (pos.line < range.start.line || pos.line > range.end.line) return false;
+  if (pos.line === range.start.line && pos.character < range.start.character) return false;
+  if (pos.line === range.end.line && pos.character > range.end.character) return false;
+  return true;
+}
+
+export function spanRange(first: Range, last: Range): Range {
+  return { start: first.start, end: last.end };
+}
