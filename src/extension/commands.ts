@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { runFile } from '../core/run/layout';
 import type { Ctx } from './ctx';
+import type { DashboardPanels } from './dashboard/panel';
 import { metricsCsv } from './runs/metricsCsv';
 import type { RunEntry } from './runs/runStore';
 import { starterSpec } from './starterSpec';
@@ -14,16 +15,10 @@ import type { RunsNode } from './views/runsTree';
 import { traceUri } from './views/traceDocuments';
 import { LANGUAGE_ID } from './languageClient';
 
-/** What the dashboard panel host (src/extension/dashboard) offers the commands. */
-export interface DashboardOpener {
-  /** Shows the dashboard with these runs, the first in focus. */
-  open(runIds: string[]): void;
-}
-
 export interface Services {
   ctx: Ctx;
   trainers: TrainerHost;
-  dashboard: DashboardOpener;
+  dashboard: Pick<DashboardPanels, 'open'>;
 }
 
 type Command = (...args: unknown[]) => unknown;

@@ -1,0 +1,52 @@
+// Activation: build the context, its views and services, and register the
+// command table. Everything lives as long as the context.
+import * as vscode from 'vscode';
+import { commandTable } from './commands';
+import { Ctx } from './ctx';
+import { DashboardPanels } from './dashboard/panel';
+import { CountdownLanguageClient } from './languageClient';
+import { TrainerHost } from './trainer/trainerHost';
+import { RunNotifier } from './views/runNotifier';
+import { RunsTreeProvider } from './views/runsTree';
+import { RunStatusBar } from './views/statusBar';
+import { TRACE_SCHEME, TraceDocumentProvider } from './views/traceDocuments';
+
+let ctx: Ctx | undefined;
+
+/** Keeps context keys for `when`/`enablement` clauses in step with the runs. */
+function trackContextKeys(c: Ctx, trainers: TrainerHost): void {
+  const update = () => {
+    const runs = c.store.list();
+    void vscode.commands.executeCommand('setContext', 'reasoningLab.hasRuns', runs.length > 0);
+    void vscode.commands.executeCommand('setContext', 'reasoningLab.hasLiveRun', trainers.hasLiveRun());
+    void vscode.commands.executeCommand('setContext', 'reasoningLab.hasStoppedRun', runs.some((r) => r.info.status !== 'running'));
+  };
+  c.push(c.store.onDidChangeRuns(update), trainers.onDidChange(update));
+  update();
+}
+
+export function activate(extension: vscode.ExtensionContext): { ctx: Ctx } {
+  const c = new Ctx(extension);
+  ctx = c;
+  const trainers = c.push(new TrainerHost(c));
+  const tree = c.push(new RunsTreeProvider(c.store));
+  c.push(
+    vscode.window.createTreeView('reasoningLab.runs', { treeDataProvider: tree, showCollapseAll: true }),
+    vscode.workspace.registerTextDocumentContentProvider(TRACE_SCHEME, new TraceDocumentProvider(c.store)),
+    new RunStatusBar(c.store),
+    new RunNotifier(c.store),
+    new CountdownLanguageClient(c),
+  );
+  const dashboard = c.push(new DashboardPanels(extension.extensionUri, c.store, c.log));
+  for (const [id, run] of Object.entries(commandTable({ ctx: c, trainers, dashboard }))) {
+    c.push(vscode.commands.registerCommand(id, run));
+  }
+  trackContextKeys(c, trainers);
+  c.log.info(`activated (${extension.extension.packageJSON.version})`);
+  return { ctx: c };
+}
+
+export function deactivate(): void {
+  ctx?.dispose();
+  ctx = undefined;
+}
