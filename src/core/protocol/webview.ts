@@ -10,27 +10,51 @@ export interface RunSnapshot {
   evals: EvalRecord[];
   /** The newest traces only (bounded by the `maxTraces` setting). */
   traces: TraceRecord[];
+  /** Index of `traces[0]` among all the run's traces (its line in traces.jsonl). */
+  traceStart: number;
   alerts: AlertRecord[];
+}
+
+/** New records of one run since the last message; the body of `append`. */
+export interface RunDelta {
+  runId: string;
+  steps: StepRecord[];
+  evals: EvalRecord[];
+  traces: TraceRecord[];
+  /** Index of `traces[0]` among all the run's traces; later ones follow in order. */
+  traceStart: number;
+  alerts: AlertRecord[];
+  /** Present when run.json changed (status, step, end time). */
+  run: RunInfo | null;
 }
 
 export type ToWebview =
   | { type: 'hydrate'; runs: RunSnapshot[]; focus: string | null }
-  | {
-      type: 'append';
-      runId: string;
-      steps: StepRecord[];
-      evals: EvalRecord[];
-      traces: TraceRecord[];
-      alerts: AlertRecord[];
-      /** Present when run.json changed (status, step, end time). */
-      run: RunInfo | null;
-    };
+  | ({ type: 'append' } & RunDelta);
 
 export type WebviewIntent =
   | { type: 'ready' }
   | { type: 'openTrace'; runId: string; index: number }
   | { type: 'stopRun'; runId: string }
-  | { type: 'compare'; runIds: string[] };
+  /** Show exactly these runs (the first one in focus). */
+  | { type: 'compare'; runIds: string[] }
+  /** Ask the extension to let the user choose runs to compare. */
+  | { type: 'pickRuns' };
+
+export const DASHBOARD_TABS = ['metrics', 'traces', 'compare'] as const;
+export type DashboardTab = (typeof DASHBOARD_TABS)[number];
+
+/**
+ * What the dashboard keeps with `vscode.setState`; VS Code hands it to the panel
+ * serializer after a reload, so it is validated like any message from the webview.
+ */
+export interface DashboardViewState {
+  runIds: string[];
+  focus: string | null;
+  tab: DashboardTab;
+  /** EMA weight of the charts' smoothing, 0 (off) to 0.99. */
+  smoothing: number;
+}
 
 const isString = (v: unknown): v is string => typeof v === 'string' && v.length > 0 && v.length < 512;
 
@@ -48,10 +72,28 @@ export function parseWebviewIntent(raw: unknown): WebviewIntent | null {
     case 'stopRun':
       return isString(m.runId) ? { type: 'stopRun', runId: m.runId } : null;
     case 'compare':
-      return Array.isArray(m.runIds) && m.runIds.length <= 16 && m.runIds.every(isString)
+      return Array.isArray(m.runIds) && m.runIds.length > 0 && m.runIds.length <= 16 && m.runIds.every(isString)
         ? { type: 'compare', runIds: m.runIds as string[] }
         : null;
+    case 'pickRuns':
+      return { type: 'pickRuns' };
     default:
       return null;
   }
+}
+
+/** Returns the state when `raw` is a well-formed DashboardViewState, else null. */
+export function parseDashboardViewState(raw: unknown): DashboardViewState | null {
+  if (typeof raw !== 'object' || raw === null) return null;
+  const m = raw as Record<string, unknown>;
+  const ok =
+    Array.isArray(m.runIds) &&
+    m.runIds.length <= 16 &&
+    m.runIds.every(isString) &&
+    (m.focus === null || isString(m.focus)) &&
+    DASHBOARD_TABS.includes(m.tab as DashboardTab) &&
+    typeof m.smoothing === 'number' &&
+    m.smoothing >= 0 &&
+    m.smoothing <= 0.99;
+  return ok ? { runIds: m.runIds as string[], focus: m.focus as string | null, tab: m.tab as DashboardTab, smoothing: m.smoothing as number } : null;
 }

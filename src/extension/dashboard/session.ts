@@ -1,0 +1,91 @@
+// The message flow to one dashboard webview, free of `vscode` so it is tested
+// with the real RunStore. The webview exists only while visible (no
+// retainContextWhenHidden): each time it loads it says `ready`, gets a full
+// snapshot, then the deltas of the runs it shows.
+import type { RunDelta, ToWebview, WebviewIntent } from '../../core/protocol/webview';
+import { parseWebviewIntent } from '../../core/protocol/webview';
+import type { DashboardSource } from './source';
+
+/** Intents the session cannot answer itself, for the panel host to run as commands. */
+export type CommandIntent = Extract<WebviewIntent, { type: 'openTrace' | 'stopRun' | 'pickRuns' }>;
+
+export class DashboardSession {
+  private ready = false;
+  private runIds: string[];
+  private focus: string | null;
+
+  constructor(
+    private readonly source: DashboardSource,
+    private readonly post: (message: ToWebview) => void,
+    runIds: string[],
+  ) {
+    this.runIds = [];
+    this.focus = null;
+    this.choose(runIds);
+  }
+
+  /** The runs shown, the focused one first. */
+  get shown(): readonly string[] {
+    return this.runIds;
+  }
+
+  /** Shows these runs (the first in focus), re-sending the snapshot if the webview is up. */
+  show(runIds: string[]): void {
+    this.choose(runIds);
+    if (this.ready) this.hydrate();
+  }
+
+  /** The webview is torn down when hidden; it reloads and says `ready` when shown again. */
+  setVisible(visible: boolean): void {
+    if (!visible) this.ready = false;
+  }
+
+  /**
+   * Validates a message from the webview (`valid` false: not an intent at all).
+   * `ready` and `compare` are handled here; commands come back for the host to
+   * run, and only for runs this panel shows.
+   */
+  receive(raw: unknown): { valid: boolean; command: CommandIntent | null } {
+    const intent = parseWebviewIntent(raw);
+    if (!intent) return { valid: false, command: null };
+    switch (intent.type) {
+      case 'ready':
+        this.ready = true;
+        this.hydrate();
+        return { valid: true, command: null };
+      case 'compare':
+        this.show(intent.runIds);
+        return { valid: true, command: null };
+      case 'pickRuns':
+        return { valid: true, command: intent };
+      case 'openTrace':
+      case 'stopRun':
+        return { valid: true, command: this.runIds.includes(intent.runId) ? intent : null };
+    }
+  }
+
+  onDelta(delta: RunDelta): void {
+    if (this.ready && this.runIds.includes(delta.runId)) this.post({ type: 'append', ...delta });
+  }
+
+  private choose(runIds: string[]): void {
+    const known = new Set(this.source.list().map((r) => r.id));
+    const wanted = [...new Set(runIds)].filter((id) => known.has(id));
+    // With nothing chosen the dashboard follows the newest run.
+    const newest = this.source.list()[0]?.id;
+    this.runIds = wanted.length > 0 ? wanted : newest !== undefined ? [newest] : [];
+    this.focus = this.runIds[0] ?? null;
+  }
+
+  private hydrate(): void {
+    // Deltas still pending in the source are folded into the snapshot first, so
+    // none arrives twice.
+    const wasReady = this.ready;
+    this.ready = false;
+    this.source.flush();
+    this.ready = wasReady;
+    if (this.runIds.length === 0) this.choose([]);
+    const runs = this.runIds.flatMap((id) => this.source.snapshot(id) ?? []);
+    this.post({ type: 'hydrate', runs, focus: this.focus });
+  }
+}

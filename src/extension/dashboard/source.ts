@@ -1,0 +1,15 @@
+// What the dashboard host needs from the extension's run data. RunStore
+// (src/extension/runs/runStore.ts) implements it; the host only reads.
+import type { RunInfo } from '../../core/protocol/records';
+import type { RunDelta, RunSnapshot } from '../../core/protocol/webview';
+
+export interface DashboardSource {
+  /** Every known run, newest first. */
+  list(): ReadonlyArray<{ readonly id: string; readonly info: RunInfo }>;
+  /** A full copy of one run's data in memory, or undefined for an unknown id. */
+  snapshot(id: string): RunSnapshot | undefined;
+  /** Emits the pending deltas now, so a snapshot taken next already contains them. */
+  flush(): void;
+  /** New records of a run, coalesced per refresh period, in order. */
+  readonly onDidAppend: (listener: (delta: RunDelta) => void) => { dispose(): void };
+}

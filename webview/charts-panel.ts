@@ -1,0 +1,176 @@
+// The metrics tab: one section per phase (pretraining, RL) with a chart per
+// group of series, plus evaluations and alerts. Charts are redrawn in animation
+// frames, only when visible and within the frame budget.
+import type { Phase } from '../src/core/protocol/records';
+import { chartMeaning, chartTitle, PHASE_CHARTS, seriesLabel, seriesUnit, type ChartSpec } from './chart-layout';
+import { evalColumns, lineData, tableColumns, type ChartData } from './chart-data';
+import { ChartView } from './chart-view';
+import { el } from './dom';
+import type { FrameScheduler } from './scheduler';
+import type { DashboardStore, RunData, StoreChange } from './store';
+import { readTheme } from './theme';
+
+const PHASE_TITLES: Record<Phase, string> = { pretrain: 'Pretraining', rl: 'Reinforcement learning' };
+const EVAL_ID = 'eval';
+
+interface Entry {
+  view: ChartView;
+  phase: Phase;
+  spec: ChartSpec | null;
+}
+
+interface Section {
+  element: HTMLElement;
+  grid: HTMLElement;
+  entries: Map<string, Entry>;
+}
+
+export class ChartsPanel {
+  readonly element: HTMLElement;
+  private readonly alertList: HTMLElement;
+  private readonly empty: HTMLElement;
+  private readonly sections: Record<Phase, Section>;
+  private readonly dirty = new Set<Entry>();
+  private readonly visible = new Set<Element>();
+  private readonly intersections: IntersectionObserver;
+  private runId: string | null = null;
+  private smoothing = 0.6;
+  private readonly drawTask = (deadline: number) => this.draw(deadline);
+
+  constructor(
+    private readonly store: DashboardStore,
+    private readonly scheduler: FrameScheduler,
+  ) {
+    this.alertList = el('ul', { className: 'alerts' });
+    this.empty = el('p', { className: 'empty', text: 'No steps yet. Charts appear with the first step the trainer writes.' });
+    this.sections = { pretrain: this.section('pretrain'), rl: this.section('rl') };
+    this.element = el('div', { className: 'charts-panel' }, this.alertList, this.empty, this.sections.pretrain.element, this.sections.rl.element);
+    this.intersections = new IntersectionObserver((items) => {
+      for (const item of items) {
+        if (item.isIntersecting) this.visible.add(item.target);
+        else this.visible.delete(item.target);
+      }
+      this.scheduler.schedule(this.drawTask);
+    });
+    new ResizeObserver(() => this.markAll()).observe(this.element);
+  }
+
+  setSmoothing(weight: number): void {
+    this.smoothing = weight;
+    this.markAll();
+  }
+
+  /** Rebuilds the theme-dependent parts of every chart. */
+  retheme(): void {
+    const theme = readTheme();
+    for (const entry of this.entries()) entry.view.setTheme(theme);
+  }
+
+  update(change: StoreChange): void {
+    const run = this.store.focused();
+    if (change.hydrated || run?.info.id !== this.runId) this.reset(run);
+    else if (change.runId !== this.runId) return;
+    if (!run) return;
+    if (change.steps || change.evals) this.addCharts(run);
+    if (change.alerts || change.hydrated) this.renderAlerts(run);
+    for (const entry of this.entries()) {
+      if ((entry.spec && change.steps) || (!entry.spec && change.evals)) this.dirty.add(entry);
+    }
+    this.scheduler.schedule(this.drawTask);
+  }
+
+  private section(phase: Phase): Section {
+    const grid = el('div', { className: 'chart-grid' });
+    const element = el('section', { className: `phase phase-${phase}`, attrs: { 'data-phase': phase, hidden: '' } }, el('h2', { text: PHASE_TITLES[phase] }), grid);
+    return { element, grid, entries: new Map() };
+  }
+
+  private *entries(): Iterable<Entry> {
+    for (const phase of ['pretrain', 'rl'] as const) yield* this.sections[phase].entries.values();
+  }
+
+  private reset(run: RunData | undefined): void {
+    for (const entry of this.entries()) {
+      this.intersections.unobserve(entry.view.element);
+      entry.view.destroy();
+    }
+    for (const phase of ['pretrain', 'rl'] as const) {
+      this.sections[phase].entries.clear();
+      this.sections[phase].element.hidden = true;
+    }
+    this.dirty.clear();
+    this.visible.clear();
+    this.runId = run?.info.id ?? null;
+    this.alertList.replaceChildren();
+  }
+
+  /** Adds the charts whose series have appeared, keeping layout order. */
+  private addCharts(run: RunData): void {
+    const theme = readTheme();
+    for (const phase of ['pretrain', 'rl'] as const) {
+      const section = this.sections[phase];
+      const table = run.phases[phase];
+      let added = false;
+      for (const spec of PHASE_CHARTS[phase]) {
+        if (section.entries.has(spec.id) || !spec.series.some((key) => table.has(key))) continue;
+        const view = new ChartView(`${phase}-${spec.id}`, chartTitle(spec), chartMeaning(spec), seriesUnit(spec.series[0]!), phase, theme);
+        section.entries.set(spec.id, { view, phase, spec });
+        added = true;
+      }
+      if (!section.entries.has(EVAL_ID) && run.evals.some((e) => e.phase === phase)) {
+        const view = new ChartView(`${phase}-${EVAL_ID}`, 'Evaluation', 'Greedy pass@1 and sampled pass@k on held-out problems.', 'share', phase, theme);
+        section.entries.set(EVAL_ID, { view, phase, spec: null });
+        added = true;
+      }
+      if (!added) continue;
+      const order = [...PHASE_CHARTS[phase].map((s) => s.id), EVAL_ID];
+      for (const id of order) {
+        const entry = section.entries.get(id);
+        if (!entry) continue;
+        if (!entry.view.element.isConnected) this.intersections.observe(entry.view.element);
+        section.grid.append(entry.view.element);
+      }
+      section.element.hidden = false;
+    }
+    this.empty.hidden = [...this.entries()].length > 0;
+  }
+
+  private renderAlerts(run: RunData): void {
+    this.alertList.replaceChildren(
+      ...run.alerts.slice(-5).map((a) =>
+        el('li', { className: 'alert' }, el('strong', { text: `Step ${a.step} · ${a.kind}` }), ` ${a.evidence} `, el('em', { text: a.advice })),
+      ),
+    );
+  }
+
+  private markAll(): void {
+    for (const entry of this.entries()) this.dirty.add(entry);
+    this.scheduler.schedule(this.drawTask);
+  }
+
+  /** Redraws dirty visible charts until the frame's deadline; true when some are left. */
+  private draw(deadline: number): boolean {
+    const run = this.store.focused();
+    if (!run || run.info.id !== this.runId) return false;
+    for (const entry of [...this.dirty]) {
+      if (!this.visible.has(entry.view.element)) continue;
+      if (performance.now() > deadline) return true;
+      this.dirty.delete(entry);
+      const data = this.chartData(run, entry);
+      entry.view.resize();
+      entry.view.setSeries(data.series);
+      entry.view.setColumns(data.columns);
+    }
+    return false;
+  }
+
+  private chartData(run: RunData, entry: Entry): ChartData {
+    const width = entry.view.width;
+    if (!entry.spec) {
+      const { x, named } = evalColumns(run.evals, entry.phase);
+      return lineData(x, named, 0, width);
+    }
+    const table = run.phases[entry.phase];
+    return lineData(table.steps, tableColumns(table, entry.spec.series, seriesLabel), this.smoothing, width);
+  }
+}

@@ -1,0 +1,97 @@
+// The webview's copy of the runs it shows, rebuilt from `hydrate` and extended by
+// `append`. It records what changed so the views redraw only that.
+import type { AlertRecord, EvalRecord, Phase, RunInfo, TraceRecord } from '../src/core/protocol/records';
+import type { RunDelta, RunSnapshot, ToWebview } from '../src/core/protocol/webview';
+import { StepTable } from './step-table';
+
+/** A trace with its index among all the run's traces (what `openTrace` names). */
+export interface StoredTrace {
+  index: number;
+  record: TraceRecord;
+}
+
+export class RunData {
+  readonly phases: Record<Phase, StepTable> = { pretrain: new StepTable(), rl: new StepTable() };
+  readonly evals: EvalRecord[] = [];
+  readonly alerts: AlertRecord[] = [];
+  /** Oldest first, at most `maxTraces` (the oldest are dropped). */
+  traces: StoredTrace[] = [];
+
+  constructor(
+    public info: RunInfo,
+    private readonly maxTraces: number,
+  ) {}
+
+  add(delta: Pick<RunDelta, 'steps' | 'evals' | 'traces' | 'traceStart' | 'alerts'>): void {
+    for (const step of delta.steps) this.phases[step.phase].append(step);
+    this.evals.push(...delta.evals);
+    this.alerts.push(...delta.alerts);
+    delta.traces.forEach((record, i) => this.traces.push({ index: delta.traceStart + i, record }));
+    // Trim in chunks so a steady stream does not shift the array on every message.
+    if (this.traces.length > this.maxTraces * 1.25) this.traces = this.traces.slice(-this.maxTraces);
+  }
+
+  /** The newest `maxTraces`, oldest first. */
+  visibleTraces(): StoredTrace[] {
+    return this.traces.length > this.maxTraces ? this.traces.slice(-this.maxTraces) : this.traces;
+  }
+}
+
+export interface StoreChange {
+  /** A new snapshot replaced everything. */
+  hydrated: boolean;
+  runId: string | null;
+  steps: boolean;
+  evals: boolean;
+  traces: boolean;
+  alerts: boolean;
+  info: boolean;
+}
+
+export class DashboardStore {
+  readonly runs = new Map<string, RunData>();
+  /** The run the metrics and traces tabs show. */
+  focus: string | null = null;
+
+  constructor(readonly maxTraces = 10_000) {}
+
+  get order(): string[] {
+    return [...this.runs.keys()];
+  }
+
+  apply(message: ToWebview): StoreChange {
+    return message.type === 'hydrate' ? this.hydrate(message.runs, message.focus) : this.append(message);
+  }
+
+  private hydrate(snapshots: RunSnapshot[], focus: string | null): StoreChange {
+    this.runs.clear();
+    for (const s of snapshots) {
+      const run = new RunData(s.run, this.maxTraces);
+      run.add(s);
+      this.runs.set(s.run.id, run);
+    }
+    const keep = this.focus !== null && this.runs.has(this.focus) ? this.focus : null;
+    this.focus = focus !== null && this.runs.has(focus) ? focus : (keep ?? snapshots[0]?.run.id ?? null);
+    return { hydrated: true, runId: null, steps: true, evals: true, traces: true, alerts: true, info: true };
+  }
+
+  private append(delta: RunDelta): StoreChange {
+    const run = this.runs.get(delta.runId);
+    const none = { hydrated: false, runId: delta.runId, steps: false, evals: false, traces: false, alerts: false, info: false };
+    if (!run) return none;
+    run.add(delta);
+    if (delta.run) run.info = delta.run;
+    return {
+      ...none,
+      steps: delta.steps.length > 0,
+      evals: delta.evals.length > 0,
+      traces: delta.traces.length > 0,
+      alerts: delta.alerts.length > 0,
+      info: delta.run !== null,
+    };
+  }
+
+  focused(): RunData | undefined {
+    return this.focus === null ? undefined : this.runs.get(this.focus);
+  }
+}
