@@ -1,6 +1,7 @@
 // One build script for every bundle. `--production` minifies, `--watch` rebuilds on change.
 import * as esbuild from 'esbuild';
 import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
 
 const production = process.argv.includes('--production');
 const watch = process.argv.includes('--watch');
@@ -15,6 +16,18 @@ const tfjsExternal = [
   '@tensorflow/tfjs-node-gpu',
 ];
 
+// tfjs-core ships its gradients only as ES modules with extensionless imports,
+// which Node cannot load from outside a bundle: that one entry is bundled (the
+// gradients register into tfjs-core's global registry); the rest stays external.
+const tfjsGradients = {
+  name: 'tfjs-gradients',
+  setup(build) {
+    build.onResolve({ filter: /^@tensorflow\/tfjs-core\/dist\/register_all_gradients$/ }, (args) => ({
+      path: createRequire(import.meta.url).resolve(args.path),
+    }));
+  },
+};
+
 const common = {
   bundle: true,
   sourcemap: true,
@@ -23,7 +36,7 @@ const common = {
   legalComments: 'none',
 };
 
-const node = { ...common, platform: 'node', format: 'cjs', target: 'node20' };
+const node = { ...common, platform: 'node', format: 'cjs', target: 'node20', plugins: [tfjsGradients] };
 
 /** Every bundle; an entry whose source does not exist yet is skipped with a note. */
 const builds = [

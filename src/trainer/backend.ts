@@ -1,0 +1,110 @@
+// Picks the TensorFlow.js backend the trainer computes on. `auto` takes the
+// fastest that loads; an explicit device that cannot load is an error that says
+// how to get it, never a silent fallback.
+
+import { availableParallelism } from 'node:os';
+import * as tf from '@tensorflow/tfjs-core';
+// tfjs-core's gradients are a side-effect import (the esbuild config bundles it).
+import '@tensorflow/tfjs-core/dist/register_all_gradients';
+import type { Device } from '../core/spec/config';
+import type { BackendInfo, BackendName } from '../core/protocol/records';
+
+export class BackendUnavailableError extends Error {}
+
+interface Candidate {
+  device: Exclude<Device, 'auto'>;
+  load: () => Promise<BackendInfo>;
+  install: string;
+}
+
+const NATIVE_INSTALL =
+  'it is an optional dependency that downloads libtensorflow when it installs, which needs network access';
+
+const CANDIDATES: Candidate[] = [
+  {
+    device: 'gpu',
+    load: () => loadNative('@tensorflow/tfjs-node-gpu', 'tensorflow-gpu'),
+    install:
+      'run `npm install @tensorflow/tfjs-node-gpu` on a Linux x64 machine with an NVIDIA GPU, CUDA 11.8 and cuDNN 8.6 ' +
+      `(${NATIVE_INSTALL}), then start the trainer with a plain Node binary; or use \`device auto\``,
+  },
+  {
+    device: 'cpu',
+    load: () => loadNative('@tensorflow/tfjs-node', 'tensorflow'),
+    install:
+      `run \`npm install @tensorflow/tfjs-node\` (${NATIVE_INSTALL}), then start the trainer with a plain Node binary; ` +
+      'or use `device wasm` (always available) or `device auto`',
+  },
+  {
+    device: 'wasm',
+    load: loadWasm,
+    install: 'reinstall the extension\'s dependencies (`npm install`): `@tensorflow/tfjs-backend-wasm` ships its .wasm files',
+  },
+  {
+    device: 'js',
+    load: loadPureJs,
+    install: 'reinstall the extension\'s dependencies (`npm install`) to restore `@tensorflow/tfjs-backend-cpu`',
+  },
+];
+
+/**
+ * Loads and activates the backend for `device`. `auto` tries gpu, native cpu,
+ * wasm, then pure JS, and returns the first that works.
+ */
+export async function selectBackend(device: Device): Promise<BackendInfo> {
+  if (device !== 'auto') {
+    const candidate = CANDIDATES.find((c) => c.device === device);
+    if (!candidate) throw new BackendUnavailableError(`unknown device "${device}": use auto, gpu, cpu, wasm or js`);
+    try {
+      return await candidate.load();
+    } catch (error) {
+      throw new BackendUnavailableError(
+        `device ${device} is not available (${errorText(error)}): ${candidate.install}`,
+      );
+    }
+  }
+  const failures: string[] = [];
+  for (const candidate of CANDIDATES) {
+    try {
+      return await candidate.load();
+    } catch (error) {
+      failures.push(`${candidate.device}: ${errorText(error)}`);
+    }
+  }
+  throw new BackendUnavailableError(`no TensorFlow.js backend loads (${failures.join('; ')}); reinstall with \`npm install\``);
+}
+
+async function loadNative(pkg: string, name: BackendName): Promise<BackendInfo> {
+  // A variable specifier keeps bundlers and the type checker from resolving
+  // these optional packages at build time; `require` shares the one tfjs-core
+  // instance with the rest of the trainer.
+  const specifier: string = pkg;
+  require(specifier);
+  await activate('tensorflow');
+  const threads = Number(process.env.TF_NUM_INTRAOP_THREADS) || availableParallelism();
+  return { name, threads, simd: true };
+}
+
+async function loadWasm(): Promise<BackendInfo> {
+  const wasm = require('@tensorflow/tfjs-backend-wasm') as typeof import('@tensorflow/tfjs-backend-wasm');
+  await activate('wasm');
+  const simd = Boolean(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT'));
+  return { name: 'wasm', threads: wasm.getThreadsCount(), simd };
+}
+
+async function loadPureJs(): Promise<BackendInfo> {
+  require('@tensorflow/tfjs-backend-cpu');
+  await activate('cpu');
+  return { name: 'cpu', threads: 1, simd: false };
+}
+
+async function activate(name: string): Promise<void> {
+  if (!(await tf.setBackend(name))) throw new Error(`backend "${name}" registered but failed to initialise`);
+  await tf.ready();
+}
+
+function errorText(error: unknown): string {
+  const text = error instanceof Error ? error.message : String(error);
+  const line = text.split('\n')[0]!;
+  return line.length > 200 ? `${line.slice(0, 200)}…` : line;
+}

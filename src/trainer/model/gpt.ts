@@ -1,0 +1,344 @@
+// A decoder-only transformer in TensorFlow.js ops, in the spirit of nanoGPT:
+// token (+ learned position) embedding, `layers` pre-norm blocks of causal
+// multi-head attention and a GELU MLP, a final norm, and an output head tied to
+// the embedding (or separate). Rotary positions and a scalar value head are options.
+//
+// Speed on WASM decides the shape of the code: the residual stream stays 2-D
+// [B*T, D] so every weight multiply is a plain 2-D matMul (XNNPACK's fast path),
+// and their gradients are written out with explicit transposes (see `linear`),
+// because tfjs's own matMul gradient uses transpose flags that run ~10x slower.
+// Embedding lookups are one-hot products: gather has no gradient on WASM.
+//
+// Weights are stored [in, out] (x · W), unlike PyTorch's Linear [out, in].
+
+import * as tf from '@tensorflow/tfjs-core';
+import type { ModelConfig } from '../../core/spec/config';
+import { Rng } from '../rng';
+import { attentionScores, attentionMix } from './attention';
+
+/** Keys and values of every layer for the tokens seen so far, [B, H, L, headDim] each. */
+export interface KvCache {
+  keys: tf.Tensor4D[];
+  values: tf.Tensor4D[];
+  /** Positions (padding included) the cache holds. */
+  length: number;
+}
+
+/** Where a chunk of tokens sits: per-row left padding and the cache it extends. */
+interface Placement {
+  /** Left-padding count per row; rows without padding may pass null for all-zero. */
+  pads: number[] | null;
+  past: KvCache | null;
+}
+
+interface Layer {
+  ln1Weight: tf.Variable;
+  ln1Bias: tf.Variable;
+  attnQkv: tf.Variable;
+  attnProj: tf.Variable;
+  ln2Weight: tf.Variable;
+  ln2Bias: tf.Variable;
+  mlpFc: tf.Variable;
+  mlpProj: tf.Variable;
+}
+
+const LAYER_NORM_EPS = 1e-5;
+const MASKED = -1e9;
+const ROTARY_BASE = 10000;
+
+/**
+ * x · w for 2-D x [N, in] and w [in, out], with a gradient that multiplies
+ * explicitly transposed operands so backward stays on the fast matMul path too.
+ */
+export const linear = tf.customGrad((...inputs: Array<tf.Tensor | tf.GradSaveFunc>) => {
+  const [x, w, save] = inputs as [tf.Tensor2D, tf.Tensor2D, tf.GradSaveFunc];
+  save([x, w]);
+  return {
+    value: tf.matMul(x, w),
+    gradFunc: (dy: tf.Tensor2D, saved: tf.Tensor[]) => {
+      const [xs, ws] = saved as [tf.Tensor2D, tf.Tensor2D];
+      return [tf.matMul(dy, tf.transpose(ws)), tf.matMul(tf.transpose(xs), dy)];
+    },
+  };
+}) as (x: tf.Tensor2D, w: tf.Tensor2D | tf.Variable) => tf.Tensor2D;
+
+export class Gpt {
+  readonly variables = new Map<string, tf.Variable>();
+  readonly vocabSize: number;
+  readonly config: ModelConfig;
+  readonly headDim: number;
+
+  private readonly wte: tf.Variable;
+  private readonly wpe: tf.Variable | null;
+  private readonly blocks: Layer[] = [];
+  private readonly lnfWeight: tf.Variable;
+  private readonly lnfBias: tf.Variable;
+  private readonly head: tf.Variable | null;
+  private readonly valueWeight: tf.Variable | null;
+  private readonly valueBias: tf.Variable | null;
+  /** Constants kept across calls: causal masks by length, rotary tables. */
+  private readonly causalMasks = new Map<number, tf.Tensor2D>();
+  private readonly rotary: { cos: tf.Tensor2D; sin: tf.Tensor2D } | null;
+
+  constructor(config: ModelConfig, vocabSize: number, seed: number) {
+    const { layers, width, heads, context } = config;
+    if (width % heads !== 0) throw new Error(`model width ${width} must be a multiple of heads ${heads}`);
+    this.headDim = width / heads;
+    if (config.positions === 'rotary' && this.headDim % 2 !== 0) {
+      throw new Error(`rotary positions need an even head size; width ${width} / heads ${heads} = ${this.headDim}`);
+    }
+    this.config = config;
+    this.vocabSize = vocabSize;
+    const rng = Rng.seeded(seed);
+    const std = 0.02;
+    const residualStd = std / Math.sqrt(2 * layers);
+    const normal = (name: string, shape: number[], s: number) =>
+      this.add(name, tf.randomNormal(shape, 0, s, 'float32', rng.seed()));
+    const constant = (name: string, shape: number[], value: number) => this.add(name, tf.fill(shape, value));
+
+    this.wte = normal('wte.weight', [vocabSize, width], std);
+    this.wpe = config.positions === 'learned' ? normal('wpe.weight', [context, width], std) : null;
+    for (let i = 0; i < layers; i++) {
+      const p = `h.${i}`;
+      this.blocks.push({
+        ln1Weight: constant(`${p}.ln_1.weight`, [width], 1),
+        ln1Bias: constant(`${p}.ln_1.bias`, [width], 0),
+        attnQkv: normal(`${p}.attn.c_attn.weight`, [width, 3 * width], std),
+        attnProj: normal(`${p}.attn.c_proj.weight`, [width, width], residualStd),
+        ln2Weight: constant(`${p}.ln_2.weight`, [width], 1),
+        ln2Bias: constant(`${p}.ln_2.bias`, [width], 0),
+        mlpFc: normal(`${p}.mlp.c_fc.weight`, [width, 4 * width], std),
+        mlpProj: normal(`${p}.mlp.c_proj.weight`, [4 * width, width], residualStd),
+      });
+    }
+    this.lnfWeight = constant('ln_f.weight', [width], 1);
+    this.lnfBias = constant('ln_f.bias', [width], 0);
+    this.head = config.tiedHead === false ? normal('lm_head.weight', [width, vocabSize], std) : null;
+    this.valueWeight = config.valueHead ? normal('value_head.weight', [width, 1], std) : null;
+    this.valueBias = config.valueHead ? constant('value_head.bias', [1], 0) : null;
+    this.rotary = config.positions === 'rotary' ? rotaryTables(context, this.headDim) : null;
+  }
+
+  paramCount(): number {
+    let n = 0;
+    for (const v of this.variables.values()) n += v.size;
+    return n;
+  }
+
+  /** Next-token logits [B, T, V] for int32 ids [B, T]; `pads` gives per-row left padding. */
+  logits(ids: tf.Tensor2D, pads: number[] | null = null): tf.Tensor3D {
+    return tf.tidy(() => {
+      const [b, t] = ids.shape;
+      const { hidden } = this.run(ids, { pads, past: null });
+      return tf.reshape(this.project(hidden), [b, t, this.vocabSize]);
+    });
+  }
+
+  /** Value-head estimates [B, T] (needs `config.valueHead`). */
+  values(ids: tf.Tensor2D, pads: number[] | null = null): tf.Tensor2D {
+    return this.logitsAndValues(ids, pads).values;
+  }
+
+  /** Logits and values from one forward pass (PPO needs both). */
+  logitsAndValues(ids: tf.Tensor2D, pads: number[] | null = null): { logits: tf.Tensor3D; values: tf.Tensor2D } {
+    if (!this.valueWeight || !this.valueBias) throw new Error('this model has no value head: set valueHead in the model config');
+    const valueWeight = this.valueWeight;
+    const valueBias = this.valueBias;
+    return tf.tidy(() => {
+      const [b, t] = ids.shape;
+      const { hidden } = this.run(ids, { pads, past: null });
+      const values = tf.reshape(tf.add(linear(hidden, valueWeight as tf.Tensor2D), valueBias), [b, t]) as tf.Tensor2D;
+      return { logits: tf.reshape(this.project(hidden), [b, t, this.vocabSize]) as tf.Tensor3D, values };
+    });
+  }
+
+  /**
+   * Runs a chunk of tokens [B, T] after the cached ones and returns the logits
+   * of the chunk's last position [B, V] and the cache extended by the chunk.
+   * The input cache is left alone; the caller disposes it when done with it.
+   */
+  extend(ids: tf.Tensor2D, pads: number[] | null, past: KvCache | null): { logits: tf.Tensor2D; cache: KvCache } {
+    const out = tf.tidy(() => {
+      const [b, t] = ids.shape;
+      const { hidden, cache } = this.run(ids, { pads, past });
+      const last = tf.reshape(tf.slice(tf.reshape(hidden, [b, t, -1]), [0, t - 1, 0], [b, 1, -1]), [b, -1]) as tf.Tensor2D;
+      return { logits: this.project(last), keys: cache.keys, values: cache.values };
+    });
+    return { logits: out.logits, cache: { keys: out.keys, values: out.values, length: (past?.length ?? 0) + ids.shape[1] } };
+  }
+
+  dispose(): void {
+    for (const v of this.variables.values()) v.dispose();
+    for (const m of this.causalMasks.values()) m.dispose();
+    this.causalMasks.clear();
+    this.rotary?.cos.dispose();
+    this.rotary?.sin.dispose();
+  }
+
+  private add(name: string, init: tf.Tensor): tf.Variable {
+    // tfjs variable names are global; ours live in the map so two models can coexist.
+    const variable = tf.variable(init, true);
+    init.dispose();
+    this.variables.set(name, variable);
+    return variable;
+  }
+
+  /** Final hidden states [B*T, D] of a chunk, and the cache including it. */
+  private run(ids: tf.Tensor2D, where: Placement): { hidden: tf.Tensor2D; cache: KvCache } {
+    const [b, t] = ids.shape;
+    const start = where.past?.length ?? 0;
+    if (start + t > this.config.context) {
+      throw new Error(`sequence of ${start + t} tokens is longer than the model context ${this.config.context}`);
+    }
+    const positions = where.pads || start > 0 ? positionIds(b, t, start, where.pads) : null;
+    const bias = where.pads || start > 0 ? chunkMask(b, t, start, where.pads) : this.causalMask(t);
+    const rotary = this.rotary ? this.rotaryFor(t, positions) : null;
+
+    const tokens = oneHot(ids, this.vocabSize);
+    let x = linear(tokens, this.wte);
+    if (this.wpe) {
+      const wpe = this.wpe as tf.Tensor2D;
+      x = positions
+        ? tf.add(x, linear(oneHot(positions, this.config.context), wpe))
+        : tf.reshape(tf.add(tf.reshape(x, [b, t, -1]), tf.slice(wpe, [0, 0], [t, -1])), [b * t, -1]);
+    }
+    const keys: tf.Tensor4D[] = [];
+    const values: tf.Tensor4D[] = [];
+    this.blocks.forEach((layer, i) => {
+      const attn = this.attention(layerNorm(x, layer.ln1Weight, layer.ln1Bias), layer, b, t, bias, rotary, where.past, i);
+      keys.push(attn.keys);
+      values.push(attn.values);
+      x = tf.add(x, attn.out);
+      const h = gelu(linear(layerNorm(x, layer.ln2Weight, layer.ln2Bias), layer.mlpFc as tf.Tensor2D));
+      x = tf.add(x, linear(h, layer.mlpProj as tf.Tensor2D));
+    });
+    return {
+      hidden: layerNorm(x, this.lnfWeight, this.lnfBias),
+      cache: { keys, values, length: start + t },
+    };
+  }
+
+  private attention(
+    x: tf.Tensor2D,
+    layer: Layer,
+    b: number,
+    t: number,
+    bias: tf.Tensor,
+    rotary: { cos: tf.Tensor; sin: tf.Tensor } | null,
+    past: KvCache | null,
+    index: number,
+  ): { out: tf.Tensor2D; keys: tf.Tensor4D; values: tf.Tensor4D } {
+    const { heads } = this.config;
+    const hd = this.headDim;
+    const toHeads = (m: tf.Tensor) => tf.transpose(tf.reshape(m, [b, t, heads, hd]), [0, 2, 1, 3]) as tf.Tensor4D;
+    const [qm, km, vm] = tf.split(linear(x, layer.attnQkv as tf.Tensor2D), 3, 1);
+    let q = toHeads(qm!);
+    let k = toHeads(km!);
+    let v = toHeads(vm!);
+    if (rotary) {
+      q = applyRotary(q, rotary.cos, rotary.sin);
+      k = applyRotary(k, rotary.cos, rotary.sin);
+    }
+    if (past) {
+      k = tf.concat([past.keys[index]!, k], 2);
+      v = tf.concat([past.values[index]!, v], 2);
+    }
+    const weights = tf.softmax(tf.add(attentionScores(q, k, 1 / Math.sqrt(hd)), bias)) as tf.Tensor4D;
+    const mixed = tf.reshape(tf.transpose(attentionMix(weights, v), [0, 2, 1, 3]), [b * t, -1]) as tf.Tensor2D;
+    return { out: linear(mixed, layer.attnProj as tf.Tensor2D), keys: k, values: v };
+  }
+
+  /** Output head on hidden states [N, D] -> logits [N, V]. */
+  private project(hidden: tf.Tensor2D): tf.Tensor2D {
+    const head = this.head ?? (tf.transpose(this.wte) as tf.Tensor2D);
+    return linear(hidden, head as tf.Tensor2D);
+  }
+
+  private causalMask(t: number): tf.Tensor2D {
+    let mask = this.causalMasks.get(t);
+    if (!mask) {
+      mask = tf.keep(tf.reshape(chunkMask(1, t, 0, null), [t, t]) as tf.Tensor2D);
+      this.causalMasks.set(t, mask);
+    }
+    return mask;
+  }
+
+  /** cos/sin [.., T, hd/2] for the chunk: shared rows, or per-row [B, 1, T, hd/2] with positions. */
+  private rotaryFor(t: number, positions: tf.Tensor2D | null): { cos: tf.Tensor; sin: tf.Tensor } {
+    const { cos, sin } = this.rotary!;
+    if (!positions) return { cos: tf.slice(cos, [0, 0], [t, -1]), sin: tf.slice(sin, [0, 0], [t, -1]) };
+    const b = positions.shape[0];
+    const pick = (table: tf.Tensor2D) => tf.reshape(tf.gather(table, tf.reshape(positions, [-1])), [b, 1, t, -1]);
+    return { cos: pick(cos), sin: pick(sin) };
+  }
+}
+
+/**
+ * One-hot float rows [B*T, depth] of int32 ids [B, T], for embedding lookups as
+ * products. The cast is needed: WASM's OneHot writes int32 data whatever dtype is asked for.
+ */
+export function oneHot(ids: tf.Tensor, depth: number): tf.Tensor2D {
+  return tf.cast(tf.oneHot(tf.reshape(ids, [-1]) as tf.Tensor1D, depth), 'float32') as tf.Tensor2D;
+}
+
+function layerNorm(x: tf.Tensor2D, weight: tf.Tensor, bias: tf.Tensor): tf.Tensor2D {
+  const { mean, variance } = tf.moments(x, -1, true);
+  const normed = tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, LAYER_NORM_EPS)));
+  return tf.add(tf.mul(normed, weight), bias) as tf.Tensor2D;
+}
+
+/** GELU, tanh approximation (as GPT-2; PyTorch `gelu(approximate='tanh')`). */
+function gelu(x: tf.Tensor2D): tf.Tensor2D {
+  const inner = tf.mul(tf.add(x, tf.mul(tf.pow(x, 3), 0.044715)), Math.sqrt(2 / Math.PI));
+  return tf.mul(tf.mul(x, tf.add(tf.tanh(inner), 1)), 0.5) as tf.Tensor2D;
+}
+
+/** Rotate-half rotary embedding of x [B, H, T, hd]. */
+function applyRotary(x: tf.Tensor4D, cos: tf.Tensor, sin: tf.Tensor): tf.Tensor4D {
+  const half = x.shape[3] / 2;
+  const [x1, x2] = tf.split(x, [half, half], 3);
+  const rotated1 = tf.sub(tf.mul(x1!, cos), tf.mul(x2!, sin));
+  const rotated2 = tf.add(tf.mul(x1!, sin), tf.mul(x2!, cos));
+  return tf.concat([rotated1, rotated2], 3) as tf.Tensor4D;
+}
+
+function rotaryTables(context: number, headDim: number): { cos: tf.Tensor2D; sin: tf.Tensor2D } {
+  const half = headDim / 2;
+  const cos = new Float32Array(context * half);
+  const sin = new Float32Array(context * half);
+  for (let p = 0; p < context; p++) {
+    for (let i = 0; i < half; i++) {
+      const angle = p / ROTARY_BASE ** ((2 * i) / headDim);
+      cos[p * half + i] = Math.cos(angle);
+      sin[p * half + i] = Math.sin(angle);
+    }
+  }
+  return { cos: tf.tensor2d(cos, [context, half]), sin: tf.tensor2d(sin, [context, half]) };
+}
+
+/** Position of each token of a chunk: its index after its row's left padding (0 on padding). */
+function positionIds(b: number, t: number, start: number, pads: number[] | null): tf.Tensor2D {
+  const out = new Int32Array(b * t);
+  for (let r = 0; r < b; r++) {
+    const pad = pads?.[r] ?? 0;
+    for (let i = 0; i < t; i++) out[r * t + i] = Math.max(0, start + i - pad);
+  }
+  return tf.tensor2d(out, [b, t], 'int32');
+}
+
+/**
+ * Additive attention mask [B, 1, T, start+T] for a chunk at `start`: a query
+ * sees keys at or before itself that are not its row's left padding.
+ */
+function chunkMask(b: number, t: number, start: number, pads: number[] | null): tf.Tensor4D {
+  const length = start + t;
+  const out = new Float32Array(b * t * length);
+  for (let r = 0; r < b; r++) {
+    const pad = pads?.[r] ?? 0;
+    for (let i = 0; i < t; i++) {
+      const row = (r * t + i) * length;
+      for (let j = 0; j < length; j++) if (j > start + i || j < pad) out[row + j] = MASKED;
+    }
+  }
+  return tf.tensor4d(out, [b, 1, t, length]);
+}
