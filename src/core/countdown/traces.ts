@@ -19,7 +19,7 @@ import type { Problem } from './problem';
 export interface Trace {
   /** Text after the prompt's `<think>`: the search lines, `</think>` and the answer. */
   completion: string;
-  /** Whether the search reached the target (then the answer scores correct). */
+  /** Whether the answer reaches the target (then it scores correct). */
   solved: boolean;
   expression: string;
 }
@@ -149,6 +149,7 @@ class TraceSearch {
   }
 
   dfs(items: Item[]): boolean {
+    if (this.exhausted) return false;
     this.enter(items);
     if (items.length === 2) return this.finishPair(items);
     for (const child of this.children(items)) {
@@ -200,10 +201,10 @@ function rootOf(problem: Problem): Item[] {
   return problem.numbers.map((value) => ({ value, expr: num(value) }));
 }
 
-function complete(lines: string[], answer: Item, solved: boolean): Trace {
+function complete(lines: string[], answer: Item, target: number): Trace {
   const expression = printExpr(answer.expr);
   const body = [...lines, `${expression}=${answer.value}`].join('\n');
-  return { completion: `\n${body}\n</think>\n<answer>${expression}</answer>`, solved, expression };
+  return { completion: `\n${body}\n</think>\n<answer>${expression}</answer>`, solved: answer.value === target, expression };
 }
 
 /**
@@ -213,19 +214,20 @@ function complete(lines: string[], answer: Item, solved: boolean): Trace {
  */
 export function searchTrace(problem: Problem, style: TraceStyle, budget: number, rng: RandomGenerator): Trace {
   const root = rootOf(problem);
-  if (root.length === 1) return complete([], root[0], root[0].value === problem.target);
+  if (root.length === 1) return complete([], root[0], problem.target);
   const kind = style === 'mixed' ? (unsafeUniformIntDistribution(0, 1, rng) === 0 ? 'dfs' : 'bfs') : style;
   const search = new TraceSearch(problem.target, root, Math.max(1, budget), rng);
-  const solved = kind === 'dfs' ? search.dfs(root) : search.bfs(root);
-  return complete(search.lines, search.answer(root).item, solved);
+  if (kind === 'dfs') search.dfs(root);
+  else search.bfs(root);
+  return complete(search.lines, search.answer(root).item, problem.target);
 }
 
 /** The path to the first solution a full DFS finds, with no dead ends; unsolved, the path to the closest leaf. */
 export function solutionTrace(problem: Problem, rng: RandomGenerator): Trace {
   const root = rootOf(problem);
-  if (root.length === 1) return complete([], root[0], root[0].value === problem.target);
+  if (root.length === 1) return complete([], root[0], problem.target);
   const search = new TraceSearch(problem.target, root, Infinity, rng);
-  const solved = search.dfs(root);
+  search.dfs(root);
   const { item, path } = search.answer(root);
-  return complete(path, item, solved);
+  return complete(path, item, problem.target);
 }

@@ -1,0 +1,111 @@
+// The verifier: every verdict, TinyZero's quirks, and arbitrary or adversarial
+// input that must never throw and must finish quickly.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { VERDICTS, type Verdict } from '../../src/core/countdown/verdict';
+import { extractAnswer, scoreAnswer } from '../../src/core/countdown/verifier';
+
+const problem = { numbers: [44, 19, 35], target: 98 };
+const tagged = (expr: string): string => `<think>hmm</think>\n<answer>${expr}</answer>`;
+
+const cases: [string, string, Verdict][] = [
+  ['no tags', '44+19+35', 'no-answer'],
+  ['unclosed answer', '<answer>44+19+35', 'no-answer'],
+  ['close before open', '</answer>44+19+35<answer>', 'no-answer'],
+  ['tags differ in case', '<Answer>44+19+35</Answer>', 'no-answer'],
+  ['correct', tagged('44+19+35'), 'correct'],
+  ['correct with spaces and newlines', tagged(' (44 + 19)\n+ 35 '), 'correct'],
+  ['correct in another order', tagged('35+19+44'), 'correct'],
+  ['wrong value', tagged('44+19-35'), 'wrong-value'],
+  ['a number used twice', tagged('44+44+10'), 'wrong-numbers'],
+  ['a number missing', tagged('44+54'), 'wrong-numbers'],
+  ['a number not given', tagged('44+19+35+0'), 'wrong-numbers'],
+  ['division by zero', tagged('44/(19-19)+35'), 'wrong-numbers'],
+  ['empty answer', tagged(''), 'unparsable'],
+  ['python power **', tagged('44**19**35'), 'unparsable'],
+  ['floor division //', tagged('44//19+35'), 'unparsable'],
+  ['decimal', tagged('44.0+19+35'), 'unparsable'],
+  ['unary minus', tagged('-44+19+35'), 'unparsable'],
+  ['equation with =', tagged('44+19+35=98'), 'unparsable'],
+  ['leading zero', tagged('044+19+35'), 'unparsable'],
+  ['unbalanced parenthesis', tagged('(44+19+35'), 'unparsable'],
+  ['words', tagged('ninety-eight'), 'unparsable'],
+  ['nested tags: the first close ends the first open', '<answer><answer>44+19+35</answer></answer>', 'unparsable'],
+  ['last complete answer wins', `${tagged('1+2')} then ${tagged('44+19+35')}`, 'correct'],
+  ['a later wrong answer wins over a correct one', `${tagged('44+19+35')} ${tagged('44+19-35')}`, 'wrong-value'],
+  ['an unclosed later answer is ignored', `${tagged('44+19+35')}<answer>1`, 'correct'],
+];
+
+test('verdict table', () => {
+  for (const [name, response, verdict] of cases) {
+    assert.equal(scoreAnswer(response, problem).verdict, verdict, name);
+  }
+  const seen = new Set(cases.map((c) => c[2]));
+  seen.add(scoreAnswer(tagged('6/(1-1)'), { numbers: [6, 1, 1], target: 3 }).verdict);
+  assert.deepEqual([...seen].sort(), [...VERDICTS].sort(), 'every verdict appears in the table');
+});
+
+test('division by zero with the right numbers is invalid', () => {
+  const r = scoreAnswer(tagged('6/(1-1)'), { numbers: [6, 1, 1], target: 3 });
+  assert.equal(r.verdict, 'invalid');
+  assert.equal(r.score, 0.1);
+});
+
+test('scores follow the reward config, and fractions in between are exact', () => {
+  assert.equal(scoreAnswer('nothing', problem).score, 0);
+  assert.equal(scoreAnswer(tagged('1+1'), problem, { format: 0.25, correct: 2 }).score, 0.25);
+  const r = scoreAnswer(tagged('44+19+35'), problem, { format: 0.25, correct: 2 });
+  assert.deepEqual(r, { score: 2, verdict: 'correct', expression: '44+19+35', value: '98' });
+  // 1/3 is no float: 1/3*3 is exactly 1.
+  const exact = scoreAnswer(tagged('1/3*3+5'), { numbers: [1, 3, 3, 5], target: 6 });
+  assert.equal(exact.verdict, 'correct');
+  const near = scoreAnswer(tagged('(4-4/3)*3'), { numbers: [4, 4, 3, 3], target: 8 });
+  assert.equal(near.verdict, 'correct');
+  assert.equal(scoreAnswer(tagged('10/4'), { numbers: [10, 4], target: 2 }).value, '5/2');
+});
+
+test('answer extraction matches a non-greedy regex scanned left to right', () => {
+  const regexLast = (s: string): string | null => {
+    const all = [...s.matchAll(/<answer>([\s\S]*?)<\/answer>/g)];
+    return all.length ? all[all.length - 1][1] : null;
+  };
+  const piece = fc.constantFrom('<answer>', '</answer>', '<', '>', 'a', '1+2', '\n', '</', 'answer');
+  fc.assert(
+    fc.property(fc.array(piece, { maxLength: 30 }), (parts) => {
+      const s = parts.join('');
+      assert.equal(extractAnswer(s), regexLast(s));
+    }),
+  );
+});
+
+test('random strings never throw and always get a known verdict', () => {
+  const verdicts = new Set<string>(VERDICTS);
+  const piece = fc.oneof(fc.string(), fc.constantFrom('<answer>', '</answer>', '(', ')', '44', '19', '35', '+', '/', '0', '*'));
+  fc.assert(
+    fc.property(fc.array(piece, { maxLength: 40 }), (parts) => {
+      const r = scoreAnswer(parts.join(''), problem);
+      assert.ok(verdicts.has(r.verdict));
+    }),
+    { numRuns: 2000 },
+  );
+});
+
+test('megabytes of adversarial input finish quickly', () => {
+  const mb = 1 << 20;
+  const inputs = [
+    'x'.repeat(4 * mb),
+    '<answer>'.repeat(mb / 2),
+    `<answer>${'('.repeat(2 * mb)}44+19+35${')'.repeat(2 * mb)}</answer>`,
+    `<answer>${'9'.repeat(2 * mb)}+19+35</answer>`,
+    `<answer>${'44+'.repeat(mb)}1</answer>`,
+    `<answer>${'1*'.repeat(mb)}44+19+35</answer>`,
+    '<answer></answer>'.repeat(mb / 16),
+    `<answer>44**19**35</answer>`,
+  ];
+  const expected: Verdict[] = ['no-answer', 'no-answer', 'correct', 'wrong-numbers', 'wrong-numbers', 'wrong-numbers', 'unparsable', 'unparsable'];
+  const start = performance.now();
+  inputs.forEach((input, i) => assert.equal(scoreAnswer(input, problem).verdict, expected[i], `input ${i}`));
+  // A generous bound that only a quadratic or exponential path would break.
+  assert.ok(performance.now() - start < 10_000);
+});
