@@ -102,6 +102,8 @@ export interface EvalRecord {
   score: EvalScore;
   /** The same score per count of numbers in the problem ("3", "4", ...). */
   byCount: Record<string, EvalScore>;
+  /** Pretraining, test split: mean cross-entropy per completion token on held-out search traces. */
+  loss?: number;
 }
 
 /** One line of `traces.jsonl`: a sampled completion and how it was scored. */

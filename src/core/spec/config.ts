@@ -72,11 +72,8 @@ export interface PretrainConfig {
   gradClip: number;
   /** Search nodes a trace may expand before it gives up. */
   searchBudget: number;
-  /**
-   * Evaluate (and checkpoint) every this many pretraining steps, and at the end.
-   * Unset: about ten times per pretraining (steps / 10, rounded up).
-   */
-  evalEvery?: number;
+  /** Evaluate (and checkpoint) every this many pretraining steps, and at the end. */
+  evalEvery: number;
 }
 
 export interface RlConfig {
