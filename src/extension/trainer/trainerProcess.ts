@@ -41,6 +41,8 @@ export class TrainerProcess {
   constructor(trainerScript: string, runtime: NodeRuntime, launch: TrainerLaunch, cwd: string) {
     this.child = fork(trainerScript, trainerArgv(launch), {
       execPath: runtime.execPath,
+      // Not the host's own flags (the extension host's, or a test runner's loader).
+      execArgv: [],
       cwd,
       env: { ...process.env, ...runtime.env },
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
@@ -110,6 +112,6 @@ export function describeExit(exit: TrainerExit): string {
   if (exit.outcome?.kind === 'failed') return exit.outcome.params.message;
   if (exit.outcome?.kind === 'done') return `The run ended: ${exit.outcome.params.status}.`;
   const how = exit.signal ? `was killed by ${exit.signal}` : `exited with code ${exit.code}`;
-  const last = exit.stderrTail.trim().split('\n').slice(-3).join(' | ');
+  const last = exit.stderrTail.split('\n').filter((l) => l.trim() !== '').slice(-3).join(' | ');
   return `The trainer ${how} before finishing${last ? `: ${last}` : '.'}`;
 }

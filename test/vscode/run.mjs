@@ -1,0 +1,102 @@
+// `npm run test:vscode`: the extension in a real VS Code (code-server 4.100.3 +
+// Debian Chromium + playwright-core, offline). It runs the mocha suite inside
+// the extension host (workbench URL `payload`: extensionDevelopmentPath +
+// extensionTestsPath), then drives the UI: the palette, the Problems panel,
+// the runs view, a training run on the nano preset with the dashboard and the
+// status bar, stop, reload. Screenshots go to .test-artifacts/vscode/.
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { format } from 'node:util';
+import * as esbuild from 'esbuild';
+import { chromium } from 'playwright-core';
+import { startCodeServer } from './codeServer.mjs';
+import { uiScenario } from './ui.mjs';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const artifacts = path.join(root, '.test-artifacts', 'vscode');
+const started = Date.now();
+const log = (line) => console.log(`[test:vscode ${((Date.now() - started) / 1000).toFixed(1)}s] ${line}`);
+
+const CHROMIUM_ARGS = [
+  '--headless=new', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync', '--window-size=1440,900',
+];
+
+if (!existsSync(path.join(root, 'dist', 'extension.js'))) {
+  console.error('test:vscode: dist/extension.js is missing; run `npm run build` first.');
+  process.exit(1);
+}
+if (!existsSync('/usr/bin/chromium')) {
+  console.error('test:vscode: /usr/bin/chromium is missing; run `sudo apt-get install chromium` (scripts/setup.sh does).');
+  process.exit(1);
+}
+
+const suiteOut = path.join(root, 'out', 'vscode-suite', 'index.js');
+await esbuild.build({
+  entryPoints: [path.join(root, 'test/vscode/suite/index.ts')],
+  outfile: suiteOut,
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node20',
+  sourcemap: 'inline',
+  external: ['vscode', 'mocha'],
+  logLevel: 'warning',
+});
+
+const tmp = mkdtempSync(path.join(os.tmpdir(), 'rlab-vscode-'));
+const workspace = path.join(tmp, 'workspace');
+mkdirSync(workspace);
+for (const f of readdirSync(path.join(root, 'examples'))) cpSync(path.join(root, 'examples', f), path.join(workspace, f), { recursive: true });
+rmSync(artifacts, { recursive: true, force: true });
+mkdirSync(artifacts, { recursive: true });
+
+let server;
+let browser;
+let failed = false;
+try {
+  server = await startCodeServer({ tmp: path.join(tmp, 'code-server'), log });
+  const remote = (p) => `vscode-remote://127.0.0.1:${server.port}${p}`;
+  const pageUrl = (payload) => `${server.url}/?folder=${encodeURIComponent(workspace)}&payload=${encodeURIComponent(JSON.stringify(payload))}`;
+  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+
+  // 1. The mocha suite inside the extension host.
+  const hostStart = Date.now();
+  const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+  const page = await context.newPage();
+  const exitCode = new Promise((resolve) => page.exposeFunction('codeAutomationExit', (code) => resolve(code)));
+  // The workbench forwards the extension host's console as (level, [format, ...args]).
+  await page.exposeFunction('codeAutomationLog', (level, args) => {
+    const text = Array.isArray(args) ? format(...args) : String(args);
+    if (level === 'error' && !/Error|fail/i.test(text)) return;
+    process.stdout.write(`  ${level === 'error' ? '[host error] ' : ''}${text.split('\n')[0]}\n`);
+  });
+  await page.goto(pageUrl([
+    ['extensionDevelopmentPath', remote(root)],
+    ['extensionTestsPath', remote(suiteOut)],
+  ]));
+  const code = await Promise.race([exitCode, new Promise((r) => setTimeout(() => r('timeout'), 180_000))]);
+  await context.close();
+  if (code !== 0) {
+    failed = true;
+    log(`FAIL: the in-host mocha suite ended with ${code}`);
+  } else {
+    log(`PASS: in-host mocha suite (${((Date.now() - hostStart) / 1000).toFixed(1)} s)`);
+  }
+
+  // 2. The UI, as a user drives it.
+  const ui = await uiScenario({ browser, pageUrl: pageUrl([['extensionDevelopmentPath', remote(root)]]), root, workspace, artifacts, log });
+  if (!ui) failed = true;
+} catch (err) {
+  failed = true;
+  log(`FAIL: ${err.stack ?? err}`);
+  if (server) console.log(`--- code-server output (last 4000 chars) ---\n${server.output().slice(-4000)}`);
+} finally {
+  await browser?.close().catch(() => undefined);
+  await server?.stop();
+  rmSync(tmp, { recursive: true, force: true });
+}
+log(`${failed ? 'FAILED' : 'passed'} in ${((Date.now() - started) / 1000).toFixed(1)} s; screenshots in ${path.relative(root, artifacts)}/`);
+process.exit(failed ? 1 : 0);

@@ -1,0 +1,69 @@
+// The language client starts dist/server.js over IPC; diagnostics, completion
+// and hover come back through the real protocol into VS Code.
+import * as assert from 'node:assert/strict';
+import { existsSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { before, describe, it } from 'mocha';
+import * as vscode from 'vscode';
+import { activeCtx, waitFor, workspaceRoot } from './util';
+
+const SPEC = `name "harness"
+
+task {
+  numbers  3
+  valeus   1..99
+  
+}
+
+problems {
+  44 19 35 -> 98
+}
+`;
+
+export function defineLanguageTests(): void {
+  describe('language client', function () {
+    let doc: vscode.TextDocument;
+
+    before(async function () {
+      const ctx = await activeCtx();
+      if (!existsSync(ctx.asAbsolutePath('dist/server.js'))) {
+        console.log('  (skipped: dist/server.js is not built, so there is no language server to test)');
+        this.skip();
+      }
+      const file = path.join(workspaceRoot(), 'harness-language.countdown');
+      writeFileSync(file, SPEC);
+      doc = await vscode.workspace.openTextDocument(file);
+      await vscode.window.showTextDocument(doc);
+      assert.equal(doc.languageId, 'countdown');
+    });
+
+    it('publishes a diagnostic for a misspelled key, with a suggestion', async () => {
+      const diagnostics = await waitFor('diagnostics', () => {
+        const d = vscode.languages.getDiagnostics(doc.uri);
+        return d.length > 0 && d;
+      });
+      const typo = diagnostics.find((d) => d.range.start.line === 4);
+      assert.ok(typo, JSON.stringify(diagnostics.map((d) => [d.range.start.line, d.message])));
+      assert.match(typo.message, /values/);
+    });
+
+    it('completes the keys of the current block', async () => {
+      const list = await waitFor('completions', async () => {
+        const l = await vscode.commands.executeCommand<vscode.CompletionList>('vscode.executeCompletionItemProvider', doc.uri, new vscode.Position(5, 2));
+        return l.items.length > 0 && l;
+      });
+      const labels = list.items.map((i) => (typeof i.label === 'string' ? i.label : i.label.label));
+      for (const key of ['values', 'target', 'operators']) assert.ok(labels.includes(key), labels.join(', '));
+    });
+
+    it('hovers a problem line with a solution', async () => {
+      const hovers = await waitFor('a hover', async () => {
+        const h = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', doc.uri, new vscode.Position(9, 4));
+        return h.length > 0 && h;
+      });
+      const text = hovers.flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : c.value))).join('\n');
+      assert.match(text, /solv/i);
+      assert.match(text, /44|19|35/);
+    });
+  });
+}

@@ -1,0 +1,79 @@
+// The UI scenario of the VS Code harness: what a user does, checked on what
+// the workbench shows. Each step logs PASS or FAIL; the first failure ends it.
+import { existsSync } from 'node:fs';
+import * as path from 'node:path';
+
+/** Runs a palette command, retrying until the extension has registered it. */
+export async function runCommand(page, title, timeoutMs = 30_000) {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    await page.keyboard.press('Escape');
+    await page.keyboard.press('F1');
+    const input = page.locator('.quick-input-widget input');
+    await input.waitFor({ state: 'visible', timeout: 10_000 });
+    await input.fill(`>${title}`);
+    const row = page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
+    try {
+      await row.waitFor({ state: 'visible', timeout: 2000 });
+      await page.keyboard.press('Enter');
+      return;
+    } catch {
+      if (Date.now() > end) throw new Error(`the palette never offered "${title}"`);
+    }
+  }
+}
+
+async function openRunsView(page) {
+  const title = page.locator('.sidebar .composite.title', { hasText: /Reasoning Lab/i });
+  if (!(await title.isVisible().catch(() => false))) {
+    await page.locator('.activitybar .action-item a[aria-label^="Reasoning Lab"]').first().click();
+  }
+  await title.waitFor({ state: 'visible', timeout: 10_000 });
+}
+
+const treeRow = (page, text) => page.locator('.sidebar .monaco-list-row', { hasText: text }).first();
+
+export async function uiScenario({ browser, pageUrl, root, artifacts, log }) {
+  const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+  const page = await context.newPage();
+  const shot = (name) => page.screenshot({ path: path.join(artifacts, `${name}.png`) });
+  let step = 'open the workbench';
+  const pass = (what) => log(`PASS: ${what}`);
+  try {
+    await page.goto(pageUrl);
+    await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+    pass('workbench loaded');
+
+    step = 'Show Version from the palette';
+    await runCommand(page, 'Reasoning Lab: Show Version');
+    const toast = page.locator('.notifications-toasts .notification-list-item', { hasText: 'Reasoning Lab 0.1.0' });
+    await toast.first().waitFor({ timeout: 15_000 });
+    pass(`palette command shows "${(await toast.first().innerText()).split('\n')[0]}"`);
+    await page.keyboard.press('Escape');
+
+    step = 'the runs view';
+    await openRunsView(page);
+    await page.locator('.sidebar', { hasText: 'No runs yet' }).first().waitFor({ timeout: 10_000 });
+    await shot('sidebar-empty');
+    pass('the runs view shows its welcome content');
+
+    if (existsSync(path.join(root, 'dist', 'server.js'))) {
+      step = 'a diagnostic in the Problems panel';
+      await runCommand(page, 'Reasoning Lab: New Countdown Experiment');
+      await page.locator('.quick-input-widget input').fill('harness-nano');
+      await page.keyboard.press('Enter');
+      await page.locator('.tab', { hasText: 'harness-nano.countdown' }).waitFor({ timeout: 15_000 });
+      pass('New Countdown Experiment created and opened harness-nano.countdown');
+    } else {
+      log('SKIP: the language server steps (dist/server.js is not built)');
+    }
+
+    await context.close();
+    return true;
+  } catch (err) {
+    log(`FAIL: ${step}: ${err.message.split('\n')[0]}`);
+    await shot('failure').catch(() => undefined);
+    await context.close().catch(() => undefined);
+    return false;
+  }
+}
