@@ -7,7 +7,7 @@ import {
   grpoAdvantages,
   reinforceAdvantages,
   rlooAdvantages,
-  scaleAdvantages,
+  outcomeAdvantages,
   std,
   whiten,
   zeroSignalShare,
@@ -42,13 +42,20 @@ test('reinforce: centred on the batch mean', () => {
   close(reinforceAdvantages([1, 0.1, 0, 0]), [0.725, -0.175, -0.275, -0.275]);
 });
 
-test('reward scaling: group, batch or none', () => {
-  const centred = drGrpoAdvantages(rewards, 3);
-  close(scaleAdvantages(centred, rewards, 3, 'group'), grpoAdvantages(rewards, 3));
-  close(scaleAdvantages(centred, rewards, 3, 'none'), centred);
+test('grpo reward scaling: group, batch or none', () => {
+  const centred = [0.633333, -0.266667, -0.366667, 0, 0, 0];
+  close(grpoAdvantages(rewards, 3, 'none'), centred);
   // batch std of the six rewards: mean 0.233333, std sqrt(0.713333 / 5) = 0.377712
-  close(scaleAdvantages(centred, rewards, 3, 'batch'), centred.map((a) => a / (0.3777124 + 1e-6)));
+  close(grpoAdvantages(rewards, 3, 'batch'), centred.map((a) => a / (0.3777124 + 1e-6)));
   assert.ok(Math.abs(std(rewards) - 0.3777124) < 1e-6);
+});
+
+test('outcome advantages: the algorithm picks the estimator; reward-scaling applies to grpo only', () => {
+  close(outcomeAdvantages('grpo', rewards, 3, 'group'), grpoAdvantages(rewards, 3));
+  close(outcomeAdvantages('grpo', rewards, 3, 'none'), drGrpoAdvantages(rewards, 3));
+  close(outcomeAdvantages('dr-grpo', rewards, 3, 'group'), drGrpoAdvantages(rewards, 3));
+  close(outcomeAdvantages('rloo', rewards, 3, 'group'), rlooAdvantages(rewards, 3));
+  close(outcomeAdvantages('reinforce', rewards, 3, 'batch'), reinforceAdvantages(rewards));
 });
 
 test('zero-signal share counts groups whose rewards are all equal', () => {

@@ -1,7 +1,7 @@
 // Advantage estimators as small named pure functions over plain arrays (in the
 // spirit of veRL's core_algos.py). Rewards are laid out group by group: the
 // `group` samples of prompt 0, then those of prompt 1, and so on.
-import type { RewardScaling } from '../../core/spec/config';
+import type { Algorithm, RewardScaling } from '../../core/spec/config';
 
 /** Added to a standard deviation before dividing by it (veRL and TRL use 1e-6 too). */
 export const STD_EPS = 1e-6;
@@ -26,21 +26,32 @@ function groups(rewards: readonly number[], group: number): number[][] {
   return out;
 }
 
-/** GRPO: A_i = (r_i − mean(group)) / (std(group) + ε). */
-export function grpoAdvantages(rewards: readonly number[], group: number, eps = STD_EPS): number[] {
+/**
+ * GRPO: A_i = (r_i − mean(group)) / (σ + ε), where σ is chosen by `scaling`
+ * (TRL's `scale_rewards`): the std of the prompt's group (`group`, the original
+ * GRPO), the std of the whole batch (`batch`), or no division (`none`, σ + ε = 1).
+ */
+export function grpoAdvantages(
+  rewards: readonly number[],
+  group: number,
+  scaling: RewardScaling = 'group',
+  eps = STD_EPS,
+): number[] {
+  const batchScale = std(rewards) + eps;
   return groups(rewards, group).flatMap((g) => {
     const m = mean(g);
-    const s = std(g);
-    return g.map((r) => (r - m) / (s + eps));
+    const scale = scaling === 'group' ? std(g) + eps : scaling === 'batch' ? batchScale : 1;
+    return g.map((r) => (r - m) / scale);
   });
 }
 
-/** Dr. GRPO: A_i = r_i − mean(group); no std division (it favours groups with little spread). */
+/**
+ * Dr. GRPO: A_i = r_i − mean(group). No std division, whatever `reward-scaling`
+ * says: dividing by a group's std up-weights prompts that are nearly always
+ * right or nearly always wrong, the bias Dr. GRPO removes.
+ */
 export function drGrpoAdvantages(rewards: readonly number[], group: number): number[] {
-  return groups(rewards, group).flatMap((g) => {
-    const m = mean(g);
-    return g.map((r) => r - m);
-  });
+  return grpoAdvantages(rewards, group, 'none');
 }
 
 /** RLOO: A_i = r_i − mean_{j≠i}(r_j) = G/(G−1) · (r_i − mean(group)); needs G ≥ 2. */
@@ -59,24 +70,26 @@ export function reinforceAdvantages(rewards: readonly number[]): number[] {
 }
 
 /**
- * Divides centred advantages by a standard deviation of the rewards (TRL's
- * `scale_rewards`): `group` by the std of each prompt's group, `batch` by the
- * std of the whole batch, `none` leaves them as they are.
+ * The per-sequence advantage of every outcome-reward algorithm (all but PPO).
+ * `reward-scaling` applies to GRPO only, as TRL's `scale_rewards` does; RLOO
+ * and REINFORCE keep their textbook, unscaled form.
  */
-export function scaleAdvantages(
-  advantages: readonly number[],
+export function outcomeAdvantages(
+  algorithm: Exclude<Algorithm, 'ppo'>,
   rewards: readonly number[],
   group: number,
   scaling: RewardScaling,
-  eps = STD_EPS,
 ): number[] {
-  if (scaling === 'none') return [...advantages];
-  if (scaling === 'batch') {
-    const s = std(rewards) + eps;
-    return advantages.map((a) => a / s);
+  switch (algorithm) {
+    case 'grpo':
+      return grpoAdvantages(rewards, group, scaling);
+    case 'dr-grpo':
+      return drGrpoAdvantages(rewards, group);
+    case 'rloo':
+      return rlooAdvantages(rewards, group);
+    case 'reinforce':
+      return reinforceAdvantages(rewards);
   }
-  const stds = groups(rewards, group).map((g) => std(g) + eps);
-  return advantages.map((a, i) => a / stds[Math.floor(i / group)]);
 }
 
 /** Share of groups whose samples all got the same reward (their advantages are 0: no learning signal). */
