@@ -138,7 +138,7 @@ export class AlertMonitor {
         `mean length ${num(r.lengthMean ?? 0)} tokens at step ${r.step}` +
         (base !== null ? ` (started at ${num(base)})` : '') +
         `, ${pct(r.truncatedRate ?? 0)} of completions truncated`,
-      advice: 'try `algorithm dr-grpo` or `loss-aggregation seq-mean-token-sum-norm` (no length bias), `mask-truncated on`, or a larger `max-tokens`',
+      advice: 'try `algorithm dr-grpo` or `loss-agg seq-mean-token-sum-norm` (no length bias), `mask-truncated on`, or a larger `max-tokens`',
     };
   }
 
