@@ -152,5 +152,6 @@ export function parse(text: string): ParseResult {
     }
   }
 
+  diagnostics.sort((a, b) => a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character);
   return { document: { text, items, tokens, comments }, diagnostics };
 }

@@ -44,6 +44,8 @@ export function problemSpace(task: Pick<TaskConfig, 'numbers' | 'values' | 'targ
   for (let n = task.numbers.min; n <= task.numbers.max; n++) {
     const pairs = multisets(values, n) * targets;
     space.pairs += pairs;
+    // |value| of any expression over n numbers is at most 2^(n-1)·Π max(1, x) (see the solver).
+    if (task.target.min > 2 ** (n - 1) * Math.max(1, task.values.max) ** n) continue;
     const budget = SAMPLES[n] ?? 1;
     if (pairs <= budget) {
       const found = countExactly(task, n);

@@ -85,13 +85,15 @@ function checkProblemSpace(analysis: SpecAnalysis, at: (...paths: string[]) => R
   const wanted = task.train + task.test;
   const space = problemSpace(task, wanted);
   const how = space.exact ? `all ${space.checked} number sets and targets checked` : `estimated from ${space.checked} sampled problems`;
-  if (space.upper === 0) {
-    analysis.diagnostics.push({
-      range: at('task.values', 'task.target', 'task.numbers', 'task.operators'),
-      severity: 'error',
-      code: 'rule',
-      message: `no problem of this task is solvable (${how}); widen \`values\` or \`target\`, or allow more \`operators\``,
-    });
+  if (space.solvable === 0) {
+    const fix = 'widen `values` or `target`, or allow more `operators`';
+    const message =
+      space.checked === 0
+        ? `no problem of this task is solvable: every target is larger than any expression of these values can reach; ${fix}`
+        : space.exact
+          ? `no problem of this task is solvable (${how}); ${fix}`
+          : `none of ${space.checked} sampled problems of this task is solvable, so the generator would almost never find one; ${fix}`;
+    analysis.diagnostics.push({ range: at('task.values', 'task.target', 'task.numbers', 'task.operators'), severity: 'error', code: 'rule', message });
     return;
   }
   const about = space.exact ? `${space.solvable}` : `about ${space.solvable.toLocaleString('en-US')}`;

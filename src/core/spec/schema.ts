@@ -96,7 +96,7 @@ const fraction = numberType(false, true);
 
 const promptType: ValueType<PromptConfig> = (() => {
   const kinds = enumType<Exclude<PromptKind, 'custom'>>([
-    { value: 'tinyzero', doc: "TinyZero's base template, word for word (long: about 400 characters, needs a context of 512 or more)." },
+    { value: 'tinyzero', doc: "TinyZero's base template, word for word. About 450 characters long, so it needs a model `context` of about 450 + `max-tokens`." },
     { value: 'compact', doc: 'A short template for small models trained from scratch.' },
   ]);
   return {
@@ -174,7 +174,7 @@ const task: KeyTable<TaskConfig> = {
   },
   operators: {
     key: 'operators',
-    doc: 'The operators an answer may use. Division must be exact.',
+    doc: 'The operators an answer may use. Intermediate results may be fractions; the answer must equal the target exactly.',
     type: operatorsType,
     default: ['+', '-', '*', '/'],
   },

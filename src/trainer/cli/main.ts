@@ -1,6 +1,7 @@
 // The `rlab` command line. Each command lives in its own file and registers itself here.
 import { Command } from 'commander';
 import { version } from '../../../package.json';
+import { register as check } from './check';
 import { register as generate } from './generate';
 import { register as score } from './score';
 import { register as solve } from './solve';
@@ -12,6 +13,7 @@ const program = new Command('rlab')
 solve(program);
 score(program);
 generate(program);
+check(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   process.stderr.write(`rlab: ${err instanceof Error ? err.message : String(err)}\n`);

@@ -1,0 +1,21 @@
+// Spec diagnostics as LSP diagnostics. The fixes travel in `data`, so a code
+// action request can answer from the diagnostic alone.
+import type { Diagnostic } from 'vscode-languageserver';
+import { DiagnosticSeverity } from 'vscode-languageserver';
+import type { TextDocument } from 'vscode-languageserver-textdocument';
+import type { SpecDiagnostic } from '../core/spec/diagnostic';
+import { analysisOf } from './analysis';
+
+const SEVERITY: Record<SpecDiagnostic['severity'], DiagnosticSeverity> = {
+  error: DiagnosticSeverity.Error,
+  warning: DiagnosticSeverity.Warning,
+  info: DiagnosticSeverity.Information,
+};
+
+export function toLspDiagnostic(d: SpecDiagnostic): Diagnostic {
+  return { range: d.range, severity: SEVERITY[d.severity], code: d.code, source: 'countdown', message: d.message, data: d.fixes ?? [] };
+}
+
+export function computeDiagnostics(document: TextDocument): Diagnostic[] {
+  return analysisOf(document).diagnostics.map(toLspDiagnostic);
+}
