@@ -73,12 +73,11 @@ function isOperator(c: string): c is Operator {
   return c === '+' || c === '-' || c === '*' || c === '/';
 }
 
-function isDigit(c: string): boolean {
-  return c >= '0' && c <= '9';
-}
+const ZERO = 48;
+const NINE = 57;
 
-function isSpace(c: string): boolean {
-  return c === ' ' || c === '\t' || c === '\n' || c === '\r';
+function isSpace(code: number): boolean {
+  return code === 32 || code === 9 || code === 10 || code === 13;
 }
 
 /**
@@ -94,16 +93,17 @@ export function parseExpression(text: string): ParseResult {
   let i = 0;
   const fail = (error: string, at: number): ParseResult => ({ ok: false, error, at });
   while (i < text.length) {
-    const c = text[i];
-    if (isSpace(c)) {
+    const code = text.charCodeAt(i);
+    if (isSpace(code)) {
       i++;
       continue;
     }
+    const c = text[i];
     if (expectOperand) {
-      if (isDigit(c)) {
+      if (code >= ZERO && code <= NINE) {
         let j = i + 1;
-        while (j < text.length && isDigit(text[j])) j++;
-        if (c === '0' && j - i > 1) return fail('number with a leading zero', i);
+        while (j < text.length && text.charCodeAt(j) >= ZERO && text.charCodeAt(j) <= NINE) j++;
+        if (code === ZERO && j - i > 1) return fail('number with a leading zero', i);
         const literal = text.slice(i, j);
         postfix.push(literal);
         literals.push(literal);

@@ -4,7 +4,11 @@
 function gcd(a: bigint, b: bigint): bigint {
   if (a < 0n) a = -a;
   if (b < 0n) b = -b;
-  while (b !== 0n) [a, b] = [b, a % b];
+  while (b !== 0n) {
+    const r = a % b;
+    a = b;
+    b = r;
+  }
   return a;
 }
 
@@ -19,6 +23,7 @@ export class Rational {
     let n = BigInt(num);
     let d = BigInt(den);
     if (d === 0n) throw new RangeError('Rational with a zero denominator');
+    if (d === 1n) return new Rational(n, d);
     if (d < 0n) {
       n = -n;
       d = -d;
@@ -27,15 +32,19 @@ export class Rational {
     return g === 1n ? new Rational(n, d) : new Rational(n / g, d / g);
   }
 
+  // Integers, by far the common case, skip the gcd.
   add(o: Rational): Rational {
+    if (this.den === 1n && o.den === 1n) return new Rational(this.num + o.num, 1n);
     return Rational.of(this.num * o.den + o.num * this.den, this.den * o.den);
   }
 
   sub(o: Rational): Rational {
+    if (this.den === 1n && o.den === 1n) return new Rational(this.num - o.num, 1n);
     return Rational.of(this.num * o.den - o.num * this.den, this.den * o.den);
   }
 
   mul(o: Rational): Rational {
+    if (this.den === 1n && o.den === 1n) return new Rational(this.num * o.num, 1n);
     return Rational.of(this.num * o.num, this.den * o.den);
   }
 

@@ -17,7 +17,9 @@ interface Arith<V> {
   /** null when b is zero. */
   div(a: V, b: V): V | null;
   isZero(a: V): boolean;
-  key(a: V): number | string;
+  equals(a: V, b: V): boolean;
+  /** A float close to the value: a hash key, with `equals` settling collisions. */
+  approx(a: V): number;
 }
 
 interface Frac {
@@ -49,7 +51,8 @@ const fractions: Arith<Frac> = {
   mul: (a, b) => (a.d === 1 && b.d === 1 ? { n: a.n * b.n + 0, d: 1 } : frac(a.n * b.n, a.d * b.d)),
   div: (a, b) => (b.n === 0 ? null : frac(a.n * b.d, a.d * b.n)),
   isZero: (a) => a.n === 0,
-  key: (a) => (a.d === 1 ? a.n : `${a.n}/${a.d}`),
+  equals: (a, b) => a.n === b.n && a.d === b.d,
+  approx: (a) => (a.d === 1 ? a.n : a.n / a.d),
 };
 
 const rationals: Arith<Rational> = {
@@ -59,7 +62,8 @@ const rationals: Arith<Rational> = {
   mul: (a, b) => a.mul(b),
   div: (a, b) => a.div(b),
   isZero: (a) => a.num === 0n,
-  key: (a) => a.toString(),
+  equals: (a, b) => a.equals(b),
+  approx: (a) => Number(a.num) / Number(a.den),
 };
 
 /**
@@ -73,12 +77,42 @@ function safeForFractions(numbers: number[], target: number): boolean {
   return bound <= Number.MAX_SAFE_INTEGER;
 }
 
+/** A reached value and how: a leaf, or an operator on two reached values. Trees are built only for answers. */
 interface Reached<V> {
   value: V;
-  expr: Expr;
+  leaf: number;
+  op: Operator | null;
+  left: Reached<V> | null;
+  right: Reached<V> | null;
+  /** The next value with the same float key (a rare collision). */
+  next: Reached<V> | null;
 }
 
-type Values<V> = Map<number | string, Reached<V>>;
+function exprOf<V>(r: Reached<V>): Expr {
+  return r.op === null ? num(r.leaf) : op(r.op, exprOf(r.left!), exprOf(r.right!));
+}
+
+/** Distinct values reached by one multiset, hashed on their float approximation. */
+class Values<V> {
+  readonly all: Reached<V>[] = [];
+  private readonly byKey = new Map<number, Reached<V>>();
+
+  constructor(private readonly A: Arith<V>) {}
+
+  get(value: V): Reached<V> | undefined {
+    for (let r = this.byKey.get(this.A.approx(value)); r; r = r.next ?? undefined) if (this.A.equals(r.value, value)) return r;
+    return undefined;
+  }
+
+  add(value: V, leaf: number, o: Operator | null, left: Reached<V> | null, right: Reached<V> | null): void {
+    const key = this.A.approx(value);
+    const head = this.byKey.get(key);
+    for (let r = head; r; r = r.next ?? undefined) if (this.A.equals(r.value, value)) return;
+    const reached: Reached<V> = { value, leaf, op: o, left, right, next: head ?? null };
+    this.byKey.set(key, reached);
+    this.all.push(reached);
+  }
+}
 
 export interface SolveOptions {
   /** Every distinct solution (up to `limit`) instead of the first. */
@@ -96,6 +130,7 @@ export interface Solution {
 
 class Search<V> {
   private readonly memo = new Map<string, Values<V>>();
+  private readonly byMask: (Values<V> | undefined)[] = [];
   private readonly ops: Set<Operator>;
 
   constructor(
@@ -114,14 +149,15 @@ class Search<V> {
 
   /** Every value the numbers in `mask` reach, each with one tree that reaches it. */
   values(mask: number): Values<V> {
+    const known = this.byMask[mask];
+    if (known) return known;
     const key = this.multisetOf(mask).join(',');
     const cached = this.memo.get(key);
-    if (cached) return cached;
-    const out: Values<V> = new Map();
+    if (cached) return (this.byMask[mask] = cached);
+    const out = new Values(this.A);
     if ((mask & (mask - 1)) === 0) {
       const x = this.numbers[31 - Math.clz32(mask)];
-      const value = this.A.leaf(x);
-      out.set(this.A.key(value), { value, expr: num(x) });
+      out.add(this.A.leaf(x), x, null, null, null);
     } else {
       const low = mask & -mask;
       // Each unordered split once: the left side holds the lowest index.
@@ -132,27 +168,29 @@ class Search<V> {
       }
     }
     this.memo.set(key, out);
+    this.byMask[mask] = out;
     return out;
   }
 
   private combine(L: Values<V>, R: Values<V>, out: Values<V>): void {
     const { A, ops } = this;
-    const put = (value: V | null, o: Operator, x: Reached<V>, y: Reached<V>): void => {
-      if (value === null) return;
-      const k = A.key(value);
-      if (!out.has(k)) out.set(k, { value, expr: op(o, x.expr, y.expr) });
-    };
-    for (const a of L.values()) {
-      for (const b of R.values()) {
-        if (ops.has('+')) put(A.add(a.value, b.value), '+', a, b);
-        if (ops.has('*')) put(A.mul(a.value, b.value), '*', a, b);
-        if (ops.has('-')) {
-          put(A.sub(a.value, b.value), '-', a, b);
-          put(A.sub(b.value, a.value), '-', b, a);
+    const plus = ops.has('+');
+    const times = ops.has('*');
+    const minus = ops.has('-');
+    const divide = ops.has('/');
+    for (const a of L.all) {
+      for (const b of R.all) {
+        if (plus) out.add(A.add(a.value, b.value), 0, '+', a, b);
+        if (times) out.add(A.mul(a.value, b.value), 0, '*', a, b);
+        if (minus) {
+          out.add(A.sub(a.value, b.value), 0, '-', a, b);
+          out.add(A.sub(b.value, a.value), 0, '-', b, a);
         }
-        if (ops.has('/')) {
-          put(A.div(a.value, b.value), '/', a, b);
-          put(A.div(b.value, a.value), '/', b, a);
+        if (divide) {
+          const q = A.div(a.value, b.value);
+          if (q !== null) out.add(q, 0, '/', a, b);
+          const p = A.div(b.value, a.value);
+          if (p !== null) out.add(p, 0, '/', b, a);
         }
       }
     }
@@ -172,33 +210,27 @@ class Search<V> {
     }
     const t = A.leaf(target);
     const tZero = target === 0;
-    const low = 1;
     for (let left = (full - 1) & full; left > 0; left = (left - 1) & full) {
-      if (!(left & low)) continue;
+      if (!(left & 1)) continue;
       const VL = this.values(left);
       const VR = this.values(full ^ left);
-      const [S, L] = VL.size <= VR.size ? [VL, VR] : [VR, VL];
-      const find = (v: V | null): Reached<V> | undefined => (v === null ? undefined : L.get(A.key(v)));
-      const anyNonZero = (): Reached<V> | undefined => {
-        for (const b of L.values()) if (!A.isZero(b.value)) return b;
-        return undefined;
-      };
-      for (const a of S.values()) {
+      const [S, L] = VL.all.length <= VR.all.length ? [VL, VR] : [VR, VL];
+      const find = (v: V | null): Reached<V> | undefined => (v === null ? undefined : L.get(v));
+      const hit = (o: Operator, a: Reached<V>, b: Reached<V> | undefined): boolean => b === undefined || visit(op(o, exprOf(a), exprOf(b)));
+      for (const a of S.all) {
         const aZero = A.isZero(a.value);
-        const tries: [Operator, Reached<V> | undefined, boolean][] = [];
-        if (ops.has('+')) tries.push(['+', find(A.sub(t, a.value)), false]);
-        if (ops.has('*')) tries.push(['*', aZero ? (tZero ? L.values().next().value : undefined) : find(A.div(t, a.value)), false]);
+        if (ops.has('+') && !hit('+', a, find(A.sub(t, a.value)))) return;
+        if (ops.has('*') && !hit('*', a, aZero ? (tZero ? L.all[0] : undefined) : find(A.div(t, a.value)))) return;
         if (ops.has('-')) {
-          tries.push(['-', find(A.sub(a.value, t)), false]);
-          tries.push(['-', find(A.add(t, a.value)), true]);
+          if (!hit('-', a, find(A.sub(a.value, t)))) return;
+          const b = find(A.add(t, a.value));
+          if (b && !hit('-', b, a)) return;
         }
         if (ops.has('/')) {
-          tries.push(['/', tZero ? (aZero ? anyNonZero() : undefined) : aZero ? undefined : find(A.div(a.value, t)), false]);
-          if (!aZero) tries.push(['/', find(A.mul(t, a.value)), true]);
-        }
-        for (const [o, b, flipped] of tries) {
-          if (b === undefined) continue;
-          if (!visit(flipped ? op(o, b.expr, a.expr) : op(o, a.expr, b.expr))) return;
+          const b = tZero ? (aZero ? L.all.find((x) => !A.isZero(x.value)) : undefined) : aZero ? undefined : find(A.div(a.value, t));
+          if (!hit('/', a, b)) return;
+          const c = aZero ? undefined : find(A.mul(t, a.value));
+          if (c && !hit('/', c, a)) return;
         }
       }
     }

@@ -3,7 +3,6 @@
 import type { RewardConfig } from '../spec/config';
 import { evaluateProgram, parseExpression } from './expression';
 import type { Problem } from './problem';
-import { Rational } from './rational';
 import type { Verdict } from './verdict';
 
 export const DEFAULT_REWARD: RewardConfig = { format: 0.1, correct: 1.0 };
@@ -37,11 +36,16 @@ export function extractAnswer(response: string): string | null {
   return last;
 }
 
+/** Literals against the given numbers, as text; at most six numbers, so a linear scan each is cheapest. */
 function sameMultiset(literals: string[], numbers: number[]): boolean {
   if (literals.length !== numbers.length) return false;
-  const given = numbers.map(String).sort();
-  const used = [...literals].sort();
-  return given.every((n, i) => n === used[i]);
+  const unused = numbers.map(String);
+  for (const literal of literals) {
+    const k = unused.indexOf(literal);
+    if (k < 0) return false;
+    unused[k] = ''; // never equal to a literal
+  }
+  return true;
 }
 
 export function scoreAnswer(response: string, problem: Problem, reward: RewardConfig = DEFAULT_REWARD): Scored {
@@ -60,6 +64,6 @@ export function scoreAnswer(response: string, problem: Problem, reward: RewardCo
   if (!sameMultiset(parsed.program.literals, problem.numbers)) return wrong('wrong-numbers');
   const value = evaluateProgram(parsed.program);
   if (value === null) return wrong('invalid', { error: 'division by zero' });
-  if (!value.equals(Rational.of(problem.target))) return wrong('wrong-value', { value: value.toString() });
+  if (!(value.isInteger() && value.num === BigInt(problem.target))) return wrong('wrong-value', { value: value.toString() });
   return { score: reward.correct, verdict: 'correct', expression, value: value.toString() };
 }
