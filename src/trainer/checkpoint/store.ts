@@ -77,6 +77,13 @@ export function readCheckpoint(dir: string): Checkpoint {
   };
 }
 
+/** Only config.json: enough to choose a backend before the weights load. */
+export function readCheckpointConfig(dir: string): CheckpointConfig {
+  const file = path.join(dir, CHECKPOINT_FILES.config);
+  if (!fs.existsSync(file)) throw new Error(`checkpoint ${dir} is incomplete: it has no ${CHECKPOINT_FILES.config}`);
+  return JSON.parse(fs.readFileSync(file, 'utf8')) as CheckpointConfig;
+}
+
 /** Complete checkpoint folders of a run for `phase`, oldest first. */
 export function listCheckpoints(runDir: string, phase: Phase): string[] {
   const root = runFile(runDir, 'checkpoints');

@@ -2,9 +2,11 @@
 import { Command } from 'commander';
 import { version } from '../../../package.json';
 import { register as check } from './check';
+import { register as evaluate } from './eval';
 import { register as generate } from './generate';
 import { register as score } from './score';
 import { register as solve } from './solve';
+import { register as train } from './train';
 
 const program = new Command('rlab')
   .description('Reasoning Lab: Countdown problems, answers and training from the command line')
@@ -14,6 +16,8 @@ solve(program);
 score(program);
 generate(program);
 check(program);
+train(program);
+evaluate(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   process.stderr.write(`rlab: ${err instanceof Error ? err.message : String(err)}\n`);

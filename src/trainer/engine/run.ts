@@ -50,6 +50,12 @@ export async function runTraining(launch: TrainerLaunch, sink: TrainerSink, cont
     const recorder = new RunRecorder(writer, sink);
     const backend = await selectBackend(deviceOf(launch.device ?? config.device));
     writer.update({ backend });
+    sink.hello({
+      run: writer.info,
+      runDir: writer.dir,
+      backend,
+      resumedFrom: resumeFrom ? { phase: resumeFrom.state.phase, step: resumeFrom.state.step } : null,
+    });
     recorder.log('info', `backend ${backend.name}, ${backend.threads} thread(s), SIMD ${backend.simd ? 'on' : 'off'}`);
 
     const tokenizer = new Tokenizer();
@@ -63,13 +69,6 @@ export async function runTraining(launch: TrainerLaunch, sink: TrainerSink, cont
     const heldOut = new PretrainStream(data.test.length > 0 ? data.test : data.train, config.prompt, config.pretrain, tokenizer, config.model.context, mixSeed(config.task.seed, 1)).next(
       Math.min(HELD_OUT_SEQUENCES, Math.max(1, data.test.length)),
     );
-
-    sink.hello({
-      run: writer.info,
-      runDir: writer.dir,
-      backend,
-      resumedFrom: resumeFrom ? { phase: resumeFrom.state.phase, step: resumeFrom.state.step } : null,
-    });
 
     const runWriter = writer;
     const phases: Phase[] = launch.stage === 'all' ? ['pretrain', 'rl'] : [launch.stage];

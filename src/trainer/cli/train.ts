@@ -1,0 +1,83 @@
+// `rlab train`: the training engine in this process, with a progress bar and a
+// summary. tfjs loads only when a run starts, so other commands stay fast.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Command } from 'commander';
+import { RUNS_FOLDER } from '../../core/run/layout';
+import { resolveSpec } from '../../core/spec/resolve';
+import type { TrainerLaunch } from '../../core/protocol/trainer';
+import { createRunDir, readRunInfo } from '../run/writer';
+import { RunControl } from '../engine/control';
+import { TrainProgress } from './progress';
+
+interface TrainOptions {
+  out?: string;
+  resume?: string;
+  stage?: string;
+  device?: string;
+  from?: string;
+}
+
+const STAGES = ['pretrain', 'rl', 'all'] as const;
+
+export function register(program: Command): void {
+  program
+    .command('train')
+    .description('Train a model from a .countdown spec (pretraining, then RL), writing a run directory')
+    .argument('[spec]', 'the .countdown spec (not needed with --resume)')
+    .option('--out <dir>', 'the run directory to create (default: .rlab/runs/<name>-<date>-<time>)')
+    .option('--resume <run>', 'continue a run from its latest checkpoint')
+    .option('--stage <stage>', 'pretrain, rl or all (default: all; with --resume, the run\'s own)')
+    .option('--device <device>', 'override the spec\'s device: auto, gpu, cpu, wasm or js')
+    .option('--from <run>', 'start RL from the latest pretraining checkpoint of another run')
+    .addHelpText('after', '\nExamples:\n  rlab train examples/countdown-3.countdown\n  rlab train my.countdown --stage pretrain --out runs/base\n  rlab train my.countdown --stage rl --from runs/base\n  rlab train --resume .rlab/runs/countdown-3-20260101-120000\n\nCtrl-C stops after the current step with a checkpoint; --resume continues.')
+    .action(async (spec: string | undefined, options: TrainOptions, command: Command) => {
+      const launch = toLaunch(spec, options, (message) => command.error(`rlab train: ${message}`));
+      const { runTraining } = await import('../engine/run');
+      const control = new RunControl();
+      let interrupts = 0;
+      const onInterrupt = (): void => {
+        if (++interrupts > 1) process.exit(130);
+        process.stderr.write('\nstopping after this step with a checkpoint (Ctrl-C again to quit at once)\n');
+        void control.requestStop().catch(() => undefined);
+      };
+      process.on('SIGINT', onInterrupt);
+      process.on('SIGTERM', onInterrupt);
+      const outcome = await runTraining(launch, new TrainProgress(process.stderr), control);
+      process.off('SIGINT', onInterrupt);
+      process.off('SIGTERM', onInterrupt);
+      if (outcome === 'failed') process.exitCode = 1;
+    });
+}
+
+function toLaunch(spec: string | undefined, options: TrainOptions, fail: (message: string) => never): TrainerLaunch {
+  const stage = options.stage ?? null;
+  if (stage !== null && !(STAGES as readonly string[]).includes(stage)) fail(`--stage must be pretrain, rl or all, not "${stage}"`);
+  if (options.resume) {
+    if (spec) fail('give either a spec or --resume RUN, not both (a resumed run keeps its own spec)');
+    if (options.out) fail('--out names a new run directory; a resumed run stays in its own');
+    let runStage: TrainerLaunch['stage'];
+    try {
+      runStage = readRunInfo(options.resume).stage;
+    } catch (e) {
+      return fail((e as Error).message);
+    }
+    return { spec: null, runDir: path.resolve(options.resume), resume: true, stage: (stage as TrainerLaunch['stage'] | null) ?? runStage, device: options.device ?? null, from: options.from ?? null };
+  }
+  if (!spec) fail('give a .countdown spec to train (or --resume RUN)');
+  let text: string;
+  try {
+    text = fs.readFileSync(spec, 'utf8');
+  } catch (e) {
+    return fail(`cannot read ${spec}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
+  }
+  // Checked here too, so that a broken spec leaves no empty run directory behind.
+  const { config, diagnostics } = resolveSpec(text);
+  if (config === null) {
+    const errors = diagnostics.filter((d) => d.severity === 'error').map((d) => `${spec}:${d.range.start.line + 1}:${d.range.start.character + 1}: ${d.message}`);
+    fail(`the spec has ${errors.length} error(s):\n${errors.join('\n')}`);
+  }
+  if (options.from && !fs.existsSync(options.from)) fail(`--from ${options.from}: no such run directory`);
+  const runDir = options.out ? path.resolve(options.out) : createRunDir(path.resolve(RUNS_FOLDER), config.name);
+  return { spec: path.resolve(spec), runDir, resume: false, stage: (stage as TrainerLaunch['stage'] | null) ?? 'all', device: options.device ?? null, from: options.from ? path.resolve(options.from) : null };
+}
