@@ -8,6 +8,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import type { Device } from '../core/spec/config';
 import type { BackendInfo, BackendName } from '../core/protocol/records';
+import { installWasmKernels } from './backend-wasm-kernels';
 
 export class BackendUnavailableError extends Error {}
 
@@ -87,6 +88,7 @@ async function loadNative(pkg: string, name: BackendName): Promise<BackendInfo> 
 
 async function loadWasm(): Promise<BackendInfo> {
   const wasm = require('@tensorflow/tfjs-backend-wasm') as typeof import('@tensorflow/tfjs-backend-wasm');
+  installWasmKernels();
   await activate('wasm');
   const simd = Boolean(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT'));
   return { name: 'wasm', threads: wasm.getThreadsCount(), simd };

@@ -1,8 +1,11 @@
 // Backend selection: a backend that is asked for but missing is a clear error
-// that says how to install it; WASM always loads with SIMD.
+// that says how to install it; WASM always loads with SIMD, and its replacement
+// Slice kernel copies exactly the requested block.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
+import fc from 'fast-check';
+import * as tf from '@tensorflow/tfjs-core';
 import { BackendUnavailableError, selectBackend } from '../../src/trainer/backend';
 
 const installed = (pkg: string) => {
@@ -34,4 +37,35 @@ test('wasm loads with SIMD; auto falls through the missing native backends to it
     assert.equal((await selectBackend('auto')).name, 'wasm');
   }
   assert.equal((await selectBackend('js')).name, 'cpu');
+});
+
+test('the replacement WASM Slice kernel copies exactly the requested block of any tensor', async () => {
+  await selectBackend('wasm');
+  const block = fc
+    .array(fc.integer({ min: 1, max: 5 }), { minLength: 1, maxLength: 4 })
+    .chain((shape) =>
+      fc.tuple(
+        fc.constant(shape),
+        fc.tuple(...shape.map((n) => fc.integer({ min: 0, max: n - 1 }).chain((b) => fc.tuple(fc.constant(b), fc.integer({ min: 0, max: n - b }))))),
+      ),
+    );
+  fc.assert(
+    fc.property(block, ([shape, ranges]) => {
+      const values = Array.from({ length: shape.reduce((a, b) => a * b, 1) }, (_, i) => i);
+      const begin = ranges.map(([b]) => b);
+      const size = ranges.map(([, s]) => s);
+      const expected: number[] = [];
+      const walk = (d: number, offset: number) => {
+        if (d === shape.length) return void expected.push(values[offset]!);
+        const stride = shape.slice(d + 1).reduce((a, b) => a * b, 1);
+        for (let i = 0; i < size[d]!; i++) walk(d + 1, offset + (begin[d]! + i) * stride);
+      };
+      walk(0, 0);
+      const x = tf.tensor(values, shape, 'float32');
+      const sliced = tf.slice(x, begin, size);
+      assert.deepEqual(sliced.shape, size);
+      assert.deepEqual(Array.from(sliced.dataSync()), expected);
+      tf.dispose([x, sliced]);
+    }),
+  );
 });

@@ -1,13 +1,98 @@
-// The two batched products of attention, q·kᵀ and weights·v, over [B, H, T, hd].
+// Causal multi-head attention over 2-D activations, fast on WASM.
+//
+// WASM runs only a plain 2-D matMul (batch 1, no transpose flags) on XNNPACK;
+// a batched or transposed one runs a generic loop about 10x slower, and the
+// batched products of attention took most of a training step. So attention is
+// computed one (sequence, head) block at a time as 2-D products, with its
+// gradient written out by hand (tf.customGrad): automatic gradients of the
+// slices would each allocate a full-size padded tensor. Blocks are cut with
+// column slices of the [B*T, D] activations, which WASM copies natively (a
+// slice of whole leading rows goes through a slower full-buffer read).
+//
+// Decoding with a key/value cache (one new position per step) keeps the
+// batched 4-D form with the native transpose flag: its products are tiny and
+// one call beats B*H small ones.
 
 import * as tf from '@tensorflow/tfjs-core';
 
-/** Scaled scores q·kᵀ [B, H, Tq, Tk]. */
-export function attentionScores(q: tf.Tensor4D, k: tf.Tensor4D, scale: number): tf.Tensor4D {
-  return tf.mul(tf.matMul(q, k, false, true), scale) as tf.Tensor4D;
+export interface AttentionShape {
+  batch: number;
+  time: number;
+  heads: number;
 }
 
-/** Weighted values weights·v [B, H, Tq, hd]. */
-export function attentionMix(weights: tf.Tensor4D, v: tf.Tensor4D): tf.Tensor4D {
-  return tf.matMul(weights, v);
+/**
+ * softmax(q·kᵀ/√hd + mask)·v for q, k, v [B*T, D] (heads side by side in D),
+ * with `masks` one additive [T, T] mask shared by all sequences or one per
+ * sequence. Returns [B*T, D].
+ */
+export function blockAttention(
+  q: tf.Tensor2D,
+  k: tf.Tensor2D,
+  v: tf.Tensor2D,
+  masks: tf.Tensor2D[],
+  shape: AttentionShape,
+): tf.Tensor2D {
+  const { batch, time, heads } = shape;
+  const width = q.shape[1];
+  const hd = width / heads;
+  const scale = 1 / Math.sqrt(hd);
+  const block = (m: tf.Tensor2D, b: number, h: number) => tf.slice(m, [b * time, h * hd], [time, hd]) as tf.Tensor2D;
+  /** Reassembles per-(sequence, head) blocks [T, hd] into [B*T, D]. */
+  const assemble = (blocks: tf.Tensor2D[][]) =>
+    tf.concat(blocks.map((row) => (row.length === 1 ? row[0]! : tf.concat(row, 1))), 0) as tf.Tensor2D;
+
+  const run = tf.customGrad((...inputs: Array<tf.Tensor | tf.GradSaveFunc>) => {
+    const [qs, ks, vs, save] = inputs as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.GradSaveFunc];
+    const scaled = tf.mul(qs, scale) as tf.Tensor2D;
+    const weights: tf.Tensor2D[] = [];
+    const out: tf.Tensor2D[][] = [];
+    for (let b = 0; b < batch; b++) {
+      const row: tf.Tensor2D[] = [];
+      const mask = masks[masks.length === 1 ? 0 : b]!;
+      for (let h = 0; h < heads; h++) {
+        const scores = tf.add(tf.matMul(block(scaled, b, h), tf.transpose(block(ks, b, h))), mask);
+        const w = tf.softmax(scores) as tf.Tensor2D;
+        weights.push(w);
+        row.push(tf.matMul(w, block(vs, b, h)));
+      }
+      out.push(row);
+    }
+    save([scaled, ks, vs, ...weights]);
+    return {
+      value: assemble(out),
+      gradFunc: (dy: tf.Tensor2D, saved: tf.Tensor[]) => {
+        const [sq, sk, sv, ...ws] = saved as tf.Tensor2D[];
+        const dq: tf.Tensor2D[][] = [];
+        const dk: tf.Tensor2D[][] = [];
+        const dv: tf.Tensor2D[][] = [];
+        for (let b = 0; b < batch; b++) {
+          const rq: tf.Tensor2D[] = [];
+          const rk: tf.Tensor2D[] = [];
+          const rv: tf.Tensor2D[] = [];
+          for (let h = 0; h < heads; h++) {
+            const w = ws[b * heads + h]!;
+            const g = block(dy, b, h);
+            rv.push(tf.matMul(tf.transpose(w), g));
+            const dw = tf.matMul(g, tf.transpose(block(sv, b, h)));
+            // softmax backward: ds = w ⊙ (dw - Σ_j dw⊙w)
+            const ds = tf.mul(w, tf.sub(dw, tf.sum(tf.mul(dw, w), 1, true))) as tf.Tensor2D;
+            rq.push(tf.matMul(ds, block(sk, b, h)));
+            rk.push(tf.matMul(tf.transpose(ds), block(sq, b, h)));
+          }
+          dq.push(rq);
+          dk.push(rk);
+          dv.push(rv);
+        }
+        return [tf.mul(assemble(dq), scale), assemble(dk), assemble(dv)];
+      },
+    };
+  }) as (q: tf.Tensor2D, k: tf.Tensor2D, v: tf.Tensor2D) => tf.Tensor2D;
+  return run(q, k, v);
+}
+
+/** softmax(q·kᵀ/√hd + mask)·v for 4-D q [B, H, Tq, hd], k and v [B, H, Tk, hd] (decoding). */
+export function batchedAttention(q: tf.Tensor4D, k: tf.Tensor4D, v: tf.Tensor4D, mask: tf.Tensor): tf.Tensor4D {
+  const scores = tf.add(tf.mul(tf.matMul(q, k, false, true), 1 / Math.sqrt(q.shape[3])), mask);
+  return tf.matMul(tf.softmax(scores) as tf.Tensor4D, v);
 }

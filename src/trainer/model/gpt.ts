@@ -14,7 +14,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { ModelConfig } from '../../core/spec/config';
 import { Rng } from '../rng';
-import { attentionScores, attentionMix } from './attention';
+import { batchedAttention, blockAttention } from './attention';
 
 /** Keys and values of every layer for the tokens seen so far, [B, H, L, headDim] each. */
 export interface KvCache {
@@ -29,6 +29,18 @@ interface Placement {
   /** Left-padding count per row; rows without padding may pass null for all-zero. */
   pads: number[] | null;
   past: KvCache | null;
+}
+
+/** Attention masks: per-sequence [T, T] blocks for full passes, one 4-D tensor over a cache. */
+interface Masks {
+  blocks?: tf.Tensor2D[];
+  batched?: tf.Tensor4D;
+}
+
+/** Rotary cos/sin broadcastable against [B, T, H, hd/2]. */
+interface Rotation {
+  cos: tf.Tensor;
+  sin: tf.Tensor;
 }
 
 interface Layer {
@@ -160,7 +172,7 @@ export class Gpt {
   extend(ids: tf.Tensor2D, pads: number[] | null, past: KvCache | null): { logits: tf.Tensor2D; cache: KvCache } {
     const out = tf.tidy(() => {
       const [b, t] = ids.shape;
-      const { hidden, cache } = this.run(ids, { pads, past });
+      const { hidden, cache } = this.run(ids, { pads, past }, true);
       const last = tf.reshape(tf.slice(tf.reshape(hidden, [b, t, -1]), [0, t - 1, 0], [b, 1, -1]), [b, -1]) as tf.Tensor2D;
       return { logits: this.project(last), keys: cache.keys, values: cache.values };
     });
@@ -183,19 +195,21 @@ export class Gpt {
     return variable;
   }
 
-  /** Final hidden states [B*T, D] of a chunk, and the cache including it. */
-  private run(ids: tf.Tensor2D, where: Placement): { hidden: tf.Tensor2D; cache: KvCache } {
+  /** Final hidden states [B*T, D] of a chunk, and (when asked) the cache including it. */
+  private run(ids: tf.Tensor2D, where: Placement, wantCache = false): { hidden: tf.Tensor2D; cache: KvCache } {
     const [b, t] = ids.shape;
     const start = where.past?.length ?? 0;
     if (start + t > this.config.context) {
       throw new Error(`sequence of ${start + t} tokens is longer than the model context ${this.config.context}`);
     }
-    const positions = where.pads || start > 0 ? positionIds(b, t, start, where.pads) : null;
-    const bias = where.pads || start > 0 ? chunkMask(b, t, start, where.pads) : this.causalMask(t);
-    const rotary = this.rotary ? this.rotaryFor(t, positions) : null;
+    const ragged = where.pads !== null || start > 0;
+    const positions = ragged ? positionIds(b, t, start, where.pads) : null;
+    const rotary = this.rotary ? this.rotaryFor(b, t, positions) : null;
+    const masks: Masks = where.past
+      ? { batched: maskTensor(b, t, start, where.pads) }
+      : { blocks: ragged ? maskBlocks(b, t, where.pads) : [this.causalMask(t)] };
 
-    const tokens = oneHot(ids, this.vocabSize);
-    let x = linear(tokens, this.wte);
+    let x = linear(oneHot(ids, this.vocabSize), this.wte);
     if (this.wpe) {
       const wpe = this.wpe as tf.Tensor2D;
       x = positions
@@ -205,12 +219,15 @@ export class Gpt {
     const keys: tf.Tensor4D[] = [];
     const values: tf.Tensor4D[] = [];
     this.blocks.forEach((layer, i) => {
-      const attn = this.attention(layerNorm(x, layer.ln1Weight, layer.ln1Bias), layer, b, t, bias, rotary, where.past, i);
-      keys.push(attn.keys);
-      values.push(attn.values);
+      const normed = layerNorm(x, layer.ln1Weight, layer.ln1Bias);
+      const attn = this.attention(normed, layer, b, t, masks, rotary, where.past, i, wantCache);
+      if (attn.keys && attn.values) {
+        keys.push(attn.keys);
+        values.push(attn.values);
+      }
       x = tf.add(x, attn.out);
-      const h = gelu(linear(layerNorm(x, layer.ln2Weight, layer.ln2Bias), layer.mlpFc as tf.Tensor2D));
-      x = tf.add(x, linear(h, layer.mlpProj as tf.Tensor2D));
+      const h = gelu(linear(layerNorm(x, layer.ln2Weight, layer.ln2Bias), layer.mlpFc));
+      x = tf.add(x, linear(h, layer.mlpProj));
     });
     return {
       hidden: layerNorm(x, this.lnfWeight, this.lnfBias),
@@ -223,29 +240,29 @@ export class Gpt {
     layer: Layer,
     b: number,
     t: number,
-    bias: tf.Tensor,
-    rotary: { cos: tf.Tensor; sin: tf.Tensor } | null,
+    masks: Masks,
+    rotary: Rotation | null,
     past: KvCache | null,
     index: number,
-  ): { out: tf.Tensor2D; keys: tf.Tensor4D; values: tf.Tensor4D } {
+    wantCache: boolean,
+  ): { out: tf.Tensor2D; keys: tf.Tensor4D | null; values: tf.Tensor4D | null } {
     const { heads } = this.config;
-    const hd = this.headDim;
-    const toHeads = (m: tf.Tensor) => tf.transpose(tf.reshape(m, [b, t, heads, hd]), [0, 2, 1, 3]) as tf.Tensor4D;
-    const [qm, km, vm] = tf.split(linear(x, layer.attnQkv as tf.Tensor2D), 3, 1);
-    let q = toHeads(qm!);
-    let k = toHeads(km!);
-    let v = toHeads(vm!);
+    const toHeads = (m: tf.Tensor) => tf.transpose(tf.reshape(m, [b, t, heads, this.headDim]), [0, 2, 1, 3]) as tf.Tensor4D;
+    let [q, k, v] = tf.split(linear(x, layer.attnQkv), 3, 1) as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
     if (rotary) {
-      q = applyRotary(q, rotary.cos, rotary.sin);
-      k = applyRotary(k, rotary.cos, rotary.sin);
+      q = applyRotary(q, rotary, b, t, heads);
+      k = applyRotary(k, rotary, b, t, heads);
     }
-    if (past) {
-      k = tf.concat([past.keys[index]!, k], 2);
-      v = tf.concat([past.values[index]!, v], 2);
+    if (!past) {
+      const mixed = blockAttention(q, k, v, masks.blocks!, { batch: b, time: t, heads });
+      const cached = wantCache ? { keys: toHeads(k), values: toHeads(v) } : { keys: null, values: null };
+      return { out: linear(mixed, layer.attnProj), ...cached };
     }
-    const weights = tf.softmax(tf.add(attentionScores(q, k, 1 / Math.sqrt(hd)), bias)) as tf.Tensor4D;
-    const mixed = tf.reshape(tf.transpose(attentionMix(weights, v), [0, 2, 1, 3]), [b * t, -1]) as tf.Tensor2D;
-    return { out: linear(mixed, layer.attnProj as tf.Tensor2D), keys: k, values: v };
+    const keys = tf.concat([past.keys[index]!, toHeads(k)], 2);
+    const values = tf.concat([past.values[index]!, toHeads(v)], 2);
+    const mixed = batchedAttention(toHeads(q), keys, values, masks.batched!);
+    const flat = tf.reshape(tf.transpose(mixed, [0, 2, 1, 3]), [b * t, -1]) as tf.Tensor2D;
+    return { out: linear(flat, layer.attnProj), keys, values };
   }
 
   /** Output head on hidden states [N, D] -> logits [N, V]. */
@@ -257,18 +274,19 @@ export class Gpt {
   private causalMask(t: number): tf.Tensor2D {
     let mask = this.causalMasks.get(t);
     if (!mask) {
-      mask = tf.keep(tf.reshape(chunkMask(1, t, 0, null), [t, t]) as tf.Tensor2D);
+      mask = tf.keep(maskBlocks(1, t, null)[0]!);
       this.causalMasks.set(t, mask);
     }
     return mask;
   }
 
-  /** cos/sin [.., T, hd/2] for the chunk: shared rows, or per-row [B, 1, T, hd/2] with positions. */
-  private rotaryFor(t: number, positions: tf.Tensor2D | null): { cos: tf.Tensor; sin: tf.Tensor } {
+  /** cos/sin [1, T, 1, hd/2] for a chunk at positions 0..T-1, or [B, T, 1, hd/2] for per-row positions. */
+  private rotaryFor(b: number, t: number, positions: tf.Tensor2D | null): Rotation {
     const { cos, sin } = this.rotary!;
-    if (!positions) return { cos: tf.slice(cos, [0, 0], [t, -1]), sin: tf.slice(sin, [0, 0], [t, -1]) };
-    const b = positions.shape[0];
-    const pick = (table: tf.Tensor2D) => tf.reshape(tf.gather(table, tf.reshape(positions, [-1])), [b, 1, t, -1]);
+    const pick = (table: tf.Tensor2D) =>
+      positions
+        ? tf.reshape(tf.gather(table, tf.reshape(positions, [-1])), [b, t, 1, -1])
+        : tf.reshape(tf.slice(table, [0, 0], [t, -1]), [1, t, 1, -1]);
     return { cos: pick(cos), sin: pick(sin) };
   }
 }
@@ -287,19 +305,39 @@ function layerNorm(x: tf.Tensor2D, weight: tf.Tensor, bias: tf.Tensor): tf.Tenso
   return tf.add(tf.mul(normed, weight), bias) as tf.Tensor2D;
 }
 
-/** GELU, tanh approximation (as GPT-2; PyTorch `gelu(approximate='tanh')`). */
-function gelu(x: tf.Tensor2D): tf.Tensor2D {
-  const inner = tf.mul(tf.add(x, tf.mul(tf.pow(x, 3), 0.044715)), Math.sqrt(2 / Math.PI));
-  return tf.mul(tf.mul(x, tf.add(tf.tanh(inner), 1)), 0.5) as tf.Tensor2D;
-}
+const GELU_K = Math.sqrt(2 / Math.PI);
+const GELU_C = 0.044715;
 
-/** Rotate-half rotary embedding of x [B, H, T, hd]. */
-function applyRotary(x: tf.Tensor4D, cos: tf.Tensor, sin: tf.Tensor): tf.Tensor4D {
-  const half = x.shape[3] / 2;
-  const [x1, x2] = tf.split(x, [half, half], 3);
+/**
+ * GELU, tanh approximation (GPT-2; PyTorch `gelu(approximate='tanh')`), with
+ * its derivative written out: fewer kernels and saved tensors than autodiff.
+ */
+const gelu = tf.customGrad((...inputs: Array<tf.Tensor | tf.GradSaveFunc>) => {
+  const [x, save] = inputs as [tf.Tensor2D, tf.GradSaveFunc];
+  const square = tf.square(x);
+  const t = tf.tanh(tf.mul(x, tf.mul(tf.add(tf.mul(square, GELU_C), 1), GELU_K)));
+  save([x, square, t]);
+  return {
+    value: tf.mul(tf.mul(x, 0.5), tf.add(t, 1)) as tf.Tensor2D,
+    gradFunc: (dy: tf.Tensor2D, saved: tf.Tensor[]) => {
+      const [xs, sq, ts] = saved as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
+      // d/dx = 0.5(1 + t) + 0.5x(1 - t²)·k(1 + 3c·x²)
+      const outer = tf.mul(tf.add(ts, 1), 0.5);
+      const slope = tf.mul(tf.add(tf.mul(sq, 3 * GELU_C), 1), 0.5 * GELU_K);
+      const inner = tf.mul(tf.mul(xs, tf.sub(1, tf.square(ts))), slope);
+      return tf.mul(dy, tf.add(outer, inner));
+    },
+  };
+}) as (x: tf.Tensor2D) => tf.Tensor2D;
+
+/** Rotate-half rotary embedding of x [B*T, D], applied within each head. */
+function applyRotary(x: tf.Tensor2D, { cos, sin }: Rotation, b: number, t: number, heads: number): tf.Tensor2D {
+  const split = tf.reshape(x, [b, t, heads, -1]) as tf.Tensor4D;
+  const half = split.shape[3] / 2;
+  const [x1, x2] = tf.split(split, [half, half], 3);
   const rotated1 = tf.sub(tf.mul(x1!, cos), tf.mul(x2!, sin));
   const rotated2 = tf.add(tf.mul(x1!, sin), tf.mul(x2!, cos));
-  return tf.concat([rotated1, rotated2], 3) as tf.Tensor4D;
+  return tf.reshape(tf.concat([rotated1, rotated2], 3), [b * t, -1]) as tf.Tensor2D;
 }
 
 function rotaryTables(context: number, headDim: number): { cos: tf.Tensor2D; sin: tf.Tensor2D } {
@@ -327,10 +365,10 @@ function positionIds(b: number, t: number, start: number, pads: number[] | null)
 }
 
 /**
- * Additive attention mask [B, 1, T, start+T] for a chunk at `start`: a query
- * sees keys at or before itself that are not its row's left padding.
+ * Additive attention mask of a chunk at `start`, [B, T, start+T] row-major: a
+ * query sees keys at or before itself that are not its row's left padding.
  */
-function chunkMask(b: number, t: number, start: number, pads: number[] | null): tf.Tensor4D {
+function maskValues(b: number, t: number, start: number, pads: number[] | null): Float32Array {
   const length = start + t;
   const out = new Float32Array(b * t * length);
   for (let r = 0; r < b; r++) {
@@ -340,5 +378,16 @@ function chunkMask(b: number, t: number, start: number, pads: number[] | null): 
       for (let j = 0; j < length; j++) if (j > start + i || j < pad) out[row + j] = MASKED;
     }
   }
-  return tf.tensor4d(out, [b, 1, t, length]);
+  return out;
+}
+
+/** The mask as one [T, T] block per sequence (full passes). */
+function maskBlocks(b: number, t: number, pads: number[] | null): tf.Tensor2D[] {
+  const values = maskValues(b, t, 0, pads);
+  return Array.from({ length: b }, (_, r) => tf.tensor2d(values.subarray(r * t * t, (r + 1) * t * t), [t, t]));
+}
+
+/** The mask as [B, 1, T, start+T] for batched attention over a cache. */
+function maskTensor(b: number, t: number, start: number, pads: number[] | null): tf.Tensor4D {
+  return tf.tensor4d(maskValues(b, t, start, pads), [b, 1, t, start + t]);
 }
