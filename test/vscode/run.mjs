@@ -4,7 +4,7 @@
 // extensionTestsPath), then drives the UI: the palette, the Problems panel,
 // the runs view, a training run on the nano preset with the dashboard and the
 // status bar, stop, reload. Screenshots go to .test-artifacts/vscode/.
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -50,6 +50,8 @@ const tmp = mkdtempSync(path.join(os.tmpdir(), 'rlab-vscode-'));
 const workspace = path.join(tmp, 'workspace');
 mkdirSync(workspace);
 for (const f of readdirSync(path.join(root, 'examples'))) cpSync(path.join(root, 'examples', f), path.join(workspace, f), { recursive: true });
+// A spec with a misspelled key, for the Problems panel.
+writeFileSync(path.join(workspace, 'broken.countdown'), 'task {\n  numbers  3\n  valeus   1..99\n}\n');
 rmSync(artifacts, { recursive: true, force: true });
 mkdirSync(artifacts, { recursive: true });
 
@@ -71,7 +73,7 @@ try {
   await page.exposeFunction('codeAutomationLog', (level, args) => {
     const text = Array.isArray(args) ? format(...args) : String(args);
     if (level === 'error' && !/Error|fail/i.test(text)) return;
-    process.stdout.write(`  ${level === 'error' ? '[host error] ' : ''}${text.split('\n')[0]}\n`);
+    process.stdout.write(`  ${level === 'error' ? '[host error] ' : ''}${text.replace(/\n/g, '\n  ')}\n`);
   });
   await page.goto(pageUrl([
     ['extensionDevelopmentPath', remote(root)],

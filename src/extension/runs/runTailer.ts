@@ -55,9 +55,11 @@ export class RunTailer {
     this.watchRoot();
     const present = new Set<string>();
     if (existsSync(this.root)) {
-      for (const name of readdirSync(this.root)) {
-        const dir = path.join(this.root, name);
-        if (!existsSync(runFile(dir, 'run'))) continue;
+      // Every folder is followed, even before its run.json exists: the run's own
+      // watch sees run.json appear (this one sees only the folder).
+      for (const entry of readdirSync(this.root, { withFileTypes: true })) {
+        if (!entry.isDirectory()) continue;
+        const dir = path.join(this.root, entry.name);
         present.add(dir);
         if (!this.runs.has(dir)) this.track(dir);
       }

@@ -1,0 +1,87 @@
+// The trainer host's process side with the real trainer (dist/trainer.js):
+// fork with a real Node binary, hello over IPC, stop with a checkpoint, and a
+// failure that says why. Also which Node binary is chosen.
+import * as assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { after, describe, it } from 'node:test';
+import type { RunInfo, StepRecord } from '../../src/core/protocol/records';
+import { TrainerNotifications } from '../../src/core/protocol/trainer';
+import { runFile } from '../../src/core/run/layout';
+import { findOnPath, resolveNodeRuntime } from '../../src/extension/trainer/nodePath';
+import { describeExit, TrainerProcess } from '../../src/extension/trainer/trainerProcess';
+
+const trainer = path.resolve('dist/trainer.js');
+const built = existsSync(trainer);
+const tmp = mkdtempSync(path.join(os.tmpdir(), 'rlab-ext-trainer-'));
+after(() => rmSync(tmp, { recursive: true, force: true }));
+
+const SPEC = `name "unit"
+task {
+  numbers  3
+  values   1..20
+  target   10..40
+  train    200
+  test     20
+}
+model {
+  preset  nano
+}
+pretrain {
+  steps  50
+  batch  4
+}
+eval {
+  every  1000
+  limit  2
+}
+`;
+
+describe('resolveNodeRuntime', () => {
+  it('prefers the setting, then node on PATH, then the host runtime as Node', () => {
+    const onPath = findOnPath('node');
+    assert.ok(onPath, 'node is on PATH here');
+    assert.deepEqual(resolveNodeRuntime('', process.env.PATH), { execPath: onPath, env: {}, source: 'path' });
+    assert.equal(resolveNodeRuntime(process.execPath).source, 'setting');
+    assert.deepEqual(resolveNodeRuntime('', ''), { execPath: process.execPath, env: { ELECTRON_RUN_AS_NODE: '1' }, source: 'extension-host' });
+    assert.throws(() => resolveNodeRuntime('/no/such/node'), /reasoningLab\.nodePath.*not an executable/);
+  });
+});
+
+describe('TrainerProcess', { skip: !built && 'dist/trainer.js is not built (npm run build)' }, () => {
+  it('starts a run, streams steps, and stops it with a checkpoint', async () => {
+    const spec = path.join(tmp, 'unit.countdown');
+    writeFileSync(spec, SPEC);
+    const runDir = path.join(tmp, 'run-stop');
+    const proc = new TrainerProcess(trainer, resolveNodeRuntime(''), { spec, runDir, resume: false, stage: 'all', device: null }, tmp);
+    try {
+      const firstStep = new Promise<StepRecord>((resolve) => proc.connection.onNotification(TrainerNotifications.step, resolve));
+      const hello = await proc.hello;
+      assert.equal(hello.runDir, runDir);
+      assert.equal(hello.run.pid, proc.pid);
+      assert.equal((await firstStep).phase, 'pretrain');
+      const checkpoint = await proc.stop(60_000);
+      const exit = await proc.exited;
+      assert.equal(exit.code, 0, describeExit(exit));
+      assert.equal(exit.outcome?.kind, 'done');
+      const info = JSON.parse(readFileSync(runFile(runDir, 'run'), 'utf8')) as RunInfo;
+      assert.equal(info.status, 'stopped');
+      if (checkpoint) assert.ok(existsSync(checkpoint.path), checkpoint.path);
+    } finally {
+      proc.kill();
+      proc.dispose();
+    }
+  });
+
+  it('reports why a run could not start', async () => {
+    const spec = path.join(tmp, 'bad.countdown');
+    writeFileSync(spec, 'task {\n  numbers  99\n}\n');
+    const proc = new TrainerProcess(trainer, resolveNodeRuntime(''), { spec, runDir: path.join(tmp, 'run-bad'), resume: false, stage: 'all', device: null }, tmp);
+    await assert.rejects(proc.hello, /numbers/);
+    const exit = await proc.exited;
+    assert.notEqual(exit.code, 0);
+    assert.match(describeExit(exit), /numbers/);
+    proc.dispose();
+  });
+});
