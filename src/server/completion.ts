@@ -7,14 +7,14 @@ import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { blockMarkdown, keyMarkdown, keySummary } from '../core/spec/describe';
 import type { BlockSpec, KeySpec } from '../core/spec/schema';
 import { BLOCKS, SETTINGS, defaultText, findKey, findSetting } from '../core/spec/schema';
-import { analysisOf } from './analysis';
+import { treeOf } from './analysis';
 import { contextAt } from './context';
 
 const doc = (value: string) => ({ kind: MarkupKind.Markdown, value });
 
 export function doComplete(document: TextDocument, position: Position): CompletionList {
-  const analysis = analysisOf(document);
-  const ctx = contextAt(analysis, position);
+  const tree = treeOf(document);
+  const ctx = contextAt(tree, position);
   // The word being typed is replaced as a whole, including its `-` parts.
   const typing = ctx.before.length && ctx.before[ctx.before.length - 1]!.range.end.character === position.character ? ctx.before[ctx.before.length - 1]! : null;
   const replace: Range = typing ? typing.range : { start: position, end: position };
@@ -28,7 +28,7 @@ export function doComplete(document: TextDocument, position: Position): Completi
         for (const key of ctx.blockSpec.keys) if (!taken.has(key.key)) items.push(keyItem(key, ctx.blockSpec, replace));
       }
     } else {
-      const present = new Set(analysis.document.items.filter((i) => i.range.start.line !== position.line).map((i) => (i.kind === 'block' ? i.name.text : i.key.text)));
+      const present = new Set(tree.items.filter((i) => i.range.start.line !== position.line).map((i) => (i.kind === 'block' ? i.name.text : i.key.text)));
       for (const block of BLOCKS) {
         if (present.has(block.name)) continue;
         items.push(blockItem(block, replace), blockSnippet(block, replace));
@@ -45,10 +45,10 @@ export function doComplete(document: TextDocument, position: Position): Completi
 
 function keyItem(spec: KeySpec, block: BlockSpec | undefined, range: Range): CompletionItem {
   const choices = spec.type.choices?.map((c) => c.value);
-  const shown = spec.type.show(spec.default);
+  const shown = spec.default === null ? '' : spec.type.show(spec.default);
   // The default comes first among the choices, so accepting the item keeps it.
   const ordered = choices?.includes(shown) ? [shown, ...choices.filter((c) => c !== shown)] : choices;
-  const value = ordered?.length ? `\${1|${ordered.join(',')}|}` : `\${1:${escapeSnippet(spec.default === null ? '' : shown)}}`;
+  const value = ordered?.length ? `\${1|${ordered.join(',')}|}` : `\${1:${escapeSnippet(shown)}}`;
   return {
     label: spec.key,
     kind: block ? CompletionItemKind.Property : CompletionItemKind.Field,

@@ -1,9 +1,8 @@
 // Where a position sits in a spec: which block, and whether the cursor is on a
 // key, on a value of a key, or on a problem line. Completion and hover ask this.
-import type { SpecAnalysis } from '../core/spec/analyze';
 import type { BlockSpec, KeySpec } from '../core/spec/schema';
 import { findBlock, findKey, findSetting } from '../core/spec/schema';
-import type { Block, Position, Setting, Token } from '../core/spec/syntax';
+import type { Block, Position, Setting, SpecDocument, Token } from '../core/spec/syntax';
 import { rangeContains } from '../core/spec/syntax';
 
 export interface CursorContext {
@@ -19,8 +18,7 @@ export interface CursorContext {
   keySpec: KeySpec | undefined;
 }
 
-export function contextAt(analysis: SpecAnalysis, pos: Position): CursorContext {
-  const { document } = analysis;
+export function contextAt(document: SpecDocument, pos: Position): CursorContext {
   let block: Block | null = null;
   for (const item of document.items) {
     if (item.kind !== 'block') continue;
@@ -32,11 +30,14 @@ export function contextAt(analysis: SpecAnalysis, pos: Position): CursorContext 
   }
   const before: Token[] = [];
   let token: Token | null = null;
-  for (const t of lineTokens(analysis, pos.line)) {
+  for (const t of lineTokens(document, pos.line)) {
     if (t.kind === 'comment' || t.kind === 'newline') continue;
     if (t.range.end.line === pos.line && t.range.end.character <= pos.character && t.range.start.line === pos.line) before.push(t);
     if (rangeContains(t.range, pos)) token = t;
   }
+  // `model { preset |`: what counts is the part of the line after the block opens.
+  const opened = before.map((t) => t.kind).lastIndexOf('lbrace');
+  if (opened >= 0) before.splice(0, opened + 1);
   const entries = block ? block.entries : document.items;
   let setting: Setting | null = null;
   for (const e of entries) {
@@ -48,8 +49,8 @@ export function contextAt(analysis: SpecAnalysis, pos: Position): CursorContext 
 }
 
 /** Tokens starting on a line, found by binary search over the document's tokens. */
-function lineTokens(analysis: SpecAnalysis, line: number): Token[] {
-  const tokens = analysis.document.tokens;
+function lineTokens(document: SpecDocument, line: number): Token[] {
+  const tokens = document.tokens;
   let lo = 0;
   let hi = tokens.length;
   while (lo < hi) {

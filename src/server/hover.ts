@@ -23,7 +23,7 @@ export function doHover(document: TextDocument, position: Position): Hover | nul
       : `${title}: **not solvable**: no expression with ${operators.join(' ')} using each number once makes ${problem.target}`;
     return { contents: { kind: MarkupKind.Markdown, value }, range: located.line.range };
   }
-  const ctx = contextAt(analysis, position);
+  const ctx = contextAt(analysis.document, position);
   const token = ctx.token;
   if (!token || token.kind === 'comment') return null;
   const md = (value: string) => ({ contents: { kind: MarkupKind.Markdown, value }, range: token.range });

@@ -3,10 +3,10 @@ import type { DocumentSymbol, FoldingRange } from 'vscode-languageserver';
 import { FoldingRangeKind, SymbolKind } from 'vscode-languageserver';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import type { Entry, Item } from '../core/spec/syntax';
-import { analysisOf } from './analysis';
+import { treeOf } from './analysis';
 
 export function documentSymbols(document: TextDocument): DocumentSymbol[] {
-  return analysisOf(document).document.items.filter((i) => i.kind === 'setting' || i.name.text !== '').map(symbolOf);
+  return treeOf(document).items.filter((i) => i.kind === 'setting' || i.name.text !== '').map(symbolOf);
 }
 
 function symbolOf(node: Item | Entry): DocumentSymbol {
@@ -28,7 +28,7 @@ function symbolOf(node: Item | Entry): DocumentSymbol {
 }
 
 export function foldingRanges(document: TextDocument): FoldingRange[] {
-  const { document: spec } = analysisOf(document);
+  const spec = treeOf(document);
   const ranges: FoldingRange[] = [];
   for (const item of spec.items) {
     if (item.kind !== 'block') continue;
@@ -39,8 +39,8 @@ export function foldingRanges(document: TextDocument): FoldingRange[] {
     if (t.kind === 'string' && t.range.end.line > t.range.start.line) ranges.push({ startLine: t.range.start.line, endLine: t.range.end.line });
   }
   // Runs of whole-line comments fold together.
-  let runStart = -1;
-  let runEnd = -1;
+  let runStart = -2;
+  let runEnd = -2;
   const flush = (): void => {
     if (runEnd > runStart) ranges.push({ startLine: runStart, endLine: runEnd, kind: FoldingRangeKind.Comment });
   };

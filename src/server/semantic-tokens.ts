@@ -5,7 +5,7 @@ import { SemanticTokensBuilder } from 'vscode-languageserver';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { findBlock, findKey, findSetting } from '../core/spec/schema';
 import type { Entry, Item, Token } from '../core/spec/syntax';
-import { analysisOf } from './analysis';
+import { treeOf } from './analysis';
 
 const TYPES = ['namespace', 'property', 'enumMember', 'number', 'string', 'operator', 'comment'] as const;
 type TokenType = (typeof TYPES)[number];
@@ -13,7 +13,7 @@ type TokenType = (typeof TYPES)[number];
 export const SEMANTIC_LEGEND: SemanticTokensLegend = { tokenTypes: [...TYPES], tokenModifiers: [] };
 
 export function semanticTokens(document: TextDocument): SemanticTokens {
-  const { document: spec } = analysisOf(document);
+  const spec = treeOf(document);
   const marks: { token: Token; type: TokenType }[] = [];
   const visit = (node: Item | Entry, blockName: string | null): void => {
     if (node.kind === 'block') {

@@ -101,6 +101,8 @@ export function analyzeSpec(text: string): SpecAnalysis {
       }
       const home = BLOCKS.find((b) => b !== spec && findKey(b, entry.key.text));
       const guess = closest(entry.key.text, spec.keys.map((k) => k.key));
+      const elsewhere = BLOCKS.filter((b) => b !== spec).flatMap((b) => b.keys.map((k) => ({ block: b.name, key: k.key })));
+      const farGuess = home || guess ? undefined : closest(entry.key.text, elsewhere.map((e) => e.key));
       let message = `unknown key \`${entry.key.text}\` in \`${spec.name}\``;
       const fixes: SpecFix[] = [];
       if (guess) {
@@ -108,6 +110,8 @@ export function analyzeSpec(text: string): SpecAnalysis {
         fixes.push(replaceFix(entry.key, guess));
       } else if (home) {
         message += `; \`${entry.key.text}\` belongs in \`${home.name} { }\``;
+      } else if (farGuess) {
+        message += `; did you mean \`${farGuess}\` in \`${elsewhere.find((e) => e.key === farGuess)!.block} { }\`?`;
       } else {
         message += `; keys here: ${spec.keys.map((k) => k.key).join(', ')}`;
       }

@@ -35,9 +35,40 @@ export function lex(text: string): Token[] {
   const n = text.length;
 
   const pos = (offset: number): Position => ({ line, character: offset - lineStart });
-  const push = (kind: TokenKind, start: number, startPos: Position, extra?: Partial<Token>): void => {
-    tokens.push({ kind, text: text.slice(start, i), start, end: i, range: { start: startPos, end: pos(i) }, ...extra });
+  const skipDigits = (): void => {
+    while (i < n && isDigit(text.charCodeAt(i))) i++;
   };
+  const push = (kind: TokenKind, start: number, startPos: Position, extra?: Partial<Token>): void => {
+    const token: Token = { kind, text: text.slice(start, i), start, end: i, range: { start: startPos, end: pos(i) } };
+    tokens.push(extra ? Object.assign(token, extra) : token);
+  };
+
+  const lexNumber = (start: number, startPos: Position): void => {
+    skipDigits();
+    if (text.charCodeAt(i) === CH_DOT && text.charCodeAt(i + 1) === CH_DOT) {
+      i += 2;
+      skipDigits();
+      push('range', start, startPos);
+      return;
+    }
+    if (text.charCodeAt(i) === CH_DOT && isDigit(text.charCodeAt(i + 1))) {
+      i++;
+      skipDigits();
+    }
+    const e = text.charCodeAt(i);
+    if (e === 101 || e === 69) {
+      const sign = text.charCodeAt(i + 1);
+      const off = sign === 43 || sign === CH_MINUS ? 2 : 1;
+      if (isDigit(text.charCodeAt(i + off))) {
+        i += off;
+        skipDigits();
+      }
+    }
+    if (text.charCodeAt(i) === CH_PERCENT) i++;
+    // `12abc` is one malformed token, not a number followed by a word.
+    while (i < n && (isWordStart(text.charCodeAt(i)) || isDigit(text.charCodeAt(i)))) i++;
+    push('number', start, startPos);
+    };
 
   while (i < n) {
     const c = text.charCodeAt(i);
@@ -98,7 +129,7 @@ export function lex(text: string): Token[] {
       i += 2;
       push('arrow', start, startPos);
     } else if (isDigit(c)) {
-      lexNumber();
+      lexNumber(start, startPos);
     } else if (isWordStart(c)) {
       while (i < n && isWordPart(text.charCodeAt(i))) i++;
       push('word', start, startPos);
@@ -111,35 +142,6 @@ export function lex(text: string): Token[] {
       push('invalid', start, startPos);
     }
 
-    function lexNumber(): void {
-      const digits = (): void => {
-        while (i < n && isDigit(text.charCodeAt(i))) i++;
-      };
-      digits();
-      if (text.charCodeAt(i) === CH_DOT && text.charCodeAt(i + 1) === CH_DOT) {
-        i += 2;
-        digits();
-        push('range', start, startPos);
-        return;
-      }
-      if (text.charCodeAt(i) === CH_DOT && isDigit(text.charCodeAt(i + 1))) {
-        i++;
-        digits();
-      }
-      const e = text.charCodeAt(i);
-      if (e === 101 || e === 69) {
-        const sign = text.charCodeAt(i + 1);
-        const off = sign === 43 || sign === CH_MINUS ? 2 : 1;
-        if (isDigit(text.charCodeAt(i + off))) {
-          i += off;
-          digits();
-        }
-      }
-      if (text.charCodeAt(i) === CH_PERCENT) i++;
-      // `12abc` is one malformed token, not a number followed by a word.
-      while (i < n && (isWordStart(text.charCodeAt(i)) || isDigit(text.charCodeAt(i)))) i++;
-      push('number', start, startPos);
-    }
   }
   return tokens;
 }

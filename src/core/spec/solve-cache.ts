@@ -4,7 +4,8 @@ import { type Solution, solve } from '../countdown/solver';
 import type { FixedProblem, Operator } from './config';
 
 const cache = new Map<string, Solution>();
-const LIMIT = 2000;
+/** Enough for a problems block of tens of thousands of lines. */
+const LIMIT = 50_000;
 
 export function solveProblem(problem: FixedProblem, operators: readonly Operator[]): Solution {
   const key = `${problem.numbers.join(',')}>${problem.target}|${operators.join('')}`;
