@@ -45,6 +45,15 @@ for (const [key, count] of Object.entries(sizes)) {
   solver[n] = { problemsPerSec: count / seconds, msPerProblem: (seconds * 1000) / count, solvedShare: solvable / count };
 }
 
+// Worst case for 6 numbers: unsolvable problems with large, distinct numbers search everything.
+const unsolvable: Problem[] = [
+  { numbers: [97, 89, 83, 79, 73, 71], target: 1_000_003 },
+  { numbers: [97, 89, 83, 79, 73, 71], target: 999_999_937 },
+  { numbers: [99, 98, 97, 96, 95, 94], target: 7_777_777 },
+];
+const worstMs = (timeIt(() => unsolvable.forEach((p) => solve(p))) * 1000) / unsolvable.length;
+const allMs = (timeIt(() => problems[6].forEach((p) => solve(p, { all: true }))) * 1000) / problems[6].length;
+
 // Verifier inputs: search-trace completions (right and wrong answers), answers with
 // TinyZero's quirks, and tag-free chatter, on 3- and 4-number problems.
 const responses: (Problem & { response: string })[] = [];
@@ -65,14 +74,18 @@ const verifySeconds = timeIt(() => {
 });
 const verifierPerSec = (responses.length * rounds) / verifySeconds;
 
-let peer: { verifierPerSec: number; solverPerSec: Record<string, number> } | null = null;
+interface PeerResult {
+  verifierPerSec: number;
+  solverPerSec: Record<string, number>;
+}
+let peer = null as PeerResult | null;
 const dir = mkdtempSync(join(tmpdir(), 'rlab-bench-'));
 try {
   const input = join(dir, 'input.json');
   const peerProblems = Object.fromEntries([...peerCounts].map((n) => [n, problems[n].slice(0, n === 3 ? 300 : 30)]));
   writeFileSync(input, JSON.stringify({ responses, problems: peerProblems }));
   const run = spawnSync('python3', [join(root, 'bench/peer/countdown_peer.py'), input], { encoding: 'utf8', timeout: 120_000 });
-  if (run.status === 0) peer = JSON.parse(run.stdout) as typeof peer;
+  if (run.status === 0) peer = JSON.parse(run.stdout) as PeerResult;
   else console.warn(`bench: the Python peer did not run (${run.error?.message ?? run.stderr.trim()}); ratios are omitted`);
 } finally {
   rmSync(dir, { recursive: true, force: true });
@@ -84,6 +97,8 @@ for (const [n, s] of Object.entries(solver)) {
   const ratio = peer?.solverPerSec[n] ? `  ${(s.problemsPerSec / peer.solverPerSec[n]).toFixed(1)}x the Python peer` : '';
   console.log(`  ${n} numbers: ${fmt(s.problemsPerSec)} problems/s (${s.msPerProblem.toFixed(3)} ms each, ${(s.solvedShare * 100).toFixed(0)}% solvable)${ratio}`);
 }
+console.log(`  6 numbers, unsolvable (worst case): ${worstMs.toFixed(1)} ms per problem`);
+console.log(`  6 numbers, every solution (--all): ${allMs.toFixed(1)} ms per problem`);
 const vRatio = peer ? `  ${(verifierPerSec / peer.verifierPerSec).toFixed(1)}x TinyZero's regex + eval in Python` : '';
 console.log(`verifier: ${fmt(verifierPerSec)} responses/s${vRatio}`);
 
@@ -92,6 +107,6 @@ mkdirSync(resultsDir, { recursive: true });
 const file = join(resultsDir, 'core.json');
 writeFileSync(
   file,
-  `${JSON.stringify({ date: new Date().toISOString(), node: process.version, solver, verifier: { responsesPerSec: verifierPerSec }, peer }, null, 2)}\n`,
+  `${JSON.stringify({ date: new Date().toISOString(), node: process.version, solver, solver6UnsolvableMsPerProblem: worstMs, solver6AllSolutionsMsPerProblem: allMs, verifier: { responsesPerSec: verifierPerSec }, peer }, null, 2)}\n`,
 );
 console.log(`wrote ${file}`);

@@ -68,12 +68,15 @@ const rationals: Arith<Rational> = {
 
 /**
  * A value reached from k numbers has |numerator| and denominator at most
- * 2^(k-1)·Π max(1,x), and so do the products formed on the way; the target
- * lookups multiply by |target|+1 more.
+ * M = 2^(k-1)·Π max(1,x), and so do the products formed on the way. Value sets
+ * are built only for subsets of at most n-1 numbers (the largest product drops
+ * the smallest factor), and the target lookups reach at most M·(|target|+1).
  */
 function safeForFractions(numbers: number[], target: number): boolean {
-  let bound = 2 ** (numbers.length - 1) * (Math.abs(target) + 1);
-  for (const x of numbers) bound *= Math.max(1, x);
+  const factors = numbers.map((x) => Math.max(1, x));
+  let bound = 2 ** Math.max(0, numbers.length - 2) * (Math.abs(target) + 1);
+  for (const x of factors) bound *= x;
+  if (numbers.length > 1) bound /= Math.min(...factors);
   return bound <= Number.MAX_SAFE_INTEGER;
 }
 
@@ -128,9 +131,29 @@ export interface Solution {
   solutions: string[];
 }
 
+function popcount(x: number): number {
+  let c = 0;
+  for (; x; x &= x - 1) c++;
+  return c;
+}
+
+/**
+ * The unordered top splits (the side holding the lowest index), balanced ones
+ * first: they need only the value sets of small subsets, and most solvable
+ * problems finish there before the costly sets of n-1 numbers are built.
+ */
+function splitsCheapestFirst(mask: number): number[] {
+  const low = mask & -mask;
+  const out: number[] = [];
+  for (let left = (mask - 1) & mask; left > 0; left = (left - 1) & mask) if (left & low) out.push(left);
+  const cost = (left: number): number => Math.max(popcount(left), popcount(mask ^ left));
+  return out.sort((a, b) => cost(a) - cost(b) || b - a);
+}
+
 class Search<V> {
   private readonly memo = new Map<string, Values<V>>();
   private readonly byMask: (Values<V> | undefined)[] = [];
+  private readonly splits: (number[] | undefined)[] = [];
   private readonly ops: Set<Operator>;
 
   constructor(
@@ -196,44 +219,70 @@ class Search<V> {
     }
   }
 
-  /**
-   * Visits each way `a op b` or `b op a` hits the target, for a over the
-   * smaller side of every top split and b looked up in the other; stops when
-   * `visit` returns false.
-   */
-  finish(target: number, visit: (e: Expr) => boolean): void {
-    const { A, ops } = this;
-    const full = (1 << this.numbers.length) - 1;
-    if (this.numbers.length === 1) {
-      if (this.numbers[0] === target) visit(num(target));
-      return;
+  /** A tree over `mask` for when any value will do: the numbers added up (non-negative, so zero only if all are). */
+  private sumOf(mask: number): { expr: Expr; zero: boolean } {
+    let expr: Expr | null = null;
+    let zero = true;
+    for (let i = 0; i < this.numbers.length; i++) {
+      if (!(mask & (1 << i))) continue;
+      const x = this.numbers[i];
+      if (x !== 0) zero = false;
+      expr = expr === null ? num(x) : op('+', expr, num(x));
     }
-    const t = A.leaf(target);
-    const tZero = target === 0;
-    for (let left = (full - 1) & full; left > 0; left = (left - 1) & full) {
-      if (!(left & 1)) continue;
-      const VL = this.values(left);
-      const VR = this.values(full ^ left);
-      const [S, L] = VL.all.length <= VR.all.length ? [VL, VR] : [VR, VL];
-      const find = (v: V | null): Reached<V> | undefined => (v === null ? undefined : L.get(v));
-      const hit = (o: Operator, a: Reached<V>, b: Reached<V> | undefined): boolean => b === undefined || visit(op(o, exprOf(a), exprOf(b)));
-      for (const a of S.all) {
+    return { expr: expr!, zero };
+  }
+
+  /**
+   * Visits trees over `mask` worth `t` until `visit` returns false (then
+   * returns false). At each split the side with fewer numbers (or fewer values)
+   * is enumerated and the operand that completes `t` is looked up in the other
+   * side's value set; a side of n-1 numbers is asked recursively instead, so
+   * the costly value sets of n-1 numbers are never built.
+   */
+  reach(mask: number, t: V, visit: (e: Expr) => boolean): boolean {
+    const { A, ops } = this;
+    if ((mask & (mask - 1)) === 0) {
+      const leaf = this.values(mask).all[0];
+      return !A.equals(leaf.value, t) || visit(exprOf(leaf));
+    }
+    const tZero = A.isZero(t);
+    const splits = (this.splits[mask] ??= splitsCheapestFirst(mask));
+    for (const left of splits) {
+      const right = mask ^ left;
+      let [small, big] = popcount(left) <= popcount(right) ? [left, right] : [right, left];
+      const recursive = popcount(big) >= this.numbers.length - 1;
+      if (!recursive && this.values(small).all.length > this.values(big).all.length) [small, big] = [big, small];
+      const table = recursive ? null : this.values(big);
+      /** Visits each b over `big` worth `need`, combined with `a` by `combine`. */
+      const other = (need: V | null, combine: (b: Expr) => Expr): boolean => {
+        if (need === null) return true;
+        if (table === null) return this.reach(big, need, (b) => visit(combine(b)));
+        const b = table.get(need);
+        return b === undefined || visit(combine(exprOf(b)));
+      };
+      for (const a of this.values(small).all) {
+        const ea = exprOf(a);
         const aZero = A.isZero(a.value);
-        if (ops.has('+') && !hit('+', a, find(A.sub(t, a.value)))) return;
-        if (ops.has('*') && !hit('*', a, aZero ? (tZero ? L.all[0] : undefined) : find(A.div(t, a.value)))) return;
+        if (ops.has('+') && !other(A.sub(t, a.value), (b) => op('+', ea, b))) return false;
+        if (ops.has('*')) {
+          if (!aZero && !other(A.div(t, a.value), (b) => op('*', ea, b))) return false;
+          if (aZero && tZero && !visit(op('*', ea, this.sumOf(big).expr))) return false;
+        }
         if (ops.has('-')) {
-          if (!hit('-', a, find(A.sub(a.value, t)))) return;
-          const b = find(A.add(t, a.value));
-          if (b && !hit('-', b, a)) return;
+          if (!other(A.sub(a.value, t), (b) => op('-', ea, b))) return false;
+          if (!other(A.add(t, a.value), (b) => op('-', b, ea))) return false;
         }
         if (ops.has('/')) {
-          const b = tZero ? (aZero ? L.all.find((x) => !A.isZero(x.value)) : undefined) : aZero ? undefined : find(A.div(a.value, t));
-          if (!hit('/', a, b)) return;
-          const c = aZero ? undefined : find(A.mul(t, a.value));
-          if (c && !hit('/', c, a)) return;
+          if (!tZero && !aZero && !other(A.div(a.value, t), (b) => op('/', ea, b))) return false;
+          if (tZero && aZero) {
+            const any = this.sumOf(big);
+            if (!any.zero && !visit(op('/', ea, any.expr))) return false;
+          }
+          if (!aZero && !other(A.mul(t, a.value), (b) => op('/', b, ea))) return false;
         }
       }
     }
+    return true;
   }
 }
 
@@ -259,8 +308,13 @@ export function solve(problem: Problem, options: SolveOptions = {}): Solution {
     if (!found.has(key)) found.set(key, printExpr(e));
     return found.size < limit;
   };
-  if (safeForFractions(numbers, target)) new Search(fractions, numbers, operators).finish(target, visit);
-  else new Search(rationals, numbers, operators).finish(target, visit);
+  if (safeForFractions(numbers, target)) {
+    const search = new Search(fractions, numbers, operators);
+    search.reach((1 << numbers.length) - 1, fractions.leaf(target), visit);
+  } else {
+    const search = new Search(rationals, numbers, operators);
+    search.reach((1 << numbers.length) - 1, rationals.leaf(target), visit);
+  }
   const solutions = [...found.values()];
   return { solvable: solutions.length > 0, solutions };
 }
