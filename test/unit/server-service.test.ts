@@ -203,7 +203,7 @@ describe('language service fuzzing', () => {
         codeActions(document, { start: position, end: position });
         codeLenses(document);
       }),
-      { numRuns: 300 },
+      { numRuns: 150 },
     );
   });
 });

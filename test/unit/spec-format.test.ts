@@ -63,7 +63,7 @@ describe('spec formatter', () => {
         const findings = (a: typeof before) => a.diagnostics.map((d) => d.message.replace(/line \d+/g, 'line N'));
         assert.deepEqual(findings(after), findings(before));
       }),
-      { numRuns: 200 },
+      { numRuns: 120 },
     );
   });
 });

@@ -91,7 +91,7 @@ describe('spec parser', () => {
           assert.ok(t.range.end.line < lines);
         }
       }),
-      { numRuns: 500 },
+      { numRuns: 300 },
     );
   });
 });

@@ -164,7 +164,7 @@ describe('validator', () => {
         const { config, diagnostics } = resolveSpec(text);
         assert.equal(config === null, diagnostics.some((d) => d.severity === 'error'));
       }),
-      { numRuns: 300 },
+      { numRuns: 200 },
     );
   });
 });

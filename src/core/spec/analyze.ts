@@ -23,6 +23,8 @@ export interface SpecAnalysis {
   config: ResolvedConfig;
   /** Where each written key is, by `block.key` (`.name` for top-level settings). */
   written: Map<string, Setting>;
+  /** Written keys whose value was rejected, by `block.key`. */
+  invalid: Set<string>;
   /** Where each block is, by name. */
   blocks: Map<string, Block>;
   problems: LocatedProblem[];
@@ -46,6 +48,7 @@ export function analyzeSpec(text: string): SpecAnalysis {
   const written = new Map<string, Setting>();
   const blocks = new Map<string, Block>();
   const values = new Map<string, unknown>();
+  const invalid = new Set<string>();
   const problems: LocatedProblem[] = [];
 
   const report = (range: Range, severity: SpecDiagnostic['severity'], code: SpecDiagnostic['code'], message: string, fixes?: SpecFix[]): void => {
@@ -63,6 +66,7 @@ export function analyzeSpec(text: string): SpecAnalysis {
     written.set(path, setting);
     const parsed = spec.type.parse(setting.values);
     if (!parsed.ok) {
+      invalid.add(path);
       const range = parsed.range ?? (setting.values.length ? setting.range : setting.key.range);
       const only = setting.values.length === 1 ? setting.values[0]! : undefined;
       const choices = spec.type.choices?.map((c) => c.value);
@@ -76,6 +80,7 @@ export function analyzeSpec(text: string): SpecAnalysis {
     }
     const outside = outOfBounds(spec, parsed.value);
     if (outside) {
+      invalid.add(path);
       report(setting.values.length ? { start: setting.values[0]!.range.start, end: setting.range.end } : setting.key.range, 'error', 'range', `\`${setting.key.text}\` ${outside}`);
       return;
     }
@@ -198,7 +203,7 @@ export function analyzeSpec(text: string): SpecAnalysis {
   }
 
   const config = buildConfig(values, problems.map((p) => p.problem));
-  const analysis: SpecAnalysis = { document, diagnostics, config, written, blocks, problems, hasErrors: false };
+  const analysis: SpecAnalysis = { document, diagnostics, config, written, invalid, blocks, problems, hasErrors: false };
   checkRules(analysis);
   analysis.diagnostics.sort((a, b) => a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character);
   analysis.hasErrors = analysis.diagnostics.some((d) => d.severity === 'error');

@@ -29,12 +29,8 @@ export function checkRules(analysis: SpecAnalysis): void {
   const report = (range: Range, severity: SpecDiagnostic['severity'], code: SpecDiagnostic['code'], message: string): void => {
     diagnostics.push({ range, severity, code, message });
   };
-  // A rule about keys that failed to parse would only repeat that error.
-  const failed = new Set<string>();
-  for (const [path, setting] of written) {
-    if (diagnostics.some((d) => d.severity === 'error' && d.range.start.line === setting.range.start.line)) failed.add(path);
-  }
-  const sound = (...paths: string[]): boolean => paths.every((p) => !failed.has(p));
+  // A rule about a key whose value was rejected would only repeat that error.
+  const sound = (...paths: string[]): boolean => paths.every((p) => !analysis.invalid.has(p));
 
   const { rl, model, pretrain, task, reward } = config;
 
