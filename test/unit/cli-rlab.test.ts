@@ -89,6 +89,8 @@ test('score --jsonl from stdin gives verdicts and honours --format and --correct
       ['no-answer', 0],
     ],
   );
+  assert.equal(out[1].error, undefined, 'a scored answer never carries the bad-line "error" field');
+  assert.match(String(out[1].reason), /expected a number or '\(' but found '\*'/);
   assert.match(String(out[3].error), /"response" must be a string/);
 });
 

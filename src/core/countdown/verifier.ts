@@ -14,8 +14,8 @@ export interface Scored {
   expression?: string;
   /** Exact value (`7` or `22/7`) when the answer evaluates. */
   value?: string;
-  /** Why an answer is unparsable, for people reading results. */
-  error?: string;
+  /** Why an answer is unparsable or invalid, for people reading results (`error` is kept for bad input lines). */
+  reason?: string;
 }
 
 const OPEN = '<answer>';
@@ -59,11 +59,11 @@ export function scoreAnswer(response: string, problem: Problem, reward: RewardCo
     ...extra,
   });
   const parsed = parseExpression(expression);
-  if (!parsed.ok) return wrong('unparsable', { error: `${parsed.error} at character ${parsed.at + 1}` });
+  if (!parsed.ok) return wrong('unparsable', { reason: `${parsed.error} at character ${parsed.at + 1}` });
   // Literals are compared as text before any evaluation, so huge literals never become bigints.
   if (!sameMultiset(parsed.program.literals, problem.numbers)) return wrong('wrong-numbers');
   const value = evaluateProgram(parsed.program);
-  if (value === null) return wrong('invalid', { error: 'division by zero' });
+  if (value === null) return wrong('invalid', { reason: 'division by zero' });
   if (!(value.isInteger() && value.num === BigInt(problem.target))) return wrong('wrong-value', { value: value.toString() });
   return { score: reward.correct, verdict: 'correct', expression, value: value.toString() };
 }

@@ -38,7 +38,7 @@ export function register(program: Command): void {
         return;
       }
       if (options.target === undefined) command.error('rlab solve: --target <n> is required (or use --jsonl)');
-      const parsed = numbers.map((n) => (/^\d+$/.test(n) ? Number(n) : NaN));
+      const parsed = numbers.map((n) => (/^(0|[1-9]\d*)$/.test(n) ? Number(n) : NaN));
       const problem = toProblem({ numbers: parsed, target: options.target });
       if (typeof problem === 'string') command.error(`rlab solve: ${problem.replaceAll('"', '')}`);
       const result = solve(problem, { all: options.all });
