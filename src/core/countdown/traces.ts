@@ -36,6 +36,8 @@ interface Child {
   line: string;
   items: Item[];
   rank: number;
+  /** Distance of the new number to the target: the second key. */
+  near: number;
   tie: number;
 }
 
@@ -43,6 +45,11 @@ interface Leaf {
   line: string;
   item: Item;
   distance: number;
+}
+
+/** Most promising first: the closest number left to the target, then the closest new number, then `rng`. */
+function byPromise(x: Child, y: Child): number {
+  return x.rank - y.rank || x.near - y.near || x.tie - y.tie;
 }
 
 function listOf(items: Item[]): string {
@@ -98,12 +105,13 @@ class TraceSearch {
             line: `${s.line}|${listOf(next)}`,
             items: next,
             rank: this.heuristic(next),
+            near: Math.abs(s.item.value - this.target),
             tie: unsafeUniformIntDistribution(0, 0x3fffffff, this.rng),
           });
         }
       }
     }
-    return out.sort((x, y) => x.rank - y.rank || x.tie - y.tie);
+    return out.sort(byPromise);
   }
 
   /** The step on the last two numbers closest to the target. */
@@ -183,7 +191,7 @@ class TraceSearch {
           next.push({ ...child, path: [...state.path, child.line] });
         }
       }
-      frontier = next.sort((x, y) => x.rank - y.rank || x.tie - y.tie).slice(0, BEAM);
+      frontier = next.sort(byPromise).slice(0, BEAM);
     }
     return false;
   }
