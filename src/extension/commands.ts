@@ -9,9 +9,11 @@ import type { Ctx } from './ctx';
 import type { DashboardPanels } from './dashboard/panel';
 import { metricsCsv } from './runs/metricsCsv';
 import type { RunEntry } from './runs/runStore';
+import { checkReport } from './spec/specReport';
 import { starterSpec } from './starterSpec';
 import type { TrainerHost } from './trainer/trainerHost';
 import type { RunsNode } from './views/runsTree';
+import { solutionsUri } from './views/solutionDocuments';
 import { traceUri } from './views/traceDocuments';
 import { LANGUAGE_ID } from './languageClient';
 
@@ -206,6 +208,31 @@ export function commandTable(s: Services): Record<string, Command> {
       await vscode.workspace.fs.writeFile(target, Buffer.from(metricsCsv(run.steps), 'utf8'));
       void vscode.window.showInformationMessage(`Reasoning Lab: wrote ${run.steps.length} steps to ${vscode.workspace.asRelativePath(target)}.`);
       return target;
+    },
+
+    'reasoningLab.checkSpec': async (arg) => {
+      const spec = await specArg(arg);
+      if (!spec) return undefined;
+      const doc = await vscode.workspace.openTextDocument(spec);
+      const report = checkReport(vscode.workspace.asRelativePath(spec), doc.getText());
+      if (report.errors > 0) {
+        void vscode.window
+          .showErrorMessage(`Reasoning Lab: ${report.summary}`, 'Show Problems')
+          .then((c) => c && vscode.commands.executeCommand('workbench.actions.view.problems'));
+      } else {
+        void vscode.window
+          .showInformationMessage(`Reasoning Lab: ${report.summary}`, 'Start Training')
+          .then((c) => c && vscode.commands.executeCommand('reasoningLab.startTraining', spec));
+      }
+      return report;
+    },
+
+    'reasoningLab.solveProblems': async (arg) => {
+      const spec = await specArg(arg);
+      if (!spec) return undefined;
+      const doc = await vscode.workspace.openTextDocument(solutionsUri(spec));
+      await vscode.window.showTextDocument(doc, { preview: true, viewColumn: vscode.ViewColumn.Beside });
+      return doc.getText();
     },
 
     'reasoningLab.refreshRuns': () => ctx.tailer?.rescan(),

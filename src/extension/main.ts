@@ -8,6 +8,7 @@ import { CountdownLanguageClient } from './languageClient';
 import { TrainerHost } from './trainer/trainerHost';
 import { RunNotifier } from './views/runNotifier';
 import { RunsTreeProvider } from './views/runsTree';
+import { SOLUTIONS_SCHEME, SolutionDocumentProvider } from './views/solutionDocuments';
 import { RunStatusBar } from './views/statusBar';
 import { TRACE_SCHEME, TraceDocumentProvider } from './views/traceDocuments';
 
@@ -33,6 +34,7 @@ export function activate(extension: vscode.ExtensionContext): { ctx: Ctx } {
   c.push(
     vscode.window.createTreeView('reasoningLab.runs', { treeDataProvider: tree, showCollapseAll: true }),
     vscode.workspace.registerTextDocumentContentProvider(TRACE_SCHEME, new TraceDocumentProvider(c.store)),
+    vscode.workspace.registerTextDocumentContentProvider(SOLUTIONS_SCHEME, new SolutionDocumentProvider()),
     new RunStatusBar(c.store),
     new RunNotifier(c.store),
     new CountdownLanguageClient(c),

@@ -36,8 +36,9 @@ rl {
 }
 
 eval {
-  every    10             # evaluate on the test split every 10 steps
+  every    10             # evaluate every 10 RL steps
   samples  4              # pass@4
+  limit    25             # test problems per evaluation (0: all of them)
 }
 
 problems {

@@ -4,14 +4,14 @@
 // extensionTestsPath), then drives the UI: the palette, the Problems panel,
 // the runs view, a training run on the nano preset with the dashboard and the
 // status bar, stop, reload. Screenshots go to .test-artifacts/vscode/.
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { format } from 'node:util';
-import * as esbuild from 'esbuild';
 import { chromium } from 'playwright-core';
 import { startCodeServer } from './codeServer.mjs';
+import { buildSuite, makeWorkspace } from './prepare.mjs';
 import { uiScenario } from './ui.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -33,25 +33,10 @@ if (!existsSync('/usr/bin/chromium')) {
   process.exit(1);
 }
 
-const suiteOut = path.join(root, 'out', 'vscode-suite', 'index.js');
-await esbuild.build({
-  entryPoints: [path.join(root, 'test/vscode/suite/index.ts')],
-  outfile: suiteOut,
-  bundle: true,
-  platform: 'node',
-  format: 'cjs',
-  target: 'node20',
-  sourcemap: 'inline',
-  external: ['vscode', 'mocha'],
-  logLevel: 'warning',
-});
+const suiteOut = await buildSuite(root);
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'rlab-vscode-'));
-const workspace = path.join(tmp, 'workspace');
-mkdirSync(workspace);
-for (const f of readdirSync(path.join(root, 'examples'))) cpSync(path.join(root, 'examples', f), path.join(workspace, f), { recursive: true });
-// A spec with a misspelled key, for the Problems panel.
-writeFileSync(path.join(workspace, 'broken.countdown'), 'task {\n  numbers  3\n  valeus   1..99\n}\n');
+const workspace = makeWorkspace(root, path.join(tmp, 'workspace'));
 rmSync(artifacts, { recursive: true, force: true });
 mkdirSync(artifacts, { recursive: true });
 

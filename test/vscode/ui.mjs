@@ -98,13 +98,21 @@ export async function uiScenario({ browser, pageUrl, root, artifacts, log }) {
 
     step = 'open a trace from the runs view';
     await openRunsView(page);
-    await treeRow(page, 'harness-nano').click();
-    await treeRow(page, 'Latest traces').click();
+    await treeRow(page, 'harness-nano').locator('.monaco-tl-twistie').click();
+    await treeRow(page, 'Latest traces').locator('.monaco-tl-twistie').click();
     const trace = page.locator('.sidebar .monaco-list-row', { hasText: /step \d+ · / }).first();
-    await trace.waitFor({ timeout: 60_000 });
+    await trace.waitFor({ timeout: 120_000 });
     await shot('sidebar');
-    await trace.click();
-    await page.locator('.tab', { hasText: '.trace' }).first().waitFor({ timeout: 15_000 });
+    const traceTab = page.locator('.tab', { hasText: '.trace' }).first();
+    for (let attempt = 1; ; attempt++) {
+      await trace.click();
+      try {
+        await traceTab.waitFor({ timeout: 5000 });
+        break;
+      } catch (err) {
+        if (attempt === 3) throw err;
+      }
+    }
     pass('a trace opened from the runs view in a read-only editor');
 
     step = 'Stop Run';

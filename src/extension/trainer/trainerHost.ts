@@ -6,10 +6,12 @@ import * as vscode from 'vscode';
 import { rmdirSync } from 'node:fs';
 import type { RunInfo } from '../../core/protocol/records';
 import type { TrainerLaunch } from '../../core/protocol/trainer';
+import { analyzeSpec } from '../../core/spec/analyze';
 import { createRunDir } from '../../trainer/run/writer';
 import type { Ctx } from '../ctx';
 import { crashedInfo, isProcessAlive, writeRunInfo } from '../runs/reattach';
 import type { RunEntry } from '../runs/runStore';
+import { checkReport } from '../spec/specReport';
 import { resolveNodeRuntime } from './nodePath';
 import { describeExit, TrainerProcess } from './trainerProcess';
 
@@ -38,11 +40,20 @@ export class TrainerHost implements vscode.Disposable {
       void vscode.window.showErrorMessage('Reasoning Lab: open a folder first; runs are saved in it (setting reasoningLab.runFolder).');
       return undefined;
     }
-    const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === specUri.toString());
-    if (doc?.isDirty) await doc.save();
-    const specName = path.basename(specUri.fsPath).replace(/\.countdown$/, '');
-    const runDir = createRunDir(root, specName);
-    return this.launch({ spec: specUri.fsPath, runDir, resume: false, stage: 'all', device: this.deviceOverride() }, `Starting ${specName}`);
+    const doc = await vscode.workspace.openTextDocument(specUri);
+    if (doc.isDirty) await doc.save();
+    // Errors are caught here, before a process or a run folder exists.
+    const analysis = analyzeSpec(doc.getText());
+    if (analysis.hasErrors) {
+      const report = checkReport(vscode.workspace.asRelativePath(specUri), doc.getText());
+      void vscode.window
+        .showErrorMessage(`Reasoning Lab: cannot train yet. ${report.summary}`, 'Show Problems')
+        .then((c) => c && vscode.commands.executeCommand('workbench.actions.view.problems'));
+      return undefined;
+    }
+    const name = analysis.config.name;
+    const runDir = createRunDir(root, name);
+    return this.launch({ spec: specUri.fsPath, runDir, resume: false, stage: 'all', device: this.deviceOverride() }, `Starting ${name}`);
   }
 
   async resume(run: RunEntry): Promise<StartedRun | undefined> {

@@ -35,11 +35,16 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
   private readonly changed = new vscode.EventEmitter<RunsNode | undefined>();
   readonly onDidChangeTreeData = this.changed.event;
   private readonly subscriptions: vscode.Disposable[];
+  /** One node object per run: VS Code refreshes a single run by its node's identity. */
+  private readonly runNodes = new Map<string, { kind: 'run'; run: RunEntry }>();
+  /** Runs with new records not yet shown; shown at most once per second, so rows stay clickable. */
+  private readonly dirty = new Set<string>();
+  private dirtyTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(private readonly store: RunStore) {
     this.subscriptions = [
       store.onDidChangeRuns(() => this.refresh()),
-      store.onDidAppend(() => this.refresh()),
+      store.onDidAppend((delta) => this.markDirty(delta.runId)),
       this.changed,
     ];
   }
@@ -48,8 +53,29 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
     this.changed.fire(undefined);
   }
 
+  private markDirty(runId: string): void {
+    this.dirty.add(runId);
+    this.dirtyTimer ??= setTimeout(() => {
+      this.dirtyTimer = undefined;
+      for (const id of this.dirty) {
+        const node = this.runNodes.get(id);
+        if (node) this.changed.fire(node);
+      }
+      this.dirty.clear();
+    }, 1000);
+  }
+
   getChildren(node?: RunsNode): RunsNode[] {
-    if (!node) return this.store.list().map((run) => ({ kind: 'run', run }));
+    if (!node) {
+      const runs = this.store.list();
+      for (const id of this.runNodes.keys()) if (!this.store.get(id)) this.runNodes.delete(id);
+      return runs.map((run) => {
+        let n = this.runNodes.get(run.id);
+        if (!n) this.runNodes.set(run.id, (n = { kind: 'run', run }));
+        n.run = run;
+        return n;
+      });
+    }
     const run = this.store.get(node.run.id) ?? node.run;
     if (node.kind === 'run') {
       return (['checkpoints', 'evals', 'traces'] as const).map((group) => ({ kind: 'group', run, group }));
@@ -137,6 +163,7 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
   }
 
   dispose(): void {
+    if (this.dirtyTimer) clearTimeout(this.dirtyTimer);
     for (const d of this.subscriptions) d.dispose();
   }
 }

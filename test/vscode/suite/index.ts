@@ -4,12 +4,14 @@ import Mocha from 'mocha';
 import { defineExtensionTests } from './extension.test';
 import { defineLanguageTests } from './language.test';
 import { defineRunsTests } from './runs.test';
+import { defineSpecTests } from './spec.test';
 
 export function run(): Promise<void> {
   const mocha = new Mocha({ ui: 'bdd', color: false, timeout: 60_000, reporter: 'spec' });
   mocha.suite.emit('pre-require', globalThis, 'extension-host', mocha);
   defineExtensionTests();
   defineRunsTests();
+  defineSpecTests();
   defineLanguageTests();
   return new Promise((resolve, reject) => {
     mocha.run((failures) => (failures > 0 ? reject(new Error(`${failures} test(s) failed`)) : resolve()));
