@@ -2,7 +2,8 @@
 // character the language has no use for becomes an `invalid` token that the
 // parser reports, and an unclosed string runs to the end of its line (or of
 // the file for `"""`) and is flagged.
-import type { Position, Token, TokenKind } from './syntax';
+import type { TokenKind } from './syntax';
+import { Token } from './syntax';
 
 const CH_NL = 10;
 const CH_CR = 13;
@@ -34,21 +35,22 @@ export function lex(text: string): Token[] {
   let lineStart = 0;
   const n = text.length;
 
-  const pos = (offset: number): Position => ({ line, character: offset - lineStart });
   const skipDigits = (): void => {
     while (i < n && isDigit(text.charCodeAt(i))) i++;
   };
-  const push = (kind: TokenKind, start: number, startPos: Position, extra?: Partial<Token>): void => {
-    const token: Token = { kind, text: text.slice(start, i), start, end: i, range: { start: startPos, end: pos(i) } };
-    tokens.push(extra ? Object.assign(token, extra) : token);
+  /** The token from `start` (at `startLine`:`startCharacter`) to the current offset. */
+  const push = (kind: TokenKind, start: number, startLine: number, startCharacter: number): Token => {
+    const token = new Token(kind, text.slice(start, i), start, i, startLine, startCharacter, line, i - lineStart);
+    tokens.push(token);
+    return token;
   };
 
-  const lexNumber = (start: number, startPos: Position): void => {
+  const lexNumber = (start: number, startLine: number, startCharacter: number): void => {
     skipDigits();
     if (text.charCodeAt(i) === CH_DOT && text.charCodeAt(i + 1) === CH_DOT) {
       i += 2;
       skipDigits();
-      push('range', start, startPos);
+      push('range', start, startLine, startCharacter);
       return;
     }
     if (text.charCodeAt(i) === CH_DOT && isDigit(text.charCodeAt(i + 1))) {
@@ -67,23 +69,24 @@ export function lex(text: string): Token[] {
     if (text.charCodeAt(i) === CH_PERCENT) i++;
     // `12abc` is one malformed token, not a number followed by a word.
     while (i < n && (isWordStart(text.charCodeAt(i)) || isDigit(text.charCodeAt(i)))) i++;
-    push('number', start, startPos);
+    push('number', start, startLine, startCharacter);
     };
 
   while (i < n) {
     const c = text.charCodeAt(i);
     const start = i;
-    const startPos = pos(i);
+    const startLine = line;
+    const startCharacter = i - lineStart;
     if (c === CH_SPACE || c === CH_TAB) {
       i++;
     } else if (c === CH_NL || c === CH_CR) {
       i += c === CH_CR && text.charCodeAt(i + 1) === CH_NL ? 2 : 1;
-      push('newline', start, startPos);
+      push('newline', start, startLine, startCharacter);
       line++;
       lineStart = i;
     } else if (c === CH_HASH) {
       while (i < n && text.charCodeAt(i) !== CH_NL && text.charCodeAt(i) !== CH_CR) i++;
-      push('comment', start, startPos);
+      push('comment', start, startLine, startCharacter);
     } else if (c === CH_QUOTE) {
       if (text.startsWith('"""', i)) {
         const close = text.indexOf('"""', i + 3);
@@ -98,7 +101,10 @@ export function lex(text: string): Token[] {
           }
         }
         i = stop;
-        push('string', start, startPos, { value: dedent(body), multiline: true, unterminated: close < 0 });
+        const token = push('string', start, startLine, startCharacter);
+        token.value = dedent(body);
+        token.multiline = true;
+        token.unterminated = close < 0;
       } else {
         i++;
         let value = '';
@@ -120,26 +126,28 @@ export function lex(text: string): Token[] {
           value += text[i];
           i++;
         }
-        push('string', start, startPos, { value, unterminated: !closed });
+        const token = push('string', start, startLine, startCharacter);
+        token.value = value;
+        token.unterminated = !closed;
       }
     } else if (c === 123 || c === 125) {
       i++;
-      push(c === 123 ? 'lbrace' : 'rbrace', start, startPos);
+      push(c === 123 ? 'lbrace' : 'rbrace', start, startLine, startCharacter);
     } else if (c === CH_MINUS && text.charCodeAt(i + 1) === 62) {
       i += 2;
-      push('arrow', start, startPos);
+      push('arrow', start, startLine, startCharacter);
     } else if (isDigit(c)) {
-      lexNumber(start, startPos);
+      lexNumber(start, startLine, startCharacter);
     } else if (isWordStart(c)) {
       while (i < n && isWordPart(text.charCodeAt(i))) i++;
-      push('word', start, startPos);
+      push('word', start, startLine, startCharacter);
     } else if (c === 43 || c === CH_MINUS || c === 42 || c === 47) {
       i++;
-      push('symbol', start, startPos);
+      push('symbol', start, startLine, startCharacter);
     } else {
       // One whole code point, so a surrogate pair is not split.
       i += c >= 0xd800 && c <= 0xdbff && i + 1 < n ? 2 : 1;
-      push('invalid', start, startPos);
+      push('invalid', start, startLine, startCharacter);
     }
 
   }

@@ -5,8 +5,8 @@
 // hide the rest of the file.
 import type { SpecDiagnostic } from './diagnostic';
 import { lex } from './lexer';
-import type { Block, Entry, Item, ProblemLine, Setting, SpecDocument, Token } from './syntax';
-import { spanRange } from './syntax';
+import type { Block, Entry, Item, ProblemLine, Setting, SpecDocument } from './syntax';
+import { Token, tokenSpan } from './syntax';
 
 export interface ParseResult {
   document: SpecDocument;
@@ -49,7 +49,7 @@ export function parse(text: string): ParseResult {
   const parseSetting = (key: Token): Setting => {
     const values = restOfLine();
     const last = values.length ? values[values.length - 1]! : key;
-    return { kind: 'setting', key, values, range: spanRange(key.range, last.range) };
+    return { kind: 'setting', key, values, range: tokenSpan(key, last) };
   };
 
   const parseProblem = (): ProblemLine => {
@@ -63,7 +63,7 @@ export function parse(text: string): ParseResult {
       arrow: arrowAt < 0 ? null : tokens[arrowAt]!,
       target: after[0] ?? null,
       extra: after.slice(1),
-      range: spanRange(tokens[0]!.range, tokens[tokens.length - 1]!.range),
+      range: tokenSpan(tokens[0]!, tokens[tokens.length - 1]!),
     };
     return line;
   };
@@ -105,8 +105,9 @@ export function parse(text: string): ParseResult {
         restOfLine();
       }
     }
-    const end = close ?? (entries.length ? entries[entries.length - 1]! : open);
-    return { kind: 'block', name, open, close, entries, range: spanRange(name.range, end.range) };
+    const lastEntry = entries[entries.length - 1];
+    const range = close || !lastEntry ? tokenSpan(name, close ?? open) : { start: tokenSpan(name, name).start, end: lastEntry.range.end };
+    return { kind: 'block', name, open, close, entries, range };
   };
 
   const items: Item[] = [];
@@ -137,7 +138,7 @@ export function parse(text: string): ParseResult {
     } else if (t.kind === 'lbrace') {
       error(t, 'unexpected `{`: a block starts with its name, like `task {`');
       i++;
-      items.push(parseBlock({ ...t, kind: 'word', text: '' }, t, true));
+      items.push(parseBlock(new Token('word', '', t.start, t.start, t.line, t.character, t.line, t.character), t, true));
     } else if (t.kind === 'number' || t.kind === 'range') {
       const line = parseProblem();
       diagnostics.push({

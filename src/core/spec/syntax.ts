@@ -25,20 +25,35 @@ export type TokenKind =
   | 'newline'
   | 'invalid'; // a character the language has no use for
 
-export interface Token {
-  kind: TokenKind;
-  /** The exact source text. */
-  text: string;
-  range: Range;
-  /** Offsets into the source text, end exclusive. */
-  start: number;
-  end: number;
+/**
+ * One token. Positions are stored as plain numbers and `range` is built on
+ * demand: a 5,000-line spec has tens of thousands of tokens, and four objects
+ * per token would cost more in garbage collection than the lexing itself.
+ */
+export class Token {
   /** Decoded content of a string token. */
   value?: string;
   /** A string whose closing quote is missing. */
   unterminated?: boolean;
   /** A `"""` string. */
   multiline?: boolean;
+
+  constructor(
+    readonly kind: TokenKind,
+    /** The exact source text. */
+    readonly text: string,
+    /** Offsets into the source text, end exclusive. */
+    readonly start: number,
+    readonly end: number,
+    readonly line: number,
+    readonly character: number,
+    readonly endLine: number,
+    readonly endCharacter: number,
+  ) {}
+
+  get range(): Range {
+    return { start: { line: this.line, character: this.character }, end: { line: this.endLine, character: this.endCharacter } };
+  }
 }
 
 /** `key value...` on one line; the values are the rest of the line. */
@@ -89,4 +104,9 @@ export function rangeContains(range: Range, pos: Position): boolean {
 
 export function spanRange(first: Range, last: Range): Range {
   return { start: first.start, end: last.end };
+}
+
+/** From the start of one token to the end of another, without building their ranges. */
+export function tokenSpan(first: Token, last: Token): Range {
+  return { start: { line: first.line, character: first.character }, end: { line: last.endLine, character: last.endCharacter } };
 }
