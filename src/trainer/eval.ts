@@ -22,6 +22,8 @@ export interface EvalOptions {
   /** k of pass@k: sampled completions per problem. */
   samples: number;
   temperature: number;
+  /** Longest completion in tokens (RL's max-tokens); unset, whatever the model context leaves. */
+  maxNewTokens?: number;
   seed: number;
   /** Prompts per sampler call: bounds memory. */
   batch: number;
@@ -52,7 +54,7 @@ export async function evaluate(model: Gpt, tokenizer: Tokenizer, problems: reado
     const encoded = prompts.map((text) => tokenizer.encode(text));
     const room = model.config.context - Math.max(...encoded.map((ids) => ids.length));
     if (room < 1) throw new Error(`the prompt is longer than the model context ${model.config.context}: raise \`context\` in the model block`);
-    const base = { maxNewTokens: room, topK: 0, topP: 1, stopTokens };
+    const base = { maxNewTokens: Math.min(room, options.maxNewTokens ?? room), topK: 0, topP: 1, stopTokens };
     const greedy = await sample(model, encoded, { ...base, temperature: 1, greedy: true, seed: options.seed + call++ });
     const sampled = await sample(model, group.flatMap((_, i) => Array<number[]>(options.samples).fill(encoded[i]!)), {
       ...base,

@@ -62,6 +62,7 @@ export function register(program: Command): void {
           reward: config.reward,
           samples: options.samples ?? config.eval.samples,
           temperature: options.temperature ?? config.eval.temperature,
+          maxNewTokens: config.rl.maxTokens,
           seed: mixSeed(config.task.seed, 3, checkpoint.state.step),
           batch: 16,
         });

@@ -220,6 +220,7 @@ function makeContext(parts: ContextParts): TrainingContext {
         reward: config.reward,
         samples: config.eval.samples,
         temperature: config.eval.temperature,
+        maxNewTokens: config.rl.maxTokens,
         seed: mixSeed(config.task.seed, phase === 'rl' ? 2 : 1, step, i),
         batch: EVAL_BATCH,
         pause,
