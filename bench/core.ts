@@ -1,5 +1,5 @@
-// `npm run bench:core`: solver problems/s for 3 to 6 numbers and verifier
-// responses/s, with a peer measured in the same run (TinyZero's regex + eval
+// `npm run bench:core`: solver problems per CPU-second for 3 to 6 numbers and verifier
+// responses per CPU-second, with a peer measured in the same run (TinyZero's regex + eval
 // reward and a plain recursive Fraction solver, in Python). JSON goes to
 // bench/results/core.json.
 import { spawnSync } from 'node:child_process';
@@ -23,10 +23,12 @@ function randomProblems(count: number, n: number): Problem[] {
   }));
 }
 
+/** CPU seconds (user + system) of this process: robust on a shared, busy machine, unlike wall time. */
 function timeIt(work: () => void): number {
-  const start = performance.now();
+  const start = process.cpuUsage();
   work();
-  return (performance.now() - start) / 1000;
+  const used = process.cpuUsage(start);
+  return (used.user + used.system) / 1e6;
 }
 
 // Sizes keep the whole run to a few seconds on a busy 2-core machine.
@@ -92,7 +94,7 @@ try {
 }
 
 const fmt = (x: number): string => (x >= 100 ? Math.round(x).toLocaleString('en-US') : x.toFixed(2));
-console.log('solver (random problems, values 1..99, targets 10..100):');
+console.log('solver, per CPU-second (random problems, values 1..99, targets 10..100):');
 for (const [n, s] of Object.entries(solver)) {
   const ratio = peer?.solverPerSec[n] ? `  ${(s.problemsPerSec / peer.solverPerSec[n]).toFixed(1)}x the Python peer` : '';
   console.log(`  ${n} numbers: ${fmt(s.problemsPerSec)} problems/s (${s.msPerProblem.toFixed(3)} ms each, ${(s.solvedShare * 100).toFixed(0)}% solvable)${ratio}`);

@@ -41,6 +41,12 @@ test('--version and --help', () => {
   for (const command of ['solve', 'score', 'generate']) assert.match(h.stdout, new RegExp(`\\b${command}\\b`));
 });
 
+test('bin/rlab.js (the package bin that npx runs) starts the bundle', () => {
+  const r = spawnSync(process.execPath, [join(root, 'bin/rlab.js'), '--help'], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /^Usage: rlab /);
+});
+
 test('solve prints solvability and solutions, as text or JSON', () => {
   const text = rlab(['solve', '44', '19', '35', '--target', '98']);
   assert.equal(text.status, 0, text.stderr);

@@ -236,8 +236,8 @@ class Search<V> {
    * Visits trees over `mask` worth `t` until `visit` returns false (then
    * returns false). At each split the side with fewer numbers (or fewer values)
    * is enumerated and the operand that completes `t` is looked up in the other
-   * side's value set; a side of n-1 numbers is asked recursively instead, so
-   * the costly value sets of n-1 numbers are never built.
+   * side's value set; from five numbers on, a side of n-1 numbers is asked
+   * recursively instead, so its large value set is never built.
    */
   reach(mask: number, t: V, visit: (e: Expr) => boolean): boolean {
     const { A, ops } = this;
@@ -250,7 +250,7 @@ class Search<V> {
     for (const left of splits) {
       const right = mask ^ left;
       let [small, big] = popcount(left) <= popcount(right) ? [left, right] : [right, left];
-      const recursive = popcount(big) >= this.numbers.length - 1;
+      const recursive = this.numbers.length >= 5 && popcount(big) >= this.numbers.length - 1;
       if (!recursive && this.values(small).all.length > this.values(big).all.length) [small, big] = [big, small];
       const table = recursive ? null : this.values(big);
       /** Visits each b over `big` worth `need`, combined with `a` by `combine`. */
