@@ -106,6 +106,7 @@ test('megabytes of adversarial input finish quickly', () => {
   const expected: Verdict[] = ['no-answer', 'no-answer', 'correct', 'wrong-numbers', 'wrong-numbers', 'wrong-numbers', 'unparsable', 'unparsable'];
   const start = performance.now();
   inputs.forEach((input, i) => assert.equal(scoreAnswer(input, problem).verdict, expected[i], `input ${i}`));
-  // A generous bound that only a quadratic or exponential path would break.
-  assert.ok(performance.now() - start < 10_000);
+  // Not a speed target (bench:core measures speed): a bound so generous that only a
+  // quadratic or exponential path (hours on these inputs) or a hang would break it.
+  assert.ok(performance.now() - start < 60_000);
 });
