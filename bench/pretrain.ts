@@ -5,8 +5,8 @@
 // Prints the curve; writes bench/results/pretrain.json (with the run
 // directory and base checkpoint that `bench:rl` starts from) and pretrain.svg.
 //
-//   npm run bench:pretrain -- [--minutes 20] [--values 1..12] [--target 1..40]
-//                             [--traces dfs] [--batch 8] [--lr 1.5e-3] [--k 8] [--final-limit 0]
+//   npm run bench:pretrain -- [--minutes 20] [--values 1..10] [--target 1..30]
+//                             [--traces dfs] [--batch 8] [--lr 2e-3] [--k 8] [--final-limit 200]
 //
 // The number of steps is fixed before the run (the cosine schedule needs it)
 // from a short calibration of the step time; a run that overshoots the budget
@@ -47,13 +47,13 @@ const EVALS = 8;
 const { values: args } = parseArgs({
   options: {
     minutes: { type: 'string', default: '20' },
-    values: { type: 'string', default: '1..12' },
-    target: { type: 'string', default: '1..40' },
+    values: { type: 'string', default: '1..10' },
+    target: { type: 'string', default: '1..30' },
     traces: { type: 'string', default: 'dfs' },
     batch: { type: 'string', default: '8' },
-    lr: { type: 'string', default: '1.5e-3' },
+    lr: { type: 'string', default: '2e-3' },
     k: { type: 'string', default: '8' },
-    'final-limit': { type: 'string', default: '0' },
+    'final-limit': { type: 'string', default: '200' },
   },
 });
 const minutes = Number(args.minutes);
@@ -69,7 +69,7 @@ task {
   numbers  3
   values   ${args.values}
   target   ${args.target}
-  train    3000
+  train    1500
   test     500
   seed     7
 }
@@ -90,7 +90,7 @@ rl {
 }
 eval {
   samples  1
-  limit    50
+  limit    30
 }
 device auto
 `;
@@ -150,11 +150,11 @@ async function main(): Promise<void> {
   if (outcome === 'failed') throw new Error(`the pretraining run failed; see ${runFile(runDir, 'log')}`);
 
   const checkpoint = latestCheckpoint(runDir)!;
-  log(`trained ${((trainSeconds / 60)).toFixed(1)} min (${outcome}); final evaluation of ${path.relative(ROOT, checkpoint)} on the whole test split, pass@${k}`);
   const { model, tokenizer, checkpoint: saved } = loadPolicy(checkpoint);
   const config = saved.config.config;
   const all = taskData(config).test;
   const test = Number(args['final-limit']) > 0 ? all.slice(0, Number(args['final-limit'])) : all;
+  log(`trained ${((trainSeconds / 60)).toFixed(1)} min (${outcome}); final evaluation of ${path.relative(ROOT, checkpoint)} on ${test.length} test problems, pass@${k}`);
   const evalStarted = Date.now();
   const { record: final } = await evaluate(model, tokenizer, test, {
     phase: 'pretrain',
