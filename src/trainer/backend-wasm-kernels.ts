@@ -1,9 +1,9 @@
 // Kernel replacements for tfjs-backend-wasm 4.x where its own kernel is far
 // slower than it needs to be for our model.
 //
-// Slice: the stock kernel copies the WHOLE input out of the WASM heap
-// (`readSync`) for every slice, so cutting attention into per-head blocks cost
-// O(blocks x input). This one copies only the sliced elements from a heap view.
+// Slice and SplitV: the stock kernels copy the WHOLE input out of the WASM heap
+// (`readSync`) for every output, so cutting attention into per-head blocks cost
+// O(blocks x input). These copy only the requested elements from a heap view.
 
 import * as tf from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
@@ -12,25 +12,45 @@ let installed = false;
 
 export function installWasmKernels(): void {
   if (installed) return;
-  const stock = tf.getKernel('Slice', 'wasm');
-  if (!stock) return;
-  tf.unregisterKernel('Slice', 'wasm');
-  tf.registerKernel({
-    kernelName: 'Slice',
-    backendName: 'wasm',
-    kernelFunc: (args) => {
-      const x = args.inputs.x as tf.TensorInfo;
-      if (x.dtype === 'string') return stock.kernelFunc(args);
-      const backend = args.backend as BackendWasm;
-      const { begin, size } = args.attrs as unknown as { begin: number[]; size: number[] };
-      const [start, extent] = tf.slice_util.parseSliceParams(x, begin, size) as [number[], number[]];
-      const out = backend.makeOutput(extent, x.dtype);
-      // Views are taken after makeOutput: allocating may grow (and move) the heap.
-      copyBlock(backend.typedArrayFromHeap(x), x.shape, start, extent, backend.typedArrayFromHeap(out));
+  replace('Slice', (args, stock) => {
+    const x = args.inputs.x as tf.TensorInfo;
+    if (x.dtype === 'string') return stock(args);
+    const { begin, size } = args.attrs as unknown as { begin: number[]; size: number[] };
+    const [start, extent] = tf.slice_util.parseSliceParams(x, begin, size) as [number[], number[]];
+    return sliceOut(args.backend as BackendWasm, x, start, extent);
+  });
+  replace('SplitV', (args, stock) => {
+    const x = args.inputs.x as tf.TensorInfo;
+    if (x.dtype === 'string') return stock(args);
+    const { numOrSizeSplits, axis } = args.attrs as unknown as { numOrSizeSplits: number[] | number; axis: number };
+    const at = tf.util.parseAxisParam(axis, x.shape)[0]!;
+    const sizes = tf.backend_util.prepareSplitSize(x, numOrSizeSplits, at);
+    const start = new Array<number>(x.shape.length).fill(0);
+    return sizes.map((n) => {
+      const extent = [...x.shape];
+      extent[at] = n;
+      const out = sliceOut(args.backend as BackendWasm, x, [...start], extent);
+      start[at]! += n;
       return out;
-    },
+    });
   });
   installed = true;
+}
+
+type KernelFunc = (args: Parameters<tf.KernelFunc>[0]) => tf.TensorInfo | tf.TensorInfo[];
+
+function replace(name: string, kernel: (args: Parameters<tf.KernelFunc>[0], stock: KernelFunc) => tf.TensorInfo | tf.TensorInfo[]): void {
+  const stock = tf.getKernel(name, 'wasm');
+  if (!stock) return;
+  tf.unregisterKernel(name, 'wasm');
+  tf.registerKernel({ kernelName: name, backendName: 'wasm', kernelFunc: (args) => kernel(args, stock.kernelFunc as KernelFunc) });
+}
+
+function sliceOut(backend: BackendWasm, x: tf.TensorInfo, start: number[], extent: number[]): tf.TensorInfo {
+  const out = backend.makeOutput(extent, x.dtype);
+  // Views are taken after makeOutput: allocating may grow (and move) the heap.
+  copyBlock(backend.typedArrayFromHeap(x), x.shape, start, extent, backend.typedArrayFromHeap(out));
+  return out;
 }
 
 /** Copies the block at `start` of size `extent` from `source` (of `shape`) into `target`, run by run. */

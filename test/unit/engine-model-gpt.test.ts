@@ -100,6 +100,7 @@ for (const positions of ['learned', 'rotary'] as const) {
     const options: SampleOptions = {
       maxNewTokens: 20, temperature: 1, topK: 0, topP: 1, greedy: true, seed: 1, stopTokens: [tokenizer.answerClose, tokenizer.end],
     };
+    await sample(model, prompts, { ...options, maxNewTokens: 1 }); // the model caches its transposed head
     const before = tf.memory().numTensors;
     const cached = await sample(model, prompts, options);
     assert.equal(tf.memory().numTensors, before, 'the sampler leaves no tensors behind');
@@ -144,5 +145,17 @@ test('a sequence longer than the context is a clear error', async () => {
     maxNewTokens: 4, temperature: 1, topK: 0, topP: 1, greedy: true, seed: 1, stopTokens: [],
   }), /no room to generate/);
   ids.dispose();
+  model.dispose();
+});
+
+test('after a weight update the sampler uses the new weights (no stale cached head)', async () => {
+  const model = new Gpt(small(), V, 21);
+  const prompts = [tokenizer.encode('3 4>7')];
+  const options: SampleOptions = { maxNewTokens: 8, temperature: 1, topK: 0, topP: 1, greedy: true, seed: 1, stopTokens: [] };
+  await sample(model, prompts, options);
+  const wte = model.variables.get('wte.weight')!;
+  wte.assign(tf.tidy(() => tf.mul(tf.randomNormal(wte.shape, 0, 1, 'float32', 99), 0.5)));
+  const after = await sample(model, prompts, options);
+  assert.deepEqual(after.tokens, referenceGreedy(model, prompts, 8, []).tokens);
   model.dispose();
 });

@@ -74,6 +74,11 @@ export const linear = tf.customGrad((...inputs: Array<tf.Tensor | tf.GradSaveFun
   };
 }) as (x: tf.Tensor2D, w: tf.Tensor2D | tf.Variable) => tf.Tensor2D;
 
+/** x · w without gradient bookkeeping, for inference passes. */
+function product(x: tf.Tensor2D, w: tf.Tensor2D | tf.Variable): tf.Tensor2D {
+  return tf.matMul(x, w as tf.Tensor2D);
+}
+
 export class Gpt {
   readonly variables = new Map<string, tf.Variable>();
   readonly vocabSize: number;
@@ -91,6 +96,7 @@ export class Gpt {
   /** Constants kept across calls: causal masks by length, rotary tables. */
   private readonly causalMasks = new Map<number, tf.Tensor2D>();
   private readonly rotary: { cos: tf.Tensor2D; sin: tf.Tensor2D } | null;
+  private tiedHeadCache: { source: tf.DataId; weights: tf.Tensor2D } | null = null;
 
   constructor(config: ModelConfig, vocabSize: number, seed: number) {
     const { layers, width, heads, context } = config;
@@ -142,7 +148,7 @@ export class Gpt {
     return tf.tidy(() => {
       const [b, t] = ids.shape;
       const { hidden } = this.run(ids, { pads, past: null });
-      return tf.reshape(this.project(hidden), [b, t, this.vocabSize]);
+      return tf.reshape(this.project(hidden, false), [b, t, this.vocabSize]);
     });
   }
 
@@ -160,7 +166,7 @@ export class Gpt {
       const [b, t] = ids.shape;
       const { hidden } = this.run(ids, { pads, past: null });
       const values = tf.reshape(tf.add(linear(hidden, valueWeight as tf.Tensor2D), valueBias), [b, t]) as tf.Tensor2D;
-      return { logits: tf.reshape(this.project(hidden), [b, t, this.vocabSize]) as tf.Tensor3D, values };
+      return { logits: tf.reshape(this.project(hidden, false), [b, t, this.vocabSize]) as tf.Tensor3D, values };
     });
   }
 
@@ -174,7 +180,7 @@ export class Gpt {
       const [b, t] = ids.shape;
       const { hidden, cache } = this.run(ids, { pads, past }, true);
       const last = tf.reshape(tf.slice(tf.reshape(hidden, [b, t, -1]), [0, t - 1, 0], [b, 1, -1]), [b, -1]) as tf.Tensor2D;
-      return { logits: this.project(last), keys: cache.keys, values: cache.values };
+      return { logits: this.project(last, true), keys: cache.keys, values: cache.values };
     });
     return { logits: out.logits, cache: { keys: out.keys, values: out.values, length: (past?.length ?? 0) + ids.shape[1] } };
   }
@@ -185,6 +191,8 @@ export class Gpt {
     this.causalMasks.clear();
     this.rotary?.cos.dispose();
     this.rotary?.sin.dispose();
+    this.tiedHeadCache?.weights.dispose();
+    this.tiedHeadCache = null;
   }
 
   private add(name: string, init: tf.Tensor): tf.Variable {
@@ -195,8 +203,11 @@ export class Gpt {
     return variable;
   }
 
-  /** Final hidden states [B*T, D] of a chunk, and (when asked) the cache including it. */
-  private run(ids: tf.Tensor2D, where: Placement, wantCache = false): { hidden: tf.Tensor2D; cache: KvCache } {
+  /**
+   * Final hidden states [B*T, D] of a chunk. An `inference` pass also returns
+   * the cache including the chunk, and skips the gradient bookkeeping.
+   */
+  private run(ids: tf.Tensor2D, where: Placement, inference = false): { hidden: tf.Tensor2D; cache: KvCache } {
     const [b, t] = ids.shape;
     const start = where.past?.length ?? 0;
     if (start + t > this.config.context) {
@@ -209,25 +220,26 @@ export class Gpt {
       ? { batched: maskTensor(b, t, start, where.pads) }
       : { blocks: ragged ? maskBlocks(b, t, where.pads) : [this.causalMask(t)] };
 
-    let x = linear(oneHot(ids, this.vocabSize), this.wte);
+    const mm = inference ? product : linear;
+    let x = mm(oneHot(ids, this.vocabSize), this.wte);
     if (this.wpe) {
       const wpe = this.wpe as tf.Tensor2D;
       x = positions
-        ? tf.add(x, linear(oneHot(positions, this.config.context), wpe))
+        ? tf.add(x, mm(oneHot(positions, this.config.context), wpe))
         : tf.reshape(tf.add(tf.reshape(x, [b, t, -1]), tf.slice(wpe, [0, 0], [t, -1])), [b * t, -1]);
     }
     const keys: tf.Tensor4D[] = [];
     const values: tf.Tensor4D[] = [];
     this.blocks.forEach((layer, i) => {
       const normed = layerNorm(x, layer.ln1Weight, layer.ln1Bias);
-      const attn = this.attention(normed, layer, b, t, masks, rotary, where.past, i, wantCache);
+      const attn = this.attention(normed, layer, b, t, masks, rotary, where.past, i, inference);
       if (attn.keys && attn.values) {
         keys.push(attn.keys);
         values.push(attn.values);
       }
       x = tf.add(x, attn.out);
-      const h = gelu(linear(layerNorm(x, layer.ln2Weight, layer.ln2Bias), layer.mlpFc));
-      x = tf.add(x, linear(h, layer.mlpProj));
+      const h = gelu(mm(layerNorm(x, layer.ln2Weight, layer.ln2Bias), layer.mlpFc));
+      x = tf.add(x, mm(h, layer.mlpProj));
     });
     return {
       hidden: layerNorm(x, this.lnfWeight, this.lnfBias),
@@ -244,31 +256,43 @@ export class Gpt {
     rotary: Rotation | null,
     past: KvCache | null,
     index: number,
-    wantCache: boolean,
+    inference: boolean,
   ): { out: tf.Tensor2D; keys: tf.Tensor4D | null; values: tf.Tensor4D | null } {
     const { heads } = this.config;
-    const toHeads = (m: tf.Tensor) => tf.transpose(tf.reshape(m, [b, t, heads, this.headDim]), [0, 2, 1, 3]) as tf.Tensor4D;
-    let [q, k, v] = tf.split(linear(x, layer.attnQkv), 3, 1) as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
+    // With one position per row, [B, 1, H, hd] and [B, H, 1, hd] share a memory layout.
+    const toHeads = (m: tf.Tensor) =>
+      (t === 1
+        ? tf.reshape(m, [b, heads, 1, this.headDim])
+        : tf.transpose(tf.reshape(m, [b, t, heads, this.headDim]), [0, 2, 1, 3])) as tf.Tensor4D;
+    const mm = inference ? product : linear;
+    let [q, k, v] = tf.split(mm(x, layer.attnQkv), 3, 1) as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
     if (rotary) {
       q = applyRotary(q, rotary, b, t, heads);
       k = applyRotary(k, rotary, b, t, heads);
     }
     if (!past) {
       const mixed = blockAttention(q, k, v, masks.blocks!, { batch: b, time: t, heads });
-      const cached = wantCache ? { keys: toHeads(k), values: toHeads(v) } : { keys: null, values: null };
-      return { out: linear(mixed, layer.attnProj), ...cached };
+      const cached = inference ? { keys: toHeads(k), values: toHeads(v) } : { keys: null, values: null };
+      return { out: mm(mixed, layer.attnProj), ...cached };
     }
     const keys = tf.concat([past.keys[index]!, toHeads(k)], 2);
     const values = tf.concat([past.values[index]!, toHeads(v)], 2);
     const mixed = batchedAttention(toHeads(q), keys, values, masks.batched!);
-    const flat = tf.reshape(tf.transpose(mixed, [0, 2, 1, 3]), [b * t, -1]) as tf.Tensor2D;
-    return { out: linear(flat, layer.attnProj), keys, values };
+    const flat = tf.reshape(t === 1 ? mixed : tf.transpose(mixed, [0, 2, 1, 3]), [b * t, -1]) as tf.Tensor2D;
+    return { out: mm(flat, layer.attnProj), keys, values };
   }
 
   /** Output head on hidden states [N, D] -> logits [N, V]. */
-  private project(hidden: tf.Tensor2D): tf.Tensor2D {
-    const head = this.head ?? (tf.transpose(this.wte) as tf.Tensor2D);
-    return linear(hidden, head as tf.Tensor2D);
+  private project(hidden: tf.Tensor2D, inference: boolean): tf.Tensor2D {
+    if (this.head) return (inference ? product : linear)(hidden, this.head);
+    if (!inference) return linear(hidden, tf.transpose(this.wte) as tf.Tensor2D);
+    // Decoding reuses one transposed copy of the tied embedding (so WASM also
+    // reuses its packed weights) until an update gives the variable new data.
+    if (this.tiedHeadCache?.source !== this.wte.dataId) {
+      this.tiedHeadCache?.weights.dispose();
+      this.tiedHeadCache = { source: this.wte.dataId, weights: tf.keep(tf.transpose(this.wte) as tf.Tensor2D) };
+    }
+    return tf.matMul(hidden, this.tiedHeadCache.weights);
   }
 
   private causalMask(t: number): tf.Tensor2D {
@@ -309,23 +333,23 @@ const GELU_K = Math.sqrt(2 / Math.PI);
 const GELU_C = 0.044715;
 
 /**
- * GELU, tanh approximation (GPT-2; PyTorch `gelu(approximate='tanh')`), with
- * its derivative written out: fewer kernels and saved tensors than autodiff.
+ * GELU, tanh approximation (GPT-2; PyTorch `gelu(approximate='tanh')`), in the
+ * equal form x·σ(2k(x + c·x³)): WASM's sigmoid is vectorised, its tanh is ~15x
+ * slower. The derivative is written out: fewer kernels and saved tensors than autodiff.
  */
-const gelu = tf.customGrad((...inputs: Array<tf.Tensor | tf.GradSaveFunc>) => {
+export const gelu = tf.customGrad((...inputs: Array<tf.Tensor | tf.GradSaveFunc>) => {
   const [x, save] = inputs as [tf.Tensor2D, tf.GradSaveFunc];
   const square = tf.square(x);
-  const t = tf.tanh(tf.mul(x, tf.mul(tf.add(tf.mul(square, GELU_C), 1), GELU_K)));
-  save([x, square, t]);
+  const s = tf.sigmoid(tf.mul(tf.mul(x, tf.add(tf.mul(square, GELU_C), 1)), 2 * GELU_K));
+  save([x, square, s]);
   return {
-    value: tf.mul(tf.mul(x, 0.5), tf.add(t, 1)) as tf.Tensor2D,
+    value: tf.mul(x, s) as tf.Tensor2D,
     gradFunc: (dy: tf.Tensor2D, saved: tf.Tensor[]) => {
-      const [xs, sq, ts] = saved as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
-      // d/dx = 0.5(1 + t) + 0.5x(1 - t²)·k(1 + 3c·x²)
-      const outer = tf.mul(tf.add(ts, 1), 0.5);
-      const slope = tf.mul(tf.add(tf.mul(sq, 3 * GELU_C), 1), 0.5 * GELU_K);
-      const inner = tf.mul(tf.mul(xs, tf.sub(1, tf.square(ts))), slope);
-      return tf.mul(dy, tf.add(outer, inner));
+      const [xs, sq, ss] = saved as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
+      // d/dx = s + x·s(1 - s)·2k(1 + 3c·x²)
+      const slope = tf.mul(tf.add(tf.mul(sq, 3 * GELU_C), 1), 2 * GELU_K);
+      const inner = tf.mul(tf.mul(xs, tf.mul(ss, tf.sub(1, ss))), slope);
+      return tf.mul(dy, tf.add(ss, inner));
     },
   };
 }) as (x: tf.Tensor2D) => tf.Tensor2D;

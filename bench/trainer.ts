@@ -1,0 +1,237 @@
+// `npm run bench:trainer`: training tokens/s, sampling tokens/s (KV cache and
+// without) and peak RSS of the engine's transformer for the nano and tiny
+// presets on the backend it finds, against the identical architecture in
+// PyTorch on CPU (bench/peer/gpt_peer.py, when torch imports), with ratios; then
+// one `small` training step at batch 32 in micro-batches to show it fits in
+// memory. Each measurement runs in its own process so its peak RSS is its own.
+// JSON goes to bench/results/trainer.json.
+//
+// Options: --presets nano,tiny  --device auto  --batch 32  --micro 8  --seq 256
+//          --steps 3  --sample-batch 64  --small-micro 4  --no-peer  --no-small
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import { selectBackend } from '../src/trainer/backend';
+import { Gpt } from '../src/trainer/model/gpt';
+import { tokenLogProbs } from '../src/trainer/model/logprobs';
+import { sample } from '../src/trainer/model/sampler';
+import { Tokenizer } from '../src/trainer/model/tokenizer';
+import { AdamW } from '../src/trainer/optim/adamw';
+import { accumulateGradients } from '../src/trainer/optim/accumulate';
+import { clipGradNorm } from '../src/trainer/optim/clip';
+import { presetShape } from '../src/core/spec/schema';
+import type { Device, ModelPreset } from '../src/core/spec/config';
+import type { BackendInfo } from '../src/core/protocol/records';
+import { Rng } from '../src/trainer/rng';
+
+const root = resolve(__dirname, '..');
+
+interface Job {
+  preset: ModelPreset;
+  device: Device;
+  batch: number;
+  micro: number;
+  seq: number;
+  steps: number;
+  sampleBatch: number;
+  prompt: number;
+  newTokens: number;
+  nocacheTokens: number;
+  trainOnly: boolean;
+}
+
+interface Measured {
+  params: number;
+  trainTokensPerSec: number;
+  sampleCachedTokensPerSec: number | null;
+  sampleUncachedTokensPerSec: number | null;
+  peakRssMb: number;
+}
+
+function option(name: string, fallback: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1]! : fallback;
+}
+
+async function median(repeats: number, work: () => Promise<void> | void): Promise<number> {
+  const times: number[] = [];
+  for (let i = 0; i < repeats; i++) {
+    const start = performance.now();
+    await work();
+    times.push((performance.now() - start) / 1000);
+  }
+  return times.sort((a, b) => a - b)[Math.floor(times.length / 2)]!;
+}
+
+/** One measurement, in this process: the worker side. */
+async function measure(job: Job): Promise<Measured & { backend: BackendInfo }> {
+  const backend = await selectBackend(job.device);
+  const tokenizer = new Tokenizer();
+  const vocab = tokenizer.vocabSize;
+  const model = new Gpt({ preset: job.preset, ...presetShape(job.preset), positions: 'learned', valueHead: false }, vocab, 1);
+  const optimizer = new AdamW(model.variables);
+  const rng = Rng.seeded(7);
+  const rows = Array.from({ length: job.batch }, () => Array.from({ length: job.seq + 1 }, () => rng.int(6, vocab - 1)));
+  const micro = (i: number) => rows.slice(i * job.micro, (i + 1) * job.micro);
+  const inputs = Array.from({ length: job.batch / job.micro }, (_, i) => ({
+    ids: tf.tensor2d(micro(i).map((r) => r.slice(0, -1)), [job.micro, job.seq], 'int32'),
+    targets: tf.tensor2d(micro(i).map((r) => r.slice(1)), [job.micro, job.seq], 'int32'),
+  }));
+  const trainStep = () => {
+    const { grads } = accumulateGradients(model.variables, inputs.length, (i) =>
+      tf.tidy(() => tf.neg(tf.mean(tokenLogProbs(model, inputs[i]!.ids, inputs[i]!.targets))) as tf.Scalar),
+    );
+    clipGradNorm(grads, 1);
+    optimizer.apply(grads, 1e-3);
+    tf.dispose([...grads.values()]);
+  };
+  trainStep(); // warm-up
+  const train = await median(job.steps, trainStep);
+  let cached: number | null = null;
+  let uncached: number | null = null;
+  if (!job.trainOnly) {
+    const prompts = Array.from({ length: job.sampleBatch }, () => Array.from({ length: job.prompt }, () => rng.int(6, vocab - 1)));
+    const options = { maxNewTokens: job.newTokens, temperature: 1, topK: 0, topP: 1, greedy: false, seed: 1, stopTokens: [] };
+    await sample(model, prompts, options); // warm-up
+    cached = await median(2, async () => void (await sample(model, prompts, options)));
+    uncached = await median(1, () => {
+      const ids = prompts.map((p) => [...p]);
+      for (let step = 0; step < job.nocacheTokens; step++) {
+        const t = ids[0]!.length;
+        const batch = tf.tensor2d(ids, [ids.length, t], 'int32');
+        const logits = model.logits(batch);
+        const last = tf.tidy(() => tf.argMax(tf.reshape(tf.slice(logits, [0, t - 1, 0], [-1, 1, -1]), [ids.length, vocab]), 1));
+        const next = last.dataSync();
+        tf.dispose([batch, logits, last]);
+        ids.forEach((row, r) => row.push(next[r]!));
+      }
+    });
+  }
+  return {
+    backend,
+    params: model.paramCount(),
+    trainTokensPerSec: (job.batch * job.seq) / train,
+    sampleCachedTokensPerSec: cached === null ? null : (job.sampleBatch * job.newTokens) / cached,
+    sampleUncachedTokensPerSec: uncached === null ? null : (job.sampleBatch * job.nocacheTokens) / uncached,
+    peakRssMb: process.resourceUsage().maxRSS / 1024,
+  };
+}
+
+/** Runs `measure` in a fresh process (so peak RSS and the WASM heap are its own). */
+function engine(job: Job): (Measured & { backend: BackendInfo }) | { error: string } {
+  const run = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'bench/trainer.ts'), '--worker', JSON.stringify(job)], {
+    encoding: 'utf8',
+    cwd: root,
+    timeout: 600_000,
+  });
+  const line = run.stdout.trim().split('\n').at(-1) ?? '';
+  if (run.status !== 0 || !line.startsWith('{')) {
+    return { error: `exit ${run.status ?? run.signal}: ${(run.stderr || run.stdout).trim().split('\n').slice(-3).join(' | ')}` };
+  }
+  return JSON.parse(line);
+}
+
+function findTorch(): string | null {
+  for (const python of ['python3', '/usr/bin/python3']) {
+    if (spawnSync(python, ['-c', 'import torch'], { encoding: 'utf8' }).status === 0) return python;
+  }
+  return null;
+}
+
+function peer(python: string, job: Job): (Measured & { torch: string }) | { error: string } {
+  const shape = presetShape(job.preset);
+  const args = [
+    join(root, 'bench/peer/gpt_peer.py'),
+    ...Object.entries({
+      vocab: new Tokenizer().vocabSize, layers: shape.layers, width: shape.width, heads: shape.heads, context: shape.context,
+      batch: job.batch, seq: job.seq, steps: job.steps, 'sample-batch': job.sampleBatch, prompt: job.prompt,
+      'new-tokens': job.newTokens, 'nocache-tokens': job.nocacheTokens,
+    }).flatMap(([k, v]) => [`--${k}`, String(v)]),
+  ];
+  const run = spawnSync(python, args, { encoding: 'utf8', timeout: 600_000, env: { ...process.env, OPENBLAS_NUM_THREADS: '2', OMP_NUM_THREADS: '1' } });
+  if (run.status !== 0) return { error: run.stderr.trim().split('\n').slice(-2).join(' | ') };
+  return JSON.parse(run.stdout.trim().split('\n').at(-1)!);
+}
+
+const fmt = (n: number | null | undefined) => (n == null ? '-' : Math.round(n).toLocaleString('en-US'));
+const ratio = (a: number | null | undefined, b: number | null | undefined) => (a && b ? Number((a / b).toFixed(3)) : null);
+
+async function main(): Promise<void> {
+  const workerAt = process.argv.indexOf('--worker');
+  if (workerAt >= 0) {
+    console.log(JSON.stringify(await measure(JSON.parse(process.argv[workerAt + 1]!) as Job)));
+    return;
+  }
+  const base = {
+    device: option('device', 'auto') as Device,
+    batch: Number(option('batch', '32')),
+    micro: Number(option('micro', '8')),
+    seq: Number(option('seq', '256')),
+    steps: Number(option('steps', '3')),
+    // The default RL rollout: 8 prompts x 8 completions.
+    sampleBatch: Number(option('sample-batch', '64')),
+    prompt: 24,
+    newTokens: 128,
+    nocacheTokens: 32,
+    trainOnly: false,
+  };
+  if (base.batch % base.micro !== 0) throw new Error(`--batch ${base.batch} must be a multiple of --micro ${base.micro}`);
+  const presets = option('presets', 'nano,tiny').split(',') as ModelPreset[];
+  const python = process.argv.includes('--no-peer') ? null : findTorch();
+  console.log(`bench:trainer  batch ${base.batch} (micro ${base.micro}) x seq ${base.seq}; sampling ${base.sampleBatch} prompts x ${base.newTokens} new tokens (uncached: ${base.nocacheTokens})`);
+  console.log(python ? `peer: PyTorch via ${python}, 1 thread, OPENBLAS_NUM_THREADS=2` : 'peer: none (PyTorch does not import; install python3-torch and libopenblas0-pthread)');
+
+  const results: Record<string, unknown>[] = [];
+  for (const preset of presets) {
+    const job = { ...base, preset };
+    const ours = engine(job);
+    const theirs = python ? peer(python, job) : null;
+    const row: Record<string, unknown> = { preset, engine: ours, peer: theirs };
+    if (!('error' in ours) && theirs && !('error' in theirs)) {
+      row.ratios = {
+        train: ratio(ours.trainTokensPerSec, theirs.trainTokensPerSec),
+        sampleCached: ratio(ours.sampleCachedTokensPerSec, theirs.sampleCachedTokensPerSec),
+        sampleUncached: ratio(ours.sampleUncachedTokensPerSec, theirs.sampleUncachedTokensPerSec),
+      };
+    }
+    results.push(row);
+    if ('error' in ours) {
+      console.log(`${preset}: engine failed: ${ours.error}`);
+      continue;
+    }
+    const b = ours.backend;
+    console.log(`\n${preset}: ${ours.params.toLocaleString('en-US')} parameters; backend ${b.name}, ${b.threads} thread(s), SIMD ${b.simd ? 'on' : 'off'}`);
+    console.log('                     engine       peer      ratio');
+    const p = theirs && !('error' in theirs) ? theirs : null;
+    const line = (label: string, a: number | null, c: number | null | undefined) =>
+      console.log(`  ${label.padEnd(16)} ${fmt(a).padStart(9)}  ${fmt(c).padStart(9)}  ${ratio(a, c) === null ? '-' : `${ratio(a, c)}x`}`);
+    line('train tok/s', ours.trainTokensPerSec, p?.trainTokensPerSec);
+    line('sample KV tok/s', ours.sampleCachedTokensPerSec, p?.sampleCachedTokensPerSec);
+    line('sample full tok/s', ours.sampleUncachedTokensPerSec, p?.sampleUncachedTokensPerSec);
+    line('peak RSS MB', ours.peakRssMb, p?.peakRssMb);
+    if (theirs && 'error' in theirs) console.log(`  peer failed: ${theirs.error}`);
+  }
+
+  let small: unknown = null;
+  if (!process.argv.includes('--no-small')) {
+    const job = { ...base, preset: 'small' as ModelPreset, micro: Number(option('small-micro', '4')), steps: 1, trainOnly: true };
+    const result = engine(job);
+    small = { batch: job.batch, micro: job.micro, seq: job.seq, ...result };
+    console.log(
+      'error' in result
+        ? `\nsmall at batch ${job.batch}: FAILED (${result.error})`
+        : `\nsmall (${result.params.toLocaleString('en-US')} parameters) at batch ${job.batch} in micro-batches of ${job.micro} x ${job.seq}: ` +
+            `${fmt(result.trainTokensPerSec)} tok/s, peak RSS ${fmt(result.peakRssMb)} MB`,
+    );
+  }
+  const out = join(root, 'bench/results/trainer.json');
+  mkdirSync(join(root, 'bench/results'), { recursive: true });
+  writeFileSync(out, `${JSON.stringify({ date: new Date().toISOString(), settings: base, results, small }, null, 2)}\n`);
+  console.log(`\nwritten to ${out} (figures from a shared 2-core machine: other work running alongside skews them)`);
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});

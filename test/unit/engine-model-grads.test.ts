@@ -1,0 +1,67 @@
+// The hand-written gradients (2-D linear, GELU, block attention) equal the
+// automatic gradients of the plain formulas they replace.
+import { before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as tf from '@tensorflow/tfjs-core';
+import { selectBackend } from '../../src/trainer/backend';
+import { gelu, linear } from '../../src/trainer/model/gpt';
+import { blockAttention } from '../../src/trainer/model/attention';
+
+before(async () => {
+  await selectBackend('wasm');
+});
+
+function assertClose(actual: tf.Tensor, expected: tf.Tensor, label: string): void {
+  assert.deepEqual(actual.shape, expected.shape, label);
+  const a = actual.dataSync();
+  const e = expected.dataSync();
+  e.forEach((x, i) => assert.ok(Math.abs(a[i]! - x) <= 1e-4 + 1e-3 * Math.abs(x), `${label}[${i}]: ${a[i]} vs ${x}`));
+}
+
+/** Values and gradients (w.r.t. every input, under a fixed random cotangent) of two functions agree. */
+function sameGradients(fast: (...xs: tf.Tensor[]) => tf.Tensor, plain: (...xs: tf.Tensor[]) => tf.Tensor, inputs: tf.Tensor[]): void {
+  const weight = tf.randomNormal(fast(...inputs).shape, 0, 1, 'float32', 3);
+  const grads = (f: (...xs: tf.Tensor[]) => tf.Tensor) => tf.grads((...xs: tf.Tensor[]) => tf.sum(tf.mul(f(...xs), weight)))(inputs);
+  assertClose(fast(...inputs), plain(...inputs), 'value');
+  const g1 = grads(fast);
+  const g2 = grads(plain);
+  g1.forEach((g, i) => assertClose(g, g2[i]!, `grad ${i}`));
+  tf.dispose([weight, ...g1, ...g2]);
+}
+
+test('linear: explicit-transpose gradient equals matMul autodiff', () => {
+  const x = tf.randomNormal([6, 5], 0, 1, 'float32', 1);
+  const w = tf.randomNormal([5, 7], 0, 1, 'float32', 2);
+  sameGradients((a, b) => linear(a as tf.Tensor2D, b as tf.Tensor2D), (a, b) => tf.matMul(a as tf.Tensor2D, b as tf.Tensor2D), [x, w]);
+  tf.dispose([x, w]);
+});
+
+test('gelu: sigmoid form and written-out derivative equal the tanh formula', () => {
+  const x = tf.mul(tf.randomNormal([4, 9], 0, 1, 'float32', 4), 3);
+  const reference = (v: tf.Tensor) =>
+    tf.mul(tf.mul(v, 0.5), tf.add(tf.tanh(tf.mul(tf.add(v, tf.mul(tf.pow(v, 3), 0.044715)), Math.sqrt(2 / Math.PI))), 1));
+  sameGradients((v) => gelu(v as tf.Tensor2D), reference, [x]);
+  x.dispose();
+});
+
+test('block attention equals batched 4-D attention with autodiff, shared and per-sequence masks', () => {
+  const [b, t, heads, hd] = [2, 5, 3, 4];
+  const d = heads * hd;
+  const q = tf.randomNormal([b * t, d], 0, 1, 'float32', 5);
+  const k = tf.randomNormal([b * t, d], 0, 1, 'float32', 6);
+  const v = tf.randomNormal([b * t, d], 0, 1, 'float32', 7);
+  const causal = tf.tensor2d(Array.from({ length: t * t }, (_, i) => (i % t > Math.floor(i / t) ? -1e9 : 0)), [t, t]);
+  const padded = tf.tensor2d(Array.from({ length: t * t }, (_, i) => (i % t > Math.floor(i / t) || i % t < 2 ? -1e9 : 0)), [t, t]);
+  for (const masks of [[causal], [causal, padded]]) {
+    const toHeads = (m: tf.Tensor) => tf.transpose(tf.reshape(m, [b, t, heads, hd]), [0, 2, 1, 3]);
+    const plain = (qs: tf.Tensor, ks: tf.Tensor, vs: tf.Tensor) => {
+      const mask = tf.reshape(tf.stack(masks.length === 1 ? [masks[0]!, masks[0]!] : masks), [b, 1, t, t]);
+      const scores = tf.add(tf.mul(tf.matMul(toHeads(qs), toHeads(ks), false, true), 1 / Math.sqrt(hd)), mask);
+      return tf.reshape(tf.transpose(tf.matMul(tf.softmax(scores), toHeads(vs)), [0, 2, 1, 3]), [b * t, d]);
+    };
+    const fast = (qs: tf.Tensor, ks: tf.Tensor, vs: tf.Tensor) =>
+      blockAttention(qs as tf.Tensor2D, ks as tf.Tensor2D, vs as tf.Tensor2D, masks, { batch: b, time: t, heads });
+    sameGradients(fast, plain, [q, k, v]);
+  }
+  tf.dispose([q, k, v, causal, padded]);
+});
