@@ -13,7 +13,9 @@ const SEVERITY: Record<SpecDiagnostic['severity'], DiagnosticSeverity> = {
 };
 
 export function toLspDiagnostic(d: SpecDiagnostic): Diagnostic {
-  return { range: d.range, severity: SEVERITY[d.severity], code: d.code, source: 'countdown', message: d.message, data: d.fixes ?? [] };
+  const diagnostic: Diagnostic = { range: d.range, severity: SEVERITY[d.severity], code: d.code, source: 'countdown', message: d.message };
+  if (d.fixes?.length) diagnostic.data = d.fixes;
+  return diagnostic;
 }
 
 export function computeDiagnostics(document: TextDocument): Diagnostic[] {

@@ -52,20 +52,24 @@ export function parse(text: string): ParseResult {
     return { kind: 'setting', key, values, range: tokenSpan(key, last) };
   };
 
+  // One pass over the line without intermediate arrays: a problems block may hold thousands of lines.
   const parseProblem = (): ProblemLine => {
-    const tokens = restOfLine();
-    const arrowAt = tokens.findIndex((t) => t.kind === 'arrow');
-    const numbers = arrowAt < 0 ? tokens : tokens.slice(0, arrowAt);
-    const after = arrowAt < 0 ? [] : tokens.slice(arrowAt + 1);
-    const line: ProblemLine = {
-      kind: 'problem',
-      numbers,
-      arrow: arrowAt < 0 ? null : tokens[arrowAt]!,
-      target: after[0] ?? null,
-      extra: after.slice(1),
-      range: tokenSpan(tokens[0]!, tokens[tokens.length - 1]!),
-    };
-    return line;
+    const first = code[i]!;
+    let last = first;
+    const numbers: Token[] = [];
+    let arrow: Token | null = null;
+    let target: Token | null = null;
+    const extra: Token[] = [];
+    for (; i < code.length; i++) {
+      const t = code[i]!;
+      if (t.kind === 'newline' || t.kind === 'rbrace' || t.kind === 'lbrace') break;
+      last = t;
+      if (arrow === null && t.kind === 'arrow') arrow = t;
+      else if (arrow === null) numbers.push(t);
+      else if (target === null) target = t;
+      else extra.push(t);
+    }
+    return { kind: 'problem', numbers, arrow, target, extra, range: tokenSpan(first, last) };
   };
 
   const parseBlock = (name: Token, open: Token, nested: boolean): Block => {

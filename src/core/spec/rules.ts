@@ -112,18 +112,18 @@ function checkProblemSpace(analysis: SpecAnalysis, at: (...paths: string[]) => R
 
 function checkProblemLines(analysis: SpecAnalysis): void {
   const { task } = analysis.config;
+  const { numbers: count, values, target } = task;
+  const withOperators = `no expression with ${task.operators.join(' ')} using each number once makes`;
   for (const { problem, line } of analysis.problems) {
-    const broken: string[] = [];
     const n = problem.numbers.length;
-    if (n < task.numbers.min || n > task.numbers.max) {
-      broken.push(`it has ${n} number${n === 1 ? '' : 's'} but \`numbers\` is ${task.numbers.min === task.numbers.max ? task.numbers.min : `${task.numbers.min}..${task.numbers.max}`}`);
-    }
-    const outside = problem.numbers.filter((v) => v < task.values.min || v > task.values.max);
-    if (outside.length) broken.push(`${outside.join(', ')} ${outside.length === 1 ? 'is' : 'are'} outside \`values\` ${task.values.min}..${task.values.max}`);
-    if (problem.target < task.target.min || problem.target > task.target.max) {
-      broken.push(`the target ${problem.target} is outside \`target\` ${task.target.min}..${task.target.max}`);
-    }
-    if (broken.length) {
+    let fits = n >= count.min && n <= count.max && problem.target >= target.min && problem.target <= target.max;
+    for (const v of problem.numbers) if (v < values.min || v > values.max) fits = false;
+    if (!fits) {
+      const broken: string[] = [];
+      if (n < count.min || n > count.max) broken.push(`it has ${n} number${n === 1 ? '' : 's'} but \`numbers\` is ${count.min === count.max ? count.min : `${count.min}..${count.max}`}`);
+      const outside = problem.numbers.filter((v) => v < values.min || v > values.max);
+      if (outside.length) broken.push(`${outside.join(', ')} ${outside.length === 1 ? 'is' : 'are'} outside \`values\` ${values.min}..${values.max}`);
+      if (problem.target < target.min || problem.target > target.max) broken.push(`the target ${problem.target} is outside \`target\` ${target.min}..${target.max}`);
       analysis.diagnostics.push({ range: line.range, severity: 'error', code: 'problem-rule', message: `this problem breaks the task's rules: ${broken.join('; ')}` });
     }
     if (n < 2 || n > MAX_NUMBERS) continue;
@@ -132,7 +132,7 @@ function checkProblemLines(analysis: SpecAnalysis): void {
         range: line.range,
         severity: 'warning',
         code: 'unsolvable',
-        message: `${problem.numbers.join(' ')} -> ${problem.target} cannot be solved: no expression with ${task.operators.join(' ')} using each number once makes ${problem.target}`,
+        message: `${problem.numbers.join(' ')} -> ${problem.target} cannot be solved: ${withOperators} ${problem.target}`,
       });
     }
   }

@@ -33,7 +33,20 @@ const NUMBER_RE = /^[0-9]+(\.[0-9]+)?([eE][+-]?[0-9]+)?%?$/;
 
 /** A plain number token's value, or null when the text is not a number. `10%` is 0.1. */
 export function numberValue(token: Token): number | null {
-  if (token.kind !== 'number' || !NUMBER_RE.test(token.text)) return null;
+  if (token.kind !== 'number') return null;
+  const text = token.text;
+  // Plain integers (every number of a problem line) skip the regex.
+  let plain = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i) - 48;
+    if (c < 0 || c > 9) {
+      plain = -1;
+      break;
+    }
+    plain = plain * 10 + c;
+  }
+  if (plain >= 0 && text.length <= 15) return plain;
+  if (!NUMBER_RE.test(text)) return null;
   const percent = token.text.endsWith('%');
   const v = Number(percent ? token.text.slice(0, -1) : token.text);
   return Number.isFinite(v) ? (percent ? v / 100 : v) : null;
