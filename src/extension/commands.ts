@@ -4,7 +4,7 @@
 import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { runFile } from '../core/run/layout';
+import { RUN_FILES, runFile } from '../core/run/layout';
 import type { Ctx } from './ctx';
 import type { DashboardPanels } from './dashboard/panel';
 import { metricsCsv } from './runs/metricsCsv';
@@ -120,6 +120,15 @@ export function commandTable(s: Services): Record<string, Command> {
       const started = await s.trainers.resume(run);
       if (started) s.dashboard.open([started.runId]);
       return started?.runId;
+    },
+
+    'reasoningLab.evaluateCheckpoint': async (arg) => {
+      const node = arg && typeof arg === 'object' && 'kind' in arg ? (arg as RunsNode) : undefined;
+      if (node?.kind === 'checkpoint') {
+        return s.trainers.evaluate(path.join(node.run.dir, RUN_FILES.checkpoints, node.name), `${node.run.id} ${node.name}`, 'test');
+      }
+      const run = await runArg(s, arg, any, 'Evaluate the latest checkpoint of which run?');
+      return run ? s.trainers.evaluate(run.dir, `${run.id} latest checkpoint`, 'test') : undefined;
     },
 
     'reasoningLab.openDashboard': async (arg) => {

@@ -9,6 +9,7 @@ import { after, describe, it } from 'node:test';
 import type { RunInfo, StepRecord } from '../../src/core/protocol/records';
 import { TrainerNotifications } from '../../src/core/protocol/trainer';
 import { runFile } from '../../src/core/run/layout';
+import { evaluateCheckpoint } from '../../src/extension/trainer/checkpointEval';
 import { findOnPath, resolveNodeRuntime } from '../../src/extension/trainer/nodePath';
 import { describeExit, TrainerProcess } from '../../src/extension/trainer/trainerProcess';
 
@@ -50,7 +51,7 @@ describe('resolveNodeRuntime', () => {
 });
 
 describe('TrainerProcess', { skip: !built && 'dist/trainer.js is not built (npm run build)' }, () => {
-  it('starts a run, streams steps, and stops it with a checkpoint', async () => {
+  it('starts a run, streams steps, stops it with a checkpoint, and evaluates that checkpoint', async () => {
     const spec = path.join(tmp, 'unit.countdown');
     writeFileSync(spec, SPEC);
     const runDir = path.join(tmp, 'run-stop');
@@ -68,6 +69,12 @@ describe('TrainerProcess', { skip: !built && 'dist/trainer.js is not built (npm 
       const info = JSON.parse(readFileSync(runFile(runDir, 'run'), 'utf8')) as RunInfo;
       assert.equal(info.status, 'stopped');
       if (checkpoint) assert.ok(existsSync(checkpoint.path), checkpoint.path);
+
+      // Evaluate Checkpoint: `rlab eval --json` on the run's latest checkpoint.
+      const record = await evaluateCheckpoint(resolveNodeRuntime(''), path.resolve('dist/cli.js'), runDir, 'test');
+      assert.equal(record.split, 'test');
+      assert.equal(record.score.n, 2, 'the spec limits evaluation to 2 problems');
+      assert.ok(record.score.pass1 >= 0 && record.score.pass1 <= 1);
     } finally {
       proc.kill();
       proc.dispose();

@@ -100,7 +100,8 @@ export async function uiScenario({ browser, pageUrl, root, artifacts, log }) {
     await openRunsView(page);
     await treeRow(page, 'harness-nano').locator('.monaco-tl-twistie').click();
     await treeRow(page, 'Latest traces').locator('.monaco-tl-twistie').click();
-    const trace = page.locator('.sidebar .monaco-list-row', { hasText: /step \d+ · / }).first();
+    // Runs are at level 1, their groups at 2, traces at 3.
+    const trace = page.locator('.sidebar .monaco-list-row[aria-level="3"]', { hasText: /step \d+ · / }).first();
     await trace.waitFor({ timeout: 120_000 });
     await shot('sidebar');
     const traceTab = page.locator('.tab', { hasText: '.trace' }).first();

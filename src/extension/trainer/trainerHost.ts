@@ -4,7 +4,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { rmdirSync } from 'node:fs';
-import type { RunInfo } from '../../core/protocol/records';
+import type { EvalRecord, RunInfo } from '../../core/protocol/records';
 import type { TrainerLaunch } from '../../core/protocol/trainer';
 import { analyzeSpec } from '../../core/spec/analyze';
 import { createRunDir } from '../../trainer/run/writer';
@@ -12,7 +12,8 @@ import type { Ctx } from '../ctx';
 import { crashedInfo, isProcessAlive, writeRunInfo } from '../runs/reattach';
 import type { RunEntry } from '../runs/runStore';
 import { checkReport } from '../spec/specReport';
-import { resolveNodeRuntime } from './nodePath';
+import { evaluateCheckpoint } from './checkpointEval';
+import { resolveNodeRuntime, type NodeRuntime } from './nodePath';
 import { describeExit, TrainerProcess } from './trainerProcess';
 
 export interface StartedRun {
@@ -91,6 +92,43 @@ export class TrainerHost implements vscode.Disposable {
     return d === 'spec' ? null : d;
   }
 
+  /** Evaluates a checkpoint folder or a run folder's latest checkpoint; shows and returns the record. */
+  async evaluate(target: string, label: string, split: 'test' | 'problems'): Promise<EvalRecord | undefined> {
+    if (!this.checkTrust()) return undefined;
+    const runtime = this.runtime();
+    if (!runtime) return undefined;
+    const cli = this.ctx.asAbsolutePath(path.join('dist', 'cli.js'));
+    try {
+      const record = await vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Notification, title: `Evaluating ${label} on the ${split} problems…`, cancellable: true },
+        (_progress, token) => {
+          const abort = new AbortController();
+          token.onCancellationRequested(() => abort.abort());
+          return evaluateCheckpoint(runtime, cli, target, split, abort.signal);
+        },
+      );
+      const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
+      const message = `${label} (${record.phase} step ${record.step}), ${record.score.n} ${split} problems: pass@1 ${pct(record.score.pass1)}, pass@${record.k} ${pct(record.score.passK)}, format ${pct(record.score.formatRate)}`;
+      this.ctx.log.info(`evaluation: ${message}`);
+      void vscode.window.showInformationMessage(`Reasoning Lab: ${message}`);
+      return record;
+    } catch (err) {
+      if ((err as Error).name !== 'AbortError') void vscode.window.showErrorMessage(`Reasoning Lab: evaluation of ${label} failed: ${(err as Error).message}`);
+      return undefined;
+    }
+  }
+
+  private runtime(): NodeRuntime | undefined {
+    try {
+      return resolveNodeRuntime(this.ctx.settings.nodePath);
+    } catch (err) {
+      void vscode.window
+        .showErrorMessage(`Reasoning Lab: ${(err as Error).message}`, 'Open Settings')
+        .then((c) => c && vscode.commands.executeCommand('workbench.action.openSettings', 'reasoningLab.nodePath'));
+      return undefined;
+    }
+  }
+
   private checkTrust(): boolean {
     if (vscode.workspace.isTrusted) return true;
     void vscode.window
@@ -103,15 +141,8 @@ export class TrainerHost implements vscode.Disposable {
   }
 
   private async launch(launch: TrainerLaunch, title: string): Promise<StartedRun | undefined> {
-    let runtime;
-    try {
-      runtime = resolveNodeRuntime(this.ctx.settings.nodePath);
-    } catch (err) {
-      void vscode.window
-        .showErrorMessage(`Reasoning Lab: ${(err as Error).message}`, 'Open Settings')
-        .then((c) => c && vscode.commands.executeCommand('workbench.action.openSettings', 'reasoningLab.nodePath'));
-      return undefined;
-    }
+    const runtime = this.runtime();
+    if (!runtime) return undefined;
     const cwd = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? path.dirname(launch.runDir);
     this.ctx.log.info(`starting trainer (${runtime.execPath}, ${runtime.source}) for ${launch.runDir}`);
     const owned = this.ctx.own(launch.runDir);
