@@ -1,17 +1,27 @@
-// The RL stage inside the real engine: a tiny spec runs pretraining then RL,
-// writes every run file, and a run stopped mid-RL and resumed writes exactly
-// the records of an uninterrupted one (wall-clock fields aside).
-import { test } from 'node:test';
+// End to end through the real `rlab` CLI: a tiny spec runs pretraining then
+// RL and writes every run file; a run interrupted mid-RL (Ctrl-C: checkpoint,
+// exit) and resumed with `--resume` writes exactly the records of an
+// uninterrupted one (wall-clock fields aside).
+import { before, test } from 'node:test';
 import * as assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { runTraining } from '../../src/trainer/engine/run';
-import { RunControl } from '../../src/trainer/engine/control';
-import { silentSink, type TrainerSink } from '../../src/trainer/engine/sink';
 import { parseJsonl } from '../../src/core/run/jsonl';
 import { RUN_FILES, runFile } from '../../src/core/run/layout';
 import { WALL_CLOCK_FIELDS, type AlertRecord, type EvalRecord, type StepRecord, type TraceRecord } from '../../src/core/protocol/records';
+
+const root = path.resolve(import.meta.dirname, '../..');
+const cli = path.join(root, 'dist/cli.js');
+
+before(() => {
+  // `npm test` builds first; a lone run of this file builds only if the bundle is missing.
+  if (!fs.existsSync(cli)) {
+    const built = spawnSync(process.execPath, ['esbuild.mjs'], { cwd: root, encoding: 'utf8' });
+    assert.equal(built.status, 0, built.stderr);
+  }
+});
 
 const SPEC = `name "rl-tiny"
 task {
@@ -52,6 +62,31 @@ eval {
 device wasm
 `;
 
+
+/** Runs `rlab train ARGS`; with `interruptAt`, sends Ctrl-C once metrics.jsonl holds that RL step. */
+function rlabTrain(args: string[], runDir: string, interruptAt: number | null = null): Promise<{ code: number | null; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [cli, 'train', ...args], { cwd: root, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const watch =
+      interruptAt === null
+        ? null
+        : setInterval(() => {
+            const file = runFile(runDir, 'metrics');
+            if (fs.existsSync(file) && fs.readFileSync(file, 'utf8').includes(`"phase":"rl","step":${interruptAt},`)) {
+              clearInterval(watch!);
+              child.kill('SIGINT');
+            }
+          }, 50);
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      if (watch) clearInterval(watch);
+      resolve({ code, stderr });
+    });
+  });
+}
+
 function read<T>(runDir: string, file: keyof typeof RUN_FILES): T[] {
   return parseJsonl<T>(fs.readFileSync(runFile(runDir, file), 'utf8')).records;
 }
@@ -60,15 +95,15 @@ function withoutClock(records: StepRecord[]): object[] {
   return records.map((r) => Object.fromEntries(Object.entries(r).filter(([k]) => !(WALL_CLOCK_FIELDS as readonly string[]).includes(k))));
 }
 
-test('rlab engine: pretrain then RL writes every file; stop mid-RL and resume gives the same records', async (t) => {
-  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'rlab-rl-'));
-  t.after(() => fs.rmSync(root, { recursive: true, force: true }));
-  const spec = path.join(root, 'tiny.countdown');
+test('rlab train: pretrain then RL writes every file; Ctrl-C mid-RL and --resume give the same records', async (t) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rlab-rl-'));
+  t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const spec = path.join(dir, 'tiny.countdown');
   fs.writeFileSync(spec, SPEC);
-  const launch = (runDir: string, resume: boolean) => ({ spec, runDir, resume, stage: 'all' as const, device: null, from: null });
 
-  const straight = path.join(root, 'straight');
-  assert.equal(await runTraining(launch(straight, false), silentSink, new RunControl()), 'done');
+  const straight = path.join(dir, 'straight');
+  const done = await rlabTrain([spec, '--out', straight], straight);
+  assert.equal(done.code, 0, done.stderr);
   for (const file of ['spec', 'run', 'metrics', 'eval', 'traces', 'log', 'latest'] as const) {
     assert.ok(fs.existsSync(runFile(straight, file)), `${RUN_FILES[file]} written`);
   }
@@ -83,26 +118,21 @@ test('rlab engine: pretrain then RL writes every file; stop mid-RL and resume gi
   assert.deepEqual(evals.map((r) => r.step), [0, 2, 4], 'evaluated before RL, every 2 steps and at the end');
   const traces = read<TraceRecord>(straight, 'traces').filter((r) => r.phase === 'rl');
   assert.ok(traces.some((r) => r.split === 'train') && traces.some((r) => r.split === 'test'));
-  // an untrained model writes no answer: the zero-reward streak is under its threshold, truncation is not
   const alerts = fs.existsSync(runFile(straight, 'alerts')) ? read<AlertRecord>(straight, 'alerts') : [];
-  for (const a of alerts) assert.ok(a.evidence.length > 0 && a.advice.length > 0);
+  for (const a of alerts) assert.ok(a.phase === 'rl' && a.evidence.length > 0 && a.advice.length > 0);
   const info = JSON.parse(fs.readFileSync(runFile(straight, 'run'), 'utf8'));
   assert.equal(info.status, 'done');
   assert.deepEqual(info.step, { pretrain: 2, rl: 4 });
 
-  // Stop after RL step 2 (a checkpoint is written there), then resume.
-  const interrupted = path.join(root, 'interrupted');
-  const control = new RunControl();
-  const stopper: TrainerSink = {
-    ...silentSink,
-    step: (r) => {
-      if (r.phase === 'rl' && r.step === 2) void control.requestStop();
-    },
-  };
-  assert.equal(await runTraining(launch(interrupted, false), stopper, control), 'stopped');
-  assert.deepEqual(read<StepRecord>(interrupted, 'metrics').filter((r) => r.phase === 'rl').map((r) => r.step), [1, 2]);
-  assert.equal(await runTraining(launch(interrupted, true), silentSink, new RunControl()), 'done');
+  const interrupted = path.join(dir, 'interrupted');
+  const stopped = await rlabTrain([spec, '--out', interrupted], interrupted, 2);
+  assert.equal(stopped.code, 0, stopped.stderr);
+  assert.equal(JSON.parse(fs.readFileSync(runFile(interrupted, 'run'), 'utf8')).status, 'stopped');
+  const before = read<StepRecord>(interrupted, 'metrics').filter((r) => r.phase === 'rl').length;
+  assert.ok(before >= 2 && before < 4, `stopped after RL step ${before}`);
+  const resumed = await rlabTrain(['--resume', interrupted], interrupted);
+  assert.equal(resumed.code, 0, resumed.stderr);
   assert.deepEqual(withoutClock(read<StepRecord>(interrupted, 'metrics')), withoutClock(read<StepRecord>(straight, 'metrics')));
-  const samples = (dir: string) => read<TraceRecord>(dir, 'traces').map((r) => [r.phase, r.step, r.split, r.completion]);
+  const samples = (run: string) => read<TraceRecord>(run, 'traces').map((r) => [r.phase, r.step, r.split, r.completion]);
   assert.deepEqual(samples(interrupted), samples(straight));
 });
