@@ -66,15 +66,21 @@ export async function runTraining(launch: TrainerLaunch, sink: TrainerSink, cont
     const rng = resumeFrom ? Rng.fromState(resumeFrom.state.rng) : Rng.seeded(config.task.seed);
     const data = taskData(config);
     recorder.log('info', `task: ${data.train.length} train, ${data.test.length} test, ${data.problems.length} fixed problems`);
-    const heldOut = new PretrainStream(data.test.length > 0 ? data.test : data.train, config.prompt, config.pretrain, tokenizer, config.model.context, mixSeed(config.task.seed, 1)).next(
-      Math.min(HELD_OUT_SEQUENCES, Math.max(1, data.test.length)),
-    );
+    const heldOut =
+      data.test.length > 0
+        ? new PretrainStream(data.test, config.prompt, config.pretrain, tokenizer, config.model.context, mixSeed(config.task.seed, 1)).next(Math.min(HELD_OUT_SEQUENCES, data.test.length))
+        : [];
 
     const runWriter = writer;
     const phases: Phase[] = launch.stage === 'all' ? ['pretrain', 'rl'] : [launch.stage];
     let end: StageEnd = 'done';
     for (const phase of phases) {
       if (resumeFrom && phase === 'pretrain' && resumeFrom.state.phase === 'rl') continue;
+      // A stop that came as the previous stage ended: its last step was checkpointed, so stop before the next.
+      if (control.stopRequested()) {
+        end = 'stopped';
+        break;
+      }
       const start: StageStart =
         resumeFrom && resumeFrom.state.phase === phase
           ? { step: resumeFrom.state.step, optimizer: resumeFrom.optimizer, cursor: resumeFrom.state.cursor }
@@ -225,7 +231,7 @@ function makeContext(parts: ContextParts): TrainingContext {
         batch: EVAL_BATCH,
         pause,
       });
-      if (split === 'test') record.loss = meanCompletionLoss(model, parts.heldOut, tokenizer.pad, config.pretrain.microBatch);
+      if (split === 'test' && parts.heldOut.length > 0) record.loss = meanCompletionLoss(model, parts.heldOut, tokenizer.pad, config.pretrain.microBatch);
       for (const trace of traces) recorder.trace(trace);
       recorder.eval(record);
       records.push(record);
