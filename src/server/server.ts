@@ -14,7 +14,7 @@ import { documentSymbols, foldingRanges } from './outline';
 import { SEMANTIC_LEGEND, semanticTokens } from './semantic-tokens';
 
 /** Quiet time after the last keystroke before a document is re-validated. */
-export const VALIDATION_DELAY_MS = 200;
+const VALIDATION_DELAY_MS = 200;
 
 export function startServer(connection: Connection): void {
   const documents = new TextDocuments(TextDocument);

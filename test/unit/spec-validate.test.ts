@@ -168,3 +168,18 @@ describe('validator', () => {
     );
   });
 });
+
+describe('remove-duplicate fixes', () => {
+  it('remove whole lines when the duplicate has them to itself, else only the duplicate', () => {
+    const apply = (text: string): string => {
+      const fix = analyzeSpec(text).diagnostics.find((d) => d.code === 'duplicate')!.fixes![0]!;
+      const lines = text.split('\n');
+      const { start, end } = fix.edits[0]!.range;
+      const offset = (p: { line: number; character: number }) => lines.slice(0, p.line).reduce((n, l) => n + l.length + 1, 0) + p.character;
+      return text.slice(0, offset(start)) + text.slice(offset(end));
+    };
+    assert.equal(apply('task {\n  seed 1\n  seed 2  # again\n}\n'), 'task {\n  seed 1\n}\n');
+    assert.equal(apply('task {\n  seed 1\n  seed 2 }\n'), 'task {\n  seed 1\n   }\n');
+    assert.equal(apply('task { }\ntask { seed 2 } device cpu\n'), 'task { }\n device cpu\n');
+  });
+});

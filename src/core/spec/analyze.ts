@@ -34,9 +34,19 @@ export interface SpecAnalysis {
 const BLOCK_NAMES = BLOCKS.map((b) => b.name);
 const SETTING_NAMES = SETTINGS.map((s) => s.key);
 
-/** The whole lines a node covers, for "remove" fixes. */
-function lineRange(range: Range): Range {
-  return { start: { line: range.start.line, character: 0 }, end: { line: range.end.line + 1, character: 0 } };
+/**
+ * What a "remove" fix deletes: the whole lines of a node that has its lines to
+ * itself (a trailing comment goes with it), else just the node, so the fix
+ * never takes a `{` or `}` of a neighbour along.
+ */
+function removalRange(text: string, range: Range): Range {
+  const lines = text.split(/\r\n|\r|\n/, range.end.line + 1);
+  const before = lines[range.start.line]!.slice(0, range.start.character);
+  const after = lines[range.end.line]!.slice(range.end.character);
+  if (before.trim() === '' && (after.trim() === '' || after.trimStart().startsWith('#'))) {
+    return { start: { line: range.start.line, character: 0 }, end: { line: range.end.line + 1, character: 0 } };
+  }
+  return range;
 }
 
 function replaceFix(token: Token, replacement: string): SpecFix {
@@ -59,7 +69,7 @@ export function analyzeSpec(text: string): SpecAnalysis {
     const previous = written.get(path);
     if (previous) {
       report(setting.key.range, 'error', 'duplicate', `\`${setting.key.text}\` is already set on line ${previous.key.range.start.line + 1}; remove one of them`, [
-        { title: `Remove the duplicate \`${setting.key.text}\``, edits: [{ range: lineRange(setting.range), newText: '' }], preferred: true },
+        { title: `Remove the duplicate \`${setting.key.text}\``, edits: [{ range: removalRange(text, setting.range), newText: '' }], preferred: true },
       ]);
       return;
     }
@@ -74,7 +84,7 @@ export function analyzeSpec(text: string): SpecAnalysis {
       if (guess && only) {
         report(range, 'error', 'unknown-value', `${parsed.message}; did you mean \`${guess}\`?`, [replaceFix(only, guess)]);
       } else {
-        report(range, 'error', setting.values.length ? 'type' : 'type', `\`${setting.key.text}\`: ${parsed.message}`);
+        report(range, 'error', 'type', `\`${setting.key.text}\`: ${parsed.message}`);
       }
       return;
     }
@@ -184,7 +194,7 @@ export function analyzeSpec(text: string): SpecAnalysis {
     const previous = blocks.get(spec.name);
     if (previous) {
       report(item.name.range, 'error', 'duplicate', `block \`${spec.name}\` already appears on line ${previous.name.range.start.line + 1}; merge the two`, [
-        { title: `Remove this duplicate \`${spec.name}\` block`, edits: [{ range: lineRange(item.range), newText: '' }] },
+        { title: `Remove this duplicate \`${spec.name}\` block`, edits: [{ range: removalRange(text, item.range), newText: '' }] },
       ]);
       continue;
     }

@@ -52,7 +52,6 @@ export interface KeySpec<T = unknown, W = T> {
 }
 
 // A key table keyed by config field; `any` lets each key pick its own written type.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 type KeyTable<C> = { [F in keyof C]-?: KeySpec<C[F], any> };
 
 export interface BlockSpec {

@@ -102,10 +102,6 @@ export function rangeContains(range: Range, pos: Position): boolean {
   return true;
 }
 
-export function spanRange(first: Range, last: Range): Range {
-  return { start: first.start, end: last.end };
-}
-
 /** From the start of one token to the end of another, without building their ranges. */
 export function tokenSpan(first: Token, last: Token): Range {
   return { start: { line: first.line, character: first.character }, end: { line: last.endLine, character: last.endCharacter } };

@@ -3,7 +3,7 @@
 import { OPERATORS } from '../countdown/expression';
 import type { IntRange, Operator } from './config';
 import type { Range, Token } from './syntax';
-import { spanRange } from './syntax';
+import { tokenSpan } from './syntax';
 
 export type Parsed<T> = { ok: true; value: T } | { ok: false; message: string; range?: Range };
 
@@ -25,7 +25,7 @@ const fail = <T>(message: string, range?: Range): Parsed<T> => (range ? { ok: fa
 
 function single(values: Token[], label: string): Token | Parsed<never> {
   if (values.length === 0) return fail(`expected ${label}`);
-  if (values.length > 1) return fail(`expected one value, found ${values.length}`, spanRange(values[1]!.range, values[values.length - 1]!.range));
+  if (values.length > 1) return fail(`expected one value, found ${values.length}`, tokenSpan(values[1]!, values[values.length - 1]!));
   return values[0]!;
 }
 
