@@ -14,6 +14,7 @@ import { COMPACT_TEMPLATE } from '../../src/core/countdown/prompts';
 import { DEFAULT_REWARD } from '../../src/core/countdown/verifier';
 import { rlStep } from '../../src/trainer/rl/step';
 import { ProblemStream } from '../../src/trainer/rl/problems';
+import { collect, packSamples, spread, trainMask } from '../../src/trainer/rl/tokens';
 
 before(async () => {
   await selectBackend('wasm');
@@ -89,4 +90,26 @@ test('problem stream: shuffled passes over train, resumable from its cursor', ()
   const resumed = new ProblemStream(train, 9, { ...stream.cursor });
   assert.deepEqual(resumed.next(6), stream.next(6));
   assert.throws(() => new ProblemStream([], 1), /needs train problems/);
+});
+
+test('token layout: completion token j sits at prompt length − 1 + j, and comes back unchanged', () => {
+  const samples = [
+    { prompt: [5, 6, 7], completion: [8, 9] },
+    { prompt: [5], completion: [10, 11, 12] },
+  ];
+  const packed = packSamples(samples, tokenizer.pad, 64);
+  const { length, ids, targets, mask } = packed.batch;
+  assert.deepEqual(packed.start, [2, 0]);
+  assert.deepEqual(Array.from(ids.slice(0, 4)), [5, 6, 7, 8]);
+  assert.deepEqual(Array.from(targets.slice(2, 4)), [8, 9]);
+  assert.deepEqual(Array.from(targets.slice(length, length + 3)), [10, 11, 12]);
+  const values = [[0.5, -1], [1, 2, 3]];
+  const flat = spread(packed, values);
+  assert.deepEqual(Array.from(flat.slice(0, 5)), [0, 0, 0.5, -1, 0]);
+  assert.deepEqual(collect(packed, flat), values);
+  assert.deepEqual(Array.from(mask.slice(0, 5)), [0, 0, 1, 1, 0]);
+  const masked = trainMask(packed, [false, true]);
+  assert.equal(masked.slice(length).reduce((a, b) => a + b, 0), 0);
+  assert.deepEqual(Array.from(masked.slice(0, length)), Array.from(mask.slice(0, length)));
+  assert.throws(() => spread(packed, [[1], [1, 2, 3]]), /row 0: 1 values for 2 completion tokens/);
 });
