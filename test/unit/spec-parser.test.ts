@@ -95,3 +95,13 @@ describe('spec parser', () => {
     );
   });
 });
+
+describe('recovery from an unclosed """ string', () => {
+  it('ends the string before the next block header, so later blocks are still read', () => {
+    const { document, diagnostics } = parse('prompt """\n  {numbers} {target}\n\nrl {\n  group 8\n}\n');
+    assert.equal(diagnostics.length, 1);
+    assert.match(diagnostics[0]!.message, /never closed; add `"""`/);
+    assert.deepEqual(document.items.map((i) => (i.kind === 'block' ? i.name.text : i.key.text)), ['prompt', 'rl']);
+    assert.equal((document.items[1] as Block).name.range.start.line, 3);
+  });
+});

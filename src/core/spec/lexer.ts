@@ -16,6 +16,9 @@ const CH_DOT = 46;
 const CH_MINUS = 45;
 const CH_PERCENT = 37;
 
+/** A line that opens a block, like `rl {`, found after an unclosed `"""`. */
+const BLOCK_HEADER = /\n[A-Za-z_][A-Za-z0-9_-]*[ \t]*\{/;
+
 function isDigit(c: number): boolean {
   return c >= 48 && c <= 57;
 }
@@ -70,7 +73,7 @@ export function lex(text: string): Token[] {
     // `12abc` is one malformed token, not a number followed by a word.
     while (i < n && (isWordStart(text.charCodeAt(i)) || isDigit(text.charCodeAt(i)))) i++;
     push('number', start, startLine, startCharacter);
-    };
+  };
 
   while (i < n) {
     const c = text.charCodeAt(i);
@@ -90,8 +93,12 @@ export function lex(text: string): Token[] {
     } else if (c === CH_QUOTE) {
       if (text.startsWith('"""', i)) {
         const close = text.indexOf('"""', i + 3);
-        const stop = close < 0 ? n : close + 3;
-        const body = text.slice(i + 3, close < 0 ? n : close);
+        // Unclosed: the string stops before the next block header at the start of a line,
+        // so the rest of the file is still read (the missing `"""` is reported).
+        const header = close < 0 ? BLOCK_HEADER.exec(text.slice(i + 3)) : null;
+        const bodyEnd = close >= 0 ? close : header ? i + 3 + header.index : n;
+        const stop = close >= 0 ? close + 3 : bodyEnd;
+        const body = text.slice(i + 3, bodyEnd);
         // Advance line bookkeeping across the string's own newlines.
         for (let k = i; k < stop; k++) {
           const d = text.charCodeAt(k);
