@@ -14,7 +14,7 @@ import { starterSpec } from './starterSpec';
 import type { TrainerHost } from './trainer/trainerHost';
 import type { RunsNode } from './views/runsTree';
 import { solutionsUri } from './views/solutionDocuments';
-import { traceUri } from './views/traceDocuments';
+import { TRACE_LANGUAGE_ID, traceUri } from './views/traceDocuments';
 import { LANGUAGE_ID } from './languageClient';
 
 export interface Services {
@@ -59,6 +59,12 @@ async function specArg(arg: unknown): Promise<vscode.Uri | undefined> {
     { placeHolder: 'Which experiment should train?' },
   );
   return pick?.uri;
+}
+
+/** Opens a trace as a read-only document, highlighted as a trace (think and answer parts). */
+async function showTrace(runId: string, index: number): Promise<void> {
+  const doc = await vscode.languages.setTextDocumentLanguage(await vscode.workspace.openTextDocument(traceUri(runId, index)), TRACE_LANGUAGE_ID);
+  await vscode.window.showTextDocument(doc, { preview: true });
 }
 
 const isLive = (r: RunEntry) => r.info.status === 'running';
@@ -163,11 +169,10 @@ export function commandTable(s: Services): Record<string, Command> {
             .reverse(),
           { placeHolder: 'Which trace?' },
         );
-        if (pick) await vscode.window.showTextDocument(traceUri(run.id, pick.index), { preview: true });
+        if (pick) await showTrace(run.id, pick.index);
         return;
       }
-      const doc = await vscode.workspace.openTextDocument(traceUri(runId, index as number));
-      await vscode.window.showTextDocument(doc, { preview: true });
+      await showTrace(runId, index as number);
     },
 
     'reasoningLab.showTrainerLog': async (arg) => {

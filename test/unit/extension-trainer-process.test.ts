@@ -61,7 +61,11 @@ describe('TrainerProcess', { skip: !built && 'dist/trainer.js is not built (npm 
       const hello = await proc.hello;
       assert.equal(hello.runDir, runDir);
       assert.equal(hello.run.pid, proc.pid);
-      assert.equal((await firstStep).phase, 'pretrain');
+      const ended = proc.exited.then((exit) => {
+        throw new Error(`the trainer ended before its first step: ${describeExit(exit)}`);
+      });
+      ended.catch(() => undefined); // it also ends after the stop below, by design
+      assert.equal((await Promise.race([firstStep, ended])).phase, 'pretrain');
       const checkpoint = await proc.stop(60_000);
       const exit = await proc.exited;
       assert.equal(exit.code, 0, describeExit(exit));

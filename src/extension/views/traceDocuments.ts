@@ -5,6 +5,8 @@ import { formatTrace, readTraceFromDisk } from '../runs/traceText';
 import type { RunStore } from '../runs/runStore';
 
 export const TRACE_SCHEME = 'rlab-trace';
+/** Contributed with syntaxes/countdown-trace.tmLanguage.json. */
+export const TRACE_LANGUAGE_ID = 'countdown-trace';
 
 export function traceUri(runId: string, index: number): vscode.Uri {
   return vscode.Uri.from({ scheme: TRACE_SCHEME, path: `/${runId}/${index}.trace` });
