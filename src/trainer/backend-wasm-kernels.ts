@@ -4,6 +4,11 @@
 // Slice and SplitV: the stock kernels copy the WHOLE input out of the WASM heap
 // (`readSync`) for every output, so cutting attention into per-head blocks cost
 // O(blocks x input). These copy only the requested elements from a heap view.
+//
+// Identity: the stock kernel copies its input. tfjs clones every tensor a
+// gradient needs through Identity, so each training step copied most of its
+// activations once more. Tensors are immutable, so the output shares the
+// input's memory with a reference count, as Reshape and the CPU backend do.
 
 import * as tf from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
@@ -12,6 +17,12 @@ let installed = false;
 
 export function installWasmKernels(): void {
   if (installed) return;
+  replace('Identity', (args, stock) => {
+    const x = args.inputs.x as tf.TensorInfo;
+    if (x.dtype === 'string') return stock(args);
+    (args.backend as BackendWasm).incRef(x.dataId);
+    return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+  });
   replace('Slice', (args, stock) => {
     const x = args.inputs.x as tf.TensorInfo;
     if (x.dtype === 'string') return stock(args);

@@ -69,3 +69,14 @@ test('the replacement WASM Slice kernel copies exactly the requested block of an
     }),
   );
 });
+
+test('the replacement WASM Identity kernel shares memory safely: a clone outlives its source', async () => {
+  await selectBackend('wasm');
+  const x = tf.tensor2d([[1, 2], [3, 4]]);
+  const y = tf.clone(x);
+  x.dispose();
+  const z = tf.add(y, 1);
+  assert.deepEqual(Array.from(y.dataSync()), [1, 2, 3, 4]);
+  assert.deepEqual(Array.from(z.dataSync()), [2, 3, 4, 5]);
+  tf.dispose([y, z]);
+});

@@ -1,10 +1,10 @@
-// The hand-written gradients (2-D linear, GELU, block attention) equal the
+// The hand-written gradients (2-D linear, GELU, LayerNorm, block attention) equal the
 // automatic gradients of the plain formulas they replace.
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend } from '../../src/trainer/backend';
-import { gelu, linear } from '../../src/trainer/model/gpt';
+import { gelu, layerNorm, linear } from '../../src/trainer/model/gpt';
 import { blockAttention } from '../../src/trainer/model/attention';
 
 before(async () => {
@@ -42,6 +42,18 @@ test('gelu: sigmoid form and written-out derivative equal the tanh formula', () 
     tf.mul(tf.mul(v, 0.5), tf.add(tf.tanh(tf.mul(tf.add(v, tf.mul(tf.pow(v, 3), 0.044715)), Math.sqrt(2 / Math.PI))), 1));
   sameGradients((v) => gelu(v as tf.Tensor2D), reference, [x]);
   x.dispose();
+});
+
+test('layer norm: written-out gradient equals autodiff of the moments formula', () => {
+  const x = tf.mul(tf.randomNormal([6, 8], 0, 1, 'float32', 8), 2);
+  const weight = tf.randomNormal([8], 1, 0.3, 'float32', 9);
+  const bias = tf.randomNormal([8], 0, 0.3, 'float32', 10);
+  const plain = (v: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => {
+    const { mean, variance } = tf.moments(v, -1, true);
+    return tf.add(tf.mul(tf.mul(tf.sub(v, mean), tf.rsqrt(tf.add(variance, 1e-5))), g), b);
+  };
+  sameGradients((v, g, b) => layerNorm(v as tf.Tensor2D, g!, b!), plain, [x, weight, bias]);
+  tf.dispose([x, weight, bias]);
 });
 
 test('block attention equals batched 4-D attention with autodiff, shared and per-sequence masks', () => {

@@ -58,7 +58,7 @@ export function blockAttention(
       }
       out.push(row);
     }
-    save([scaled, ks, vs, ...weights]);
+    save([qs, ks, vs, ...weights]);
     return {
       value: assemble(out),
       gradFunc: (dy: tf.Tensor2D, saved: tf.Tensor[]) => {
@@ -84,7 +84,8 @@ export function blockAttention(
           dk.push(rk);
           dv.push(rv);
         }
-        return [tf.mul(assemble(dq), scale), assemble(dk), assemble(dv)];
+        // Scores are (scale·q)·kᵀ: both dq and dk carry the scale.
+        return [tf.mul(assemble(dq), scale), tf.mul(assemble(dk), scale), assemble(dv)];
       },
     };
   }) as (q: tf.Tensor2D, k: tf.Tensor2D, v: tf.Tensor2D) => tf.Tensor2D;

@@ -323,11 +323,24 @@ export function oneHot(ids: tf.Tensor, depth: number): tf.Tensor2D {
   return tf.cast(tf.oneHot(tf.reshape(ids, [-1]) as tf.Tensor1D, depth), 'float32') as tf.Tensor2D;
 }
 
-function layerNorm(x: tf.Tensor2D, weight: tf.Tensor, bias: tf.Tensor): tf.Tensor2D {
-  const { mean, variance } = tf.moments(x, -1, true);
-  const normed = tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, LAYER_NORM_EPS)));
-  return tf.add(tf.mul(normed, weight), bias) as tf.Tensor2D;
-}
+/** LayerNorm over the last axis, its gradient written out (autodiff of the moments takes about twice the kernels). */
+export const layerNorm = tf.customGrad((...inputs: Array<tf.Tensor | tf.GradSaveFunc>) => {
+  const [x, weight, bias, save] = inputs as [tf.Tensor2D, tf.Tensor1D, tf.Tensor1D, tf.GradSaveFunc];
+  const centered = tf.sub(x, tf.mean(x, 1, true));
+  const rstd = tf.rsqrt(tf.add(tf.mean(tf.square(centered), 1, true), LAYER_NORM_EPS));
+  const normed = tf.mul(centered, rstd);
+  save([normed, rstd]);
+  return {
+    value: tf.add(tf.mul(normed, weight), bias) as tf.Tensor2D,
+    gradFunc: (dy: tf.Tensor2D, saved: tf.Tensor[]) => {
+      const [n, r] = saved as [tf.Tensor2D, tf.Tensor2D];
+      const dn = tf.mul(dy, weight);
+      // dx = rstd·(dn - mean(dn) - n·mean(dn⊙n))
+      const dx = tf.mul(r, tf.sub(tf.sub(dn, tf.mean(dn, 1, true)), tf.mul(n, tf.mean(tf.mul(dn, n), 1, true))));
+      return [dx, tf.sum(tf.mul(dy, n), 0), tf.sum(dy, 0)];
+    },
+  };
+}) as (x: tf.Tensor2D, weight: tf.Tensor | tf.Variable, bias: tf.Tensor | tf.Variable) => tf.Tensor2D;
 
 const GELU_K = Math.sqrt(2 / Math.PI);
 const GELU_C = 0.044715;
