@@ -2,7 +2,7 @@
 // and their series descriptions.
 import type { EvalRecord, Phase } from '../src/core/protocol/records';
 import type { PlotSeries } from './chart-view';
-import { decimate, ema, type Columns } from './series';
+import { ema, envelopeColumns, summarize, type Columns } from './series';
 import type { SeriesKey, StepTable } from './step-table';
 
 export interface ChartData {
@@ -16,22 +16,22 @@ export interface NamedColumn {
 }
 
 /**
- * Columns over one x axis. With smoothing each series is drawn twice: the raw
- * values faint behind the smoothed line, as TensorBoard does.
+ * Columns over one x axis, at most `width` buckets wide. With smoothing each
+ * series is drawn twice: its raw envelope faint, and an EMA over the bucket
+ * means (TensorBoard likewise smooths the points it has downsampled).
  */
 export function lineData(x: Float64Array, named: NamedColumn[], smoothing: number, width: number): ChartData {
-  const ys: Float64Array[] = [];
+  const summary = summarize(x, named.map((c) => c.values), x.length, width);
   const series: PlotSeries[] = [];
-  named.forEach(({ label, values }, colour) => {
-    if (smoothing > 0) {
-      ys.push(values, ema(values, smoothing));
-      series.push({ label: `${label} (raw)`, colour, faint: true }, { label, colour });
-    } else {
-      ys.push(values);
+  const smoothed: Float64Array[] = [];
+  named.forEach(({ label }, colour) => series.push(smoothing > 0 ? { label: `${label} (raw)`, colour, faint: true } : { label, colour }));
+  if (smoothing > 0) {
+    named.forEach(({ label }, colour) => {
+      smoothed.push(ema(summary.mean[colour]!, smoothing));
       series.push({ label, colour });
-    }
-  });
-  return { columns: decimate(x, ys, x.length, width), series };
+    });
+  }
+  return { columns: envelopeColumns(summary, smoothed), series };
 }
 
 /** The series of `keys` that the table has, with their labels. */

@@ -58,8 +58,16 @@ export class ChartView {
   setColumns(columns: Columns): void {
     this.columns = columns;
     const data = columns as unknown as uPlot.AlignedData;
-    if (this.plot) this.plot.setData(data);
-    else this.plot = new uPlot(this.options(), data, this.plotHost);
+    if (this.plot) {
+      this.plot.setData(data);
+      return;
+    }
+    this.plot = new uPlot(this.options(), data, this.plotHost);
+    // The raw series behind a smoothed line need no legend entry of their own.
+    const rows = this.plot.root.querySelectorAll<HTMLElement>('.u-legend .u-series');
+    this.series.forEach((s, i) => {
+      if (s.faint) rows[i + 1]?.classList.add('faint');
+    });
   }
 
   resize(): void {
@@ -86,7 +94,7 @@ export class ChartView {
       cursor: { sync: { key: this.syncKey } },
       scales: { x: { time: false } },
       axes: [
-        { ...axis, label: 'step' },
+        { ...axis },
         { ...axis, size: 56, values: (_u, ticks) => ticks.map((v) => formatValue(this.unit, v)) },
       ],
       series: [

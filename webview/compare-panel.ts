@@ -111,6 +111,8 @@ export class ComparePanel {
   }
 
   private drawChart(): boolean {
+    // Hidden (another tab): the resize observer brings it back when shown.
+    if (!this.chartHost.checkVisibility()) return false;
     const runs = this.shown();
     const key = `${this.phase}:${this.metric}:${runs.map((r) => r.info.id).join(',')}:${this.smoothing > 0}`;
     if (!this.chart || key !== this.chartKey) {

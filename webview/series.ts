@@ -9,7 +9,7 @@
 export function ema(values: ArrayLike<number>, weight: number): Float64Array {
   const out = new Float64Array(values.length);
   let last = 0;
-  let count = 0;
+  let debias = 1;
   for (let i = 0; i < values.length; i++) {
     const v = values[i]!;
     if (Number.isNaN(v)) {
@@ -17,8 +17,8 @@ export function ema(values: ArrayLike<number>, weight: number): Float64Array {
       continue;
     }
     last = last * weight + (1 - weight) * v;
-    count++;
-    out[i] = weight === 0 ? v : last / (1 - Math.pow(weight, count));
+    debias *= weight;
+    out[i] = weight === 0 ? v : last / (1 - debias);
   }
   return out;
 }
@@ -27,42 +27,89 @@ export function ema(values: ArrayLike<number>, weight: number): Float64Array {
 export type Columns = [number[], ...(number | null)[][]];
 
 /**
- * Reduces `n` points to at most `2 * buckets` per series by keeping the minimum
- * and the maximum of each bucket of consecutive points: the drawn envelope is the
- * same as the full data's at chart resolution, and the cost of drawing stops
- * growing with the length of a run.
+ * A series reduced to chart resolution: consecutive points fall into at most
+ * `buckets` buckets, each keeping its first and last x and the minimum, maximum
+ * and mean of every series. With no more points than buckets, each point is its
+ * own bucket.
  */
-export function decimate(x: ArrayLike<number>, ys: ArrayLike<number>[], n: number, buckets: number): Columns {
-  const cols: Columns = [[], ...ys.map(() => [] as (number | null)[])];
-  const push = (xi: number, values: number[]) => {
-    cols[0].push(xi);
-    values.forEach((v, s) => (cols[s + 1] as (number | null)[]).push(Number.isNaN(v) ? null : v));
-  };
-  if (n <= 2 * buckets) {
-    for (let i = 0; i < n; i++) push(x[i]!, ys.map((y) => y[i]!));
-    return cols;
-  }
-  const size = n / buckets;
-  for (let b = 0; b < buckets; b++) {
-    const from = Math.floor(b * size);
-    const to = Math.min(n, Math.floor((b + 1) * size));
-    if (to <= from) continue;
-    const lo = ys.map((y) => bucketExtreme(y, from, to, Math.min));
-    const hi = ys.map((y) => bucketExtreme(y, from, to, Math.max));
-    push(x[from]!, lo);
-    if (to - from > 1) push(x[to - 1]!, hi);
-  }
-  return cols;
+export interface Summary {
+  /** Buckets that hold at least one point, in order. */
+  count: number;
+  xFirst: Float64Array;
+  xLast: Float64Array;
+  /** Per series, per bucket (NaN where the bucket has no value of that series). */
+  lo: Float64Array[];
+  hi: Float64Array[];
+  mean: Float64Array[];
 }
 
-function bucketExtreme(y: ArrayLike<number>, from: number, to: number, pick: (a: number, b: number) => number): number {
-  let best = NaN;
-  for (let i = from; i < to; i++) {
-    const v = y[i]!;
-    if (Number.isNaN(v)) continue;
-    best = Number.isNaN(best) ? v : pick(best, v);
+/** One pass over each series; the cost of a redraw stops growing with the length of a run beyond this. */
+export function summarize(x: ArrayLike<number>, ys: ArrayLike<number>[], n: number, buckets: number): Summary {
+  const count = Math.min(n, buckets);
+  const size = n / Math.max(1, count);
+  const xFirst = new Float64Array(count);
+  const xLast = new Float64Array(count);
+  for (let b = 0; b < count; b++) {
+    xFirst[b] = x[Math.floor(b * size)]!;
+    xLast[b] = x[Math.min(n, Math.floor((b + 1) * size)) - 1]!;
   }
-  return best;
+  const lo: Float64Array[] = [];
+  const hi: Float64Array[] = [];
+  const mean: Float64Array[] = [];
+  for (const y of ys) {
+    const l = new Float64Array(count);
+    const h = new Float64Array(count);
+    const m = new Float64Array(count);
+    for (let b = 0; b < count; b++) {
+      const to = Math.min(n, Math.floor((b + 1) * size));
+      let min = Infinity;
+      let max = -Infinity;
+      let sum = 0;
+      let c = 0;
+      for (let i = Math.floor(b * size); i < to; i++) {
+        const v = y[i]!;
+        if (v !== v) continue; // NaN: no value at this step
+        if (v < min) min = v;
+        if (v > max) max = v;
+        sum += v;
+        c++;
+      }
+      l[b] = c > 0 ? min : NaN;
+      h[b] = c > 0 ? max : NaN;
+      m[b] = c > 0 ? sum / c : NaN;
+    }
+    lo.push(l);
+    hi.push(h);
+    mean.push(m);
+  }
+  return { count, xFirst, xLast, lo, hi, mean };
+}
+
+/**
+ * The envelope of each series as uPlot columns: a bucket of several points
+ * becomes two (its minimum at its first x, its maximum at its last), so the
+ * drawn band is what the full data would draw at this resolution. `extra`
+ * series are one value per bucket, drawn flat across it.
+ */
+export function envelopeColumns(s: Summary, extra: Float64Array[] = []): Columns {
+  const xs: number[] = [];
+  const env: (number | null)[][] = s.lo.map(() => []);
+  const flat: (number | null)[][] = extra.map(() => []);
+  const value = (v: number) => (Number.isNaN(v) ? null : v);
+  for (let b = 0; b < s.count; b++) {
+    const two = s.xLast[b] !== s.xFirst[b];
+    xs.push(s.xFirst[b]!);
+    if (two) xs.push(s.xLast[b]!);
+    s.lo.forEach((lo, k) => {
+      env[k]!.push(value(lo[b]!));
+      if (two) env[k]!.push(value(s.hi[k]![b]!));
+    });
+    extra.forEach((e, k) => {
+      flat[k]!.push(value(e[b]!));
+      if (two) flat[k]!.push(value(e[b]!));
+    });
+  }
+  return [xs, ...env, ...flat];
 }
 
 /** Merges per-run column sets (each [x, ...ys]) onto the sorted union of their x values. */

@@ -25,6 +25,8 @@ export class TracesPanel {
   /** Index of the newest trace already considered for `matching`. */
   private seen = -1;
   private selected: StoredTrace | null = null;
+  /** The row elements in the DOM, by trace. */
+  private rowElements = new Map<StoredTrace, HTMLElement>();
   private readonly renderTask = () => this.renderRows();
 
   constructor(
@@ -87,23 +89,40 @@ export class TracesPanel {
     return el('div', { className: 'trace-filters' }, verdict, from, to, text);
   }
 
+  /**
+   * Shows the rows in view. Rows that stay in view keep their element (and so
+   * hover, focus and a double-click in progress); only their position changes.
+   */
   private renderRows(): boolean {
     const total = this.matching.length;
     this.spacer.style.height = `${total * ROW_HEIGHT}px`;
     const first = Math.max(0, Math.floor(this.viewport.scrollTop / ROW_HEIGHT) - OVERSCAN);
     const last = Math.min(total, Math.ceil((this.viewport.scrollTop + this.viewport.clientHeight) / ROW_HEIGHT) + OVERSCAN);
-    const rows: HTMLElement[] = [];
-    for (let i = first; i < last; i++) rows.push(this.row(this.matching[total - 1 - i]!, i));
-    this.rows.replaceChildren(...rows);
+    const next = new Map<StoredTrace, HTMLElement>();
+    for (let i = first; i < last; i++) {
+      const trace = this.matching[total - 1 - i]!;
+      const row = this.rowElements.get(trace) ?? this.row(trace);
+      row.style.top = `${i * ROW_HEIGHT}px`;
+      row.classList.toggle('selected', trace === this.selected);
+      next.set(trace, row);
+    }
+    for (const [trace, row] of this.rowElements) if (!next.has(trace)) row.remove();
+    // Document order follows the visual order (newest first) for assistive tech.
+    let cursor = this.rows.firstChild;
+    for (const row of next.values()) {
+      if (row === cursor) cursor = cursor.nextSibling;
+      else this.rows.insertBefore(row, cursor);
+    }
+    this.rowElements = next;
     return false;
   }
 
-  private row(trace: StoredTrace, position: number): HTMLElement {
+  private row(trace: StoredTrace): HTMLElement {
     const t = trace.record;
-    const row = el(
+    return el(
       'div',
       {
-        className: `trace-row${trace === this.selected ? ' selected' : ''}`,
+        className: 'trace-row',
         attrs: { role: 'listitem', 'data-index': String(trace.index) },
       },
       el('span', { className: 'trace-step', text: `${t.phase === 'rl' ? 'RL' : 'PT'} ${t.step}` }),
@@ -112,8 +131,6 @@ export class TracesPanel {
       el('span', { className: 'trace-problem', text: `${t.numbers.join(' ')} → ${t.target}` }),
       el('span', { className: 'trace-text', text: t.completion.replace(/\s+/g, ' ').slice(0, 200) }),
     );
-    row.style.top = `${position * ROW_HEIGHT}px`;
-    return row;
   }
 
   private onRowEvent(event: MouseEvent, open: boolean): void {

@@ -1,0 +1,80 @@
+// The webview's data model, filters and config comparison (pure parts of webview/).
+import { strict as assert } from 'node:assert';
+import { test } from 'node:test';
+import type { TraceRecord } from '../../src/core/protocol/records';
+import { compareConfigs, flattenConfig } from '../../webview/config-diff';
+import { StepTable } from '../../webview/step-table';
+import { DashboardStore } from '../../webview/store';
+import { matchesTrace, NO_FILTER, parseStepBound } from '../../webview/trace-filter';
+import { fixtureRun, fixtureTrace } from '../webview/fixture-runs';
+
+test('step tables store columns with gaps, verdict shares, and let a resumed run overwrite', () => {
+  const t = new StepTable();
+  t.append({ phase: 'rl', step: 1, time: 0, accuracy: 0.1, verdicts: { correct: 0.1 } });
+  t.append({ phase: 'rl', step: 2, time: 0, rewardMean: 0.5 });
+  t.append({ phase: 'rl', step: 3, time: 0, accuracy: 0.3 });
+  assert.deepEqual([...t.steps], [1, 2, 3]);
+  assert.deepEqual([...t.column('accuracy')!].map((v) => (Number.isNaN(v) ? null : v)), [0.1, null, 0.3]);
+  assert.deepEqual([...t.column('verdict:correct')!].map((v) => (Number.isNaN(v) ? null : v)), [0.1, null, null]);
+  assert.equal(t.column('kl'), undefined);
+  t.append({ phase: 'rl', step: 2, time: 0, accuracy: 0.9 });
+  assert.deepEqual([...t.steps], [1, 2]);
+  assert.deepEqual([...t.column('accuracy')!], [0.1, 0.9]);
+  for (let s = 3; s < 1000; s++) t.append({ phase: 'rl', step: s, time: 0, kl: s });
+  assert.equal(t.length, 999);
+  assert.equal(t.column('kl')![998], 999);
+  assert.ok(Number.isNaN(t.column('kl')![0]!));
+});
+
+test('the store hydrates, appends deltas of known runs, and keeps the newest traces', () => {
+  const store = new DashboardStore(100);
+  const a = fixtureRun({ id: 'a', pretrainSteps: 5, rlSteps: 20, traces: 90 });
+  const b = fixtureRun({ id: 'b', pretrainSteps: 0, rlSteps: 3, traces: 0 });
+  const change = store.apply({ type: 'hydrate', runs: [a, b], focus: 'b' });
+  assert.equal(change.hydrated, true);
+  assert.equal(store.focus, 'b');
+  assert.equal(store.runs.get('a')!.phases.pretrain.length, 5);
+  const rand = () => 0.5;
+  const more: TraceRecord[] = Array.from({ length: 40 }, () => fixtureTrace(rand, 21, 0.5));
+  const delta = { type: 'append' as const, runId: 'a', steps: [{ phase: 'rl' as const, step: 21, time: 0, accuracy: 1 }], evals: [], traces: more, traceStart: 90, alerts: [], run: null };
+  const appended = store.apply(delta);
+  assert.deepEqual([appended.steps, appended.traces, appended.evals, appended.info], [true, true, false, false]);
+  const traces = store.runs.get('a')!.visibleTraces();
+  assert.equal(traces.length, 100);
+  assert.deepEqual([traces[0]!.index, traces.at(-1)!.index], [30, 129]);
+  assert.equal(store.apply({ ...delta, runId: 'ghost' }).steps, false);
+  // A new snapshot without the focused run falls back to the focus it names.
+  store.apply({ type: 'hydrate', runs: [a], focus: null });
+  assert.equal(store.focus, 'a');
+});
+
+test('trace filters by verdict, inclusive step range and case-insensitive text', () => {
+  const t = fixtureTrace(() => 0.9, 50, 0);
+  assert.equal(t.verdict, 'wrong-value');
+  assert.ok(matchesTrace(t, NO_FILTER));
+  assert.ok(!matchesTrace(t, { ...NO_FILTER, verdict: 'correct' }));
+  assert.ok(matchesTrace(t, { ...NO_FILTER, minStep: 50, maxStep: 50 }));
+  assert.ok(!matchesTrace(t, { ...NO_FILTER, minStep: 51 }));
+  assert.ok(matchesTrace(t, { ...NO_FILTER, text: 'LET ME' }));
+  assert.ok(matchesTrace(t, { ...NO_FILTER, text: `-> ${t.target}` }));
+  assert.ok(!matchesTrace(t, { ...NO_FILTER, text: 'nowhere' }));
+  assert.deepEqual(['', ' 12 ', '1.5', '-3', 'x'].map(parseStepBound), [null, 12, null, null, null]);
+});
+
+test('configs flatten to dotted keys and differing keys are marked', () => {
+  assert.deepEqual([...flattenConfig({ a: { b: 1, c: [1, 2] }, d: 'x', e: null })], [
+    ['a.b', '1'],
+    ['a.c', '[1,2]'],
+    ['d', 'x'],
+    ['e', 'null'],
+  ]);
+  const rows = compareConfigs([{ rl: { lr: 1, kl: 0 } }, { rl: { lr: 2, kl: 0 }, extra: true }]);
+  assert.deepEqual(
+    rows.map((r) => [r.key, r.differs, r.values]),
+    [
+      ['rl.lr', true, ['1', '2']],
+      ['rl.kl', false, ['0', '0']],
+      ['extra', true, [undefined, 'true']],
+    ],
+  );
+});
