@@ -31,12 +31,13 @@ export type TokenKind =
  * per token would cost more in garbage collection than the lexing itself.
  */
 export class Token {
+  // Set on string tokens only; `declare` keeps them off every other token.
   /** Decoded content of a string token. */
-  value?: string;
+  declare value?: string;
   /** A string whose closing quote is missing. */
-  unterminated?: boolean;
+  declare unterminated?: boolean;
   /** A `"""` string. */
-  multiline?: boolean;
+  declare multiline?: boolean;
 
   constructor(
     readonly kind: TokenKind,
