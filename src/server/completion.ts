@@ -15,6 +15,7 @@ const doc = (value: string) => ({ kind: MarkupKind.Markdown, value });
 export function doComplete(document: TextDocument, position: Position): CompletionList {
   const tree = treeOf(document);
   const ctx = contextAt(tree, position);
+  if (ctx.inText) return { isIncomplete: false, items: [] };
   // The word being typed is replaced as a whole, including its `-` parts.
   const typing = ctx.before.length && ctx.before[ctx.before.length - 1]!.range.end.character === position.character ? ctx.before[ctx.before.length - 1]! : null;
   const replace: Range = typing ? typing.range : { start: position, end: position };

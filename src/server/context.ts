@@ -16,6 +16,8 @@ export interface CursorContext {
   /** The setting of this line, if the line is one. */
   setting: Setting | null;
   keySpec: KeySpec | undefined;
+  /** The cursor is in a comment or inside a string, where nothing completes. */
+  inText: boolean;
 }
 
 export function contextAt(document: SpecDocument, pos: Position): CursorContext {
@@ -30,7 +32,11 @@ export function contextAt(document: SpecDocument, pos: Position): CursorContext 
   }
   const before: Token[] = [];
   let token: Token | null = null;
+  let inText = false;
   for (const t of lineTokens(document, pos.line)) {
+    const startsBefore = t.line < pos.line || t.character < pos.character;
+    if (t.kind === 'comment' && t.line === pos.line && startsBefore) inText = true;
+    if (t.kind === 'string' && startsBefore && (t.endLine > pos.line || t.endCharacter > pos.character || t.unterminated)) inText = true;
     if (t.kind === 'comment' || t.kind === 'newline') continue;
     if (t.range.end.line === pos.line && t.range.end.character <= pos.character && t.range.start.line === pos.line) before.push(t);
     if (rangeContains(t.range, pos)) token = t;
@@ -45,7 +51,7 @@ export function contextAt(document: SpecDocument, pos: Position): CursorContext 
   }
   const blockSpec = block ? findBlock(block.name.text) : undefined;
   const keySpec = setting ? (block ? (blockSpec ? findKey(blockSpec, setting.key.text) : undefined) : findSetting(setting.key.text)) : undefined;
-  return { block, blockSpec, before, token, setting, keySpec };
+  return { block, blockSpec, before, token, setting, keySpec, inText };
 }
 
 /** Tokens starting on a line, found by binary search over the document's tokens. */

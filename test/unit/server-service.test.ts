@@ -83,6 +83,13 @@ describe('completion', () => {
     }
   });
 
+  it('offers nothing inside comments and strings', () => {
+    for (const text of ['task { }\n# algo|', 'task { }\nname "ab|c"', 'task { }\nprompt """\n  x|\n"""']) {
+      const { document, position } = at(text);
+      assert.deepEqual(doComplete(document, position).items, [], text);
+    }
+  });
+
   it('offers the default for a key without choices', () => {
     const { document, position } = at('task {\n  values |\n}');
     assert.deepEqual(labels(doComplete(document, position).items), ['1..99']);
