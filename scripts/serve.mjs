@@ -35,7 +35,8 @@ run(codeServerBin, [...common, '--install-extension', path.join(root, 'reasoning
 const server = spawn(
   codeServerBin,
   [...common, '--bind-addr', `127.0.0.1:${port}`, '--auth', 'none', '--disable-telemetry', '--disable-update-check', workspace],
-  { env, stdio: ['ignore', 'ignore', 'inherit'] },
+  // Its own process group, so that stopping it also stops its extension host and watchers.
+  { env, stdio: ['ignore', 'ignore', 'inherit'], detached: true },
 );
 const url = `http://127.0.0.1:${port}/?folder=${encodeURIComponent(workspace)}`;
 for (let i = 0; i < 300; i++) {
@@ -47,7 +48,13 @@ for (let i = 0; i < 300; i++) {
   await new Promise((r) => setTimeout(r, 100));
 }
 console.log(`\nReasoning Lab in VS Code: ${url}\n(open it in a browser; Ctrl-C stops the server)\n`);
-const stop = () => server.kill('SIGTERM');
+const stop = () => {
+  try {
+    process.kill(-server.pid, 'SIGTERM');
+  } catch {
+    // already gone
+  }
+};
 process.on('SIGINT', stop);
 process.on('SIGTERM', stop);
 server.on('exit', (code) => process.exit(code ?? 0));

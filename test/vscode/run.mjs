@@ -4,7 +4,7 @@
 // extensionTestsPath), then drives the UI: the palette, the Problems panel,
 // the runs view, a training run on the nano preset with the dashboard and the
 // status bar, stop, reload. Screenshots go to .test-artifacts/vscode/.
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,6 +18,20 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 const artifacts = path.join(root, '.test-artifacts', 'vscode');
 const started = Date.now();
 const log = (line) => console.log(`[test:vscode ${((Date.now() - started) / 1000).toFixed(1)}s] ${line}`);
+
+/** Trainers run in their own process group (they outlive a window by design): stop the test's ones. */
+function killTrainers(dir) {
+  const runs = path.join(dir, '.rlab', 'runs');
+  if (!existsSync(runs)) return;
+  for (const id of readdirSync(runs)) {
+    try {
+      const { pid } = JSON.parse(readFileSync(path.join(runs, id, 'run.json'), 'utf8'));
+      if (pid) process.kill(pid, 'SIGKILL');
+    } catch {
+      // no run.json, no pid, or already gone
+    }
+  }
+}
 
 const CHROMIUM_ARGS = [
   '--headless=new', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
@@ -83,6 +97,7 @@ try {
 } finally {
   await browser?.close().catch(() => undefined);
   await server?.stop();
+  killTrainers(workspace);
   rmSync(tmp, { recursive: true, force: true });
 }
 log(`${failed ? 'FAILED' : 'passed'} in ${((Date.now() - started) / 1000).toFixed(1)} s; screenshots in ${path.relative(root, artifacts)}/`);
