@@ -152,6 +152,7 @@ describe('validator', () => {
     assert.ok(m.some((x) => /^5:error:.*it has 2 numbers but `numbers` is 3/.test(x)));
     assert.ok(m.some((x) => /^6:error:.*200 is outside `values` 1..99/.test(x)));
     assert.deepEqual(resolveSpec('task { }\nproblems {\n  44 19 35 -> 98\n}').config!.problems, [{ numbers: [44, 19, 35], target: 98 }]);
+    assert.match(messages('task { }\nproblems {\n  99999999999999999999 5 -> 30\n}').join(), /is too large/);
   });
 
   it('never throws and always returns a config or errors on random and mutated specs (fuzz)', () => {

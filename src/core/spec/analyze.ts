@@ -138,8 +138,9 @@ export function analyzeSpec(text: string): SpecAnalysis {
     const numbers: number[] = [];
     for (const t of line.numbers) {
       const v = numberValue(t);
-      if (v === null || !Number.isInteger(v) || t.text.endsWith('%')) {
-        report(t.range, 'error', 'syntax', `\`${t.text}\` is not a whole number; a problem line is like \`44 19 35 -> 98\``);
+      if (v === null || !Number.isSafeInteger(v) || t.text.endsWith('%')) {
+        const why = v !== null && Number.isInteger(v) ? 'is too large' : 'is not a whole number';
+        report(t.range, 'error', 'syntax', `\`${t.text}\` ${why}; a problem line is like \`44 19 35 -> 98\``);
         return;
       }
       numbers.push(v);
@@ -153,7 +154,7 @@ export function analyzeSpec(text: string): SpecAnalysis {
       return;
     }
     const target = line.target ? numberValue(line.target) : null;
-    if (!line.target || target === null || !Number.isInteger(target) || line.target.text.endsWith('%')) {
+    if (!line.target || target === null || !Number.isSafeInteger(target) || line.target.text.endsWith('%')) {
       report(line.target?.range ?? line.arrow.range, 'error', 'syntax', 'expected a whole-number target after `->`');
       return;
     }
