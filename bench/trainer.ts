@@ -98,12 +98,11 @@ async function measure(job: Job): Promise<Measured & { backend: BackendInfo }> {
     uncached = await median(1, () => {
       const ids = prompts.map((p) => [...p]);
       for (let step = 0; step < job.nocacheTokens; step++) {
-        const t = ids[0]!.length;
-        const batch = tf.tensor2d(ids, [ids.length, t], 'int32');
-        const logits = model.logits(batch);
-        const last = tf.tidy(() => tf.argMax(tf.reshape(tf.slice(logits, [0, t - 1, 0], [-1, 1, -1]), [ids.length, vocab]), 1));
+        const batch = tf.tensor2d(ids, [ids.length, ids[0]!.length], 'int32');
+        const { logits, cache } = model.extend(batch, null, null);
+        const last = tf.argMax(logits, 1);
         const next = last.dataSync();
-        tf.dispose([batch, logits, last]);
+        tf.dispose([batch, logits, last, ...cache.keys, ...cache.values]);
         ids.forEach((row, r) => row.push(next[r]!));
       }
     });

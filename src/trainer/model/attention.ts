@@ -9,9 +9,9 @@
 // column slices of the [B*T, D] activations, which WASM copies natively (a
 // slice of whole leading rows goes through a slower full-buffer read).
 //
-// Decoding with a key/value cache (one new position per step) keeps the
-// batched 4-D form with the native transpose flag: its products are tiny and
-// one call beats B*H small ones.
+// Decoding with a key/value cache (one new position per step) and other short
+// inference chunks keep the batched 4-D form with the native transpose flag:
+// their products are tiny and one call beats B*H small ones.
 
 import * as tf from '@tensorflow/tfjs-core';
 

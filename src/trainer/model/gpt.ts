@@ -31,11 +31,17 @@ interface Placement {
   past: KvCache | null;
 }
 
-/** Attention masks: per-sequence [T, T] blocks for full passes, one 4-D tensor over a cache. */
+/** Attention masks: per-sequence [T, T] blocks for block attention, one tensor for batched attention. */
 interface Masks {
   blocks?: tf.Tensor2D[];
-  batched?: tf.Tensor4D;
+  batched?: tf.Tensor;
 }
+
+/**
+ * Inference chunks shorter than this use batched 4-D attention: its products
+ * are small, and a few kernel calls beat B*H blocks. Training always uses blocks.
+ */
+const BATCHED_ATTENTION_BELOW = 64;
 
 /** Rotary cos/sin broadcastable against [B, T, H, hd/2]. */
 interface Rotation {
@@ -216,8 +222,9 @@ export class Gpt {
     const ragged = where.pads !== null || start > 0;
     const positions = ragged ? positionIds(b, t, start, where.pads) : null;
     const rotary = this.rotary ? this.rotaryFor(b, t, positions) : null;
-    const masks: Masks = where.past
-      ? { batched: maskTensor(b, t, start, where.pads) }
+    const batched = where.past !== null || (inference && t < BATCHED_ATTENTION_BELOW);
+    const masks: Masks = batched
+      ? { batched: ragged ? maskTensor(b, t, start, where.pads) : this.causalMask(t) }
       : { blocks: ragged ? maskBlocks(b, t, where.pads) : [this.causalMask(t)] };
 
     const mm = inference ? product : linear;
@@ -270,13 +277,13 @@ export class Gpt {
       q = applyRotary(q, rotary, b, t, heads);
       k = applyRotary(k, rotary, b, t, heads);
     }
-    if (!past) {
-      const mixed = blockAttention(q, k, v, masks.blocks!, { batch: b, time: t, heads });
+    if (masks.blocks) {
+      const mixed = blockAttention(q, k, v, masks.blocks, { batch: b, time: t, heads });
       const cached = inference ? { keys: toHeads(k), values: toHeads(v) } : { keys: null, values: null };
       return { out: mm(mixed, layer.attnProj), ...cached };
     }
-    const keys = tf.concat([past.keys[index]!, toHeads(k)], 2);
-    const values = tf.concat([past.values[index]!, toHeads(v)], 2);
+    const keys = past ? tf.concat([past.keys[index]!, toHeads(k)], 2) : toHeads(k);
+    const values = past ? tf.concat([past.values[index]!, toHeads(v)], 2) : toHeads(v);
     const mixed = batchedAttention(toHeads(q), keys, values, masks.batched!);
     const flat = tf.reshape(t === 1 ? mixed : tf.transpose(mixed, [0, 2, 1, 3]), [b * t, -1]) as tf.Tensor2D;
     return { out: mm(flat, layer.attnProj), keys, values };
