@@ -24,6 +24,9 @@ export class ChartView {
   private plot: uPlot | null = null;
   private series: PlotSeries[] = [];
   private columns: Columns | null = null;
+  /** Pixel width available to the plot, kept by a ResizeObserver: reading layout while drawing would force a reflow per chart. */
+  private measured = 400;
+  private readonly sizes: ResizeObserver;
 
   constructor(
     readonly id: string,
@@ -32,14 +35,24 @@ export class ChartView {
     private readonly unit: MetricUnit,
     private readonly syncKey: string,
     private theme: ChartTheme,
+    /** Called when the width changes: the data must be bucketed again. */
+    onResize: () => void,
   ) {
     this.plotHost = el('div', { className: 'plot' });
     this.element = el('figure', { className: 'chart', attrs: { 'data-chart': id } }, el('figcaption', { text: title, title: meaning }), this.plotHost);
+    this.sizes = new ResizeObserver(([entry]) => {
+      const width = Math.floor(entry?.contentRect.width ?? 0);
+      if (width > 0 && width !== this.measured) {
+        this.measured = width;
+        onResize();
+      }
+    });
+    this.sizes.observe(this.plotHost);
   }
 
-  /** Pixel width available to the plot (decimation uses it). */
+  /** Pixel width available to the plot (bucketing uses it). */
   get width(): number {
-    return Math.max(200, Math.floor(this.plotHost.clientWidth || 400));
+    return Math.max(200, this.measured);
   }
 
   setSeries(series: PlotSeries[]): void {
@@ -70,11 +83,13 @@ export class ChartView {
     });
   }
 
+  /** Fits the plot to the measured width; a no-op when it already fits. */
   resize(): void {
-    this.plot?.setSize({ width: this.width, height: HEIGHT });
+    if (this.plot && this.plot.width !== this.width) this.plot.setSize({ width: this.width, height: HEIGHT });
   }
 
   destroy(): void {
+    this.sizes.disconnect();
     this.destroyPlot();
     this.element.remove();
   }

@@ -52,7 +52,6 @@ export class ChartsPanel {
       }
       this.scheduler.schedule(this.drawTask);
     });
-    new ResizeObserver(() => this.markAll()).observe(this.element);
   }
 
   setSmoothing(weight: number): void {
@@ -113,12 +112,12 @@ export class ChartsPanel {
       let added = false;
       for (const spec of PHASE_CHARTS[phase]) {
         if (section.entries.has(spec.id) || !spec.series.some((key) => table.has(key))) continue;
-        const view = new ChartView(`${phase}-${spec.id}`, chartTitle(spec), chartMeaning(spec), seriesUnit(spec.series[0]!), phase, theme);
+        const view = new ChartView(`${phase}-${spec.id}`, chartTitle(spec), chartMeaning(spec), seriesUnit(spec.series[0]!), phase, theme, () => this.mark(phase, spec.id));
         section.entries.set(spec.id, { view, phase, spec });
         added = true;
       }
       if (!section.entries.has(EVAL_ID) && run.evals.some((e) => e.phase === phase)) {
-        const view = new ChartView(`${phase}-${EVAL_ID}`, 'Evaluation', 'Greedy pass@1 and sampled pass@k on held-out problems.', 'share', phase, theme);
+        const view = new ChartView(`${phase}-${EVAL_ID}`, 'Evaluation', 'Greedy pass@1 and sampled pass@k on held-out problems.', 'share', phase, theme, () => this.mark(phase, EVAL_ID));
         section.entries.set(EVAL_ID, { view, phase, spec: null });
         added = true;
       }
@@ -145,6 +144,13 @@ export class ChartsPanel {
 
   private markAll(): void {
     for (const entry of this.entries()) this.dirty.add(entry);
+    this.scheduler.schedule(this.drawTask);
+  }
+
+  private mark(phase: Phase, id: string): void {
+    const entry = this.sections[phase].entries.get(id);
+    if (!entry) return;
+    this.dirty.add(entry);
     this.scheduler.schedule(this.drawTask);
   }
 

@@ -118,7 +118,9 @@ export class ComparePanel {
     if (!this.chart || key !== this.chartKey) {
       this.chart?.destroy();
       const info = METRICS[this.metric];
-      this.chart = new ChartView('compare', `${info.label} (${this.phase === 'rl' ? 'RL' : 'pretraining'})`, info.meaning, info.unit, 'compare', readTheme());
+      this.chart = new ChartView('compare', `${info.label} (${this.phase === 'rl' ? 'RL' : 'pretraining'})`, info.meaning, info.unit, 'compare', readTheme(), () =>
+        this.scheduler.schedule(this.drawTask),
+      );
       this.chartHost.replaceChildren(this.chart.element);
       this.chartKey = key;
     }

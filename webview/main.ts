@@ -73,7 +73,8 @@ tabs.addEventListener('vsc-tabs-select', (e) => {
 document.body.append(el('main', { className: 'dashboard' }, header.element, tabs));
 
 function save(): void {
-  state.runIds = store.order;
+  // The focused run first: after a reload the host shows these runs, focusing the first.
+  state.runIds = store.focus === null ? store.order : [store.focus, ...store.order.filter((id) => id !== store.focus)];
   state.focus = store.focus;
   api.setState(state);
 }

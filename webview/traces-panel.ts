@@ -41,6 +41,7 @@ export class TracesPanel {
     this.viewport.addEventListener('scroll', () => this.scheduler.schedule(this.renderTask));
     this.rows.addEventListener('click', (e) => this.onRowEvent(e, false));
     this.rows.addEventListener('dblclick', (e) => this.onRowEvent(e, true));
+    this.viewport.addEventListener('keydown', (e) => this.onKey(e));
     this.detail = el('div', { className: 'trace-detail' }, el('p', { className: 'empty', text: 'Select a trace to read it in full.' }));
     this.element = el('div', { className: 'traces-panel' }, this.filters(), this.count, el('div', { className: 'trace-split' }, this.viewport, this.detail));
   }
@@ -140,6 +141,24 @@ export class TracesPanel {
     if (!trace) return;
     if (open) this.openTrace(trace);
     this.select(trace);
+  }
+
+  /** Up and down move the selection through the list (newest first); Enter opens it. */
+  private onKey(event: KeyboardEvent): void {
+    const total = this.matching.length;
+    if (total === 0) return;
+    const position = this.selected ? total - 1 - this.matching.indexOf(this.selected) : -1;
+    let next = position;
+    if (event.key === 'ArrowDown') next = Math.min(total - 1, position + 1);
+    else if (event.key === 'ArrowUp') next = Math.max(0, position - 1);
+    else if (event.key === 'Enter' && this.selected) this.openTrace(this.selected);
+    else return;
+    event.preventDefault();
+    if (next === position || next < 0) return;
+    this.select(this.matching[total - 1 - next]!);
+    const top = next * ROW_HEIGHT;
+    if (top < this.viewport.scrollTop) this.viewport.scrollTop = top;
+    else if (top + ROW_HEIGHT > this.viewport.scrollTop + this.viewport.clientHeight) this.viewport.scrollTop = top + ROW_HEIGHT - this.viewport.clientHeight;
   }
 
   private openTrace(trace: StoredTrace): void {

@@ -129,6 +129,9 @@ test('the intents it posts are well-formed and name the right trace', async () =
   await rows(d).nth(2).click();
   await page.locator('[data-action="open-trace"]').click();
   await rows(d).nth(0).dblclick();
+  // Keyboard: down from the newest selects the next one, Enter opens it.
+  await page.locator('.trace-viewport').press('ArrowDown');
+  await page.locator('.trace-viewport').press('Enter');
   await tab(d, 'compare');
   await page.locator('[data-action="pick-runs"]').click();
   const posted = await d.posted();
@@ -137,6 +140,7 @@ test('the intents it posts are well-formed and name the right trace', async () =
     { type: 'stopRun', runId: 'grpo-baseline' },
     { type: 'openTrace', runId: 'grpo-baseline', index: 597 },
     { type: 'openTrace', runId: 'grpo-baseline', index: 599 },
+    { type: 'openTrace', runId: 'grpo-baseline', index: 598 },
     { type: 'pickRuns' },
   ]);
   for (const intent of posted) assert.deepEqual(parseWebviewIntent(intent), intent);
