@@ -104,6 +104,9 @@ export async function uiScenario({ browser, pageUrl, root, artifacts, log }) {
     const trace = page.locator('.sidebar .monaco-list-row[aria-level="3"]', { hasText: /step \d+ · / }).first();
     await trace.waitFor({ timeout: 120_000 });
     await shot('sidebar');
+    await page.locator('.tab', { hasText: 'Reasoning Lab: harness-nano' }).click();
+    await page.waitForTimeout(1000);
+    await shot('dashboard-live');
     const traceTab = page.locator('.tab', { hasText: '.trace' }).first();
     for (let attempt = 1; ; attempt++) {
       await trace.click();
@@ -127,8 +130,12 @@ export async function uiScenario({ browser, pageUrl, root, artifacts, log }) {
     await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
     await openRunsView(page);
     await treeRow(page, /harness-nano.*stopped/).waitFor({ timeout: 30_000 });
-    await shot('sidebar-after-reload');
     pass('after a reload the runs view shows the stopped run');
+
+    step = 'the dashboard comes back after the reload';
+    await page.frameLocator('iframe.webview.ready').frameLocator('#active-frame').locator('body', { hasText: 'harness-nano' }).waitFor({ timeout: 30_000 });
+    await shot('after-reload');
+    pass('the dashboard panel was restored with the run after the reload');
 
     await context.close();
     return true;

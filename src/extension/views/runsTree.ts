@@ -100,13 +100,15 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
     const run = node.run;
     switch (node.kind) {
       case 'run': {
-        const item = new vscode.TreeItem(run.id, vscode.TreeItemCollapsibleState.Collapsed);
+        // The spec name as the label; the run id (name + start time) is in the tooltip.
+        const item = new vscode.TreeItem(run.info.name || run.id, vscode.TreeItemCollapsibleState.Collapsed);
         const last = run.steps.at(-1);
         const best = bestAccuracy(run);
         item.description = [
           run.info.status,
           last ? `${last.phase === 'rl' ? 'RL' : 'pretrain'} step ${last.step}` : null,
           best !== undefined ? `best ${(best * 100).toFixed(1)}%` : null,
+          startedLabel(run.info.startedAt),
         ]
           .filter(Boolean)
           .join(' · ');
@@ -166,6 +168,13 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
     if (this.dirtyTimer) clearTimeout(this.dirtyTimer);
     for (const d of this.subscriptions) d.dispose();
   }
+}
+
+/** `Nov 29 05:20`: when a run started, in local time. */
+function startedLabel(iso: string): string | null {
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return null;
+  return d.toLocaleString(undefined, { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', hour12: false });
 }
 
 function checkpointNames(runDir: string): string[] {
