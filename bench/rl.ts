@@ -39,9 +39,10 @@ function rlBlock(algorithm: Algorithm, maxTokens: number): string {
 rl {
   algorithm    ${algorithm}
   steps        1000000   # the time budget ends the run
-  prompts      16
+  prompts      8
   group        8
-  lr           2e-4
+  mini-batch   32        # two updates per rollout batch: the forward/backward costs the same
+  lr           3e-4
   kl           0         # TRL's default: no reference model to run, more steps in the budget
   temperature  1.0
   max-tokens   ${maxTokens}
@@ -206,7 +207,7 @@ async function worker(algorithm: Algorithm, base: string, minutes: number, evalL
   await trainFor({ spec, runDir, resume: false, stage: 'rl', device: null, from: base }, minutes, (r) => {
     steps = r.step;
     if (r.step % 5 === 0) {
-      log(`${algorithm} step ${r.step}: reward ${r.rewardMean?.toFixed(3)}, accuracy ${pct(r.accuracy ?? 0)}, format ${pct(r.formatRate ?? 0)}, length ${r.lengthMean?.toFixed(0)}, kl ${r.kl?.toFixed(4)}, ${((r.stepMs ?? 0) / 1000).toFixed(1)} s/step`);
+      log(`${algorithm} step ${r.step}: reward ${r.rewardMean?.toFixed(3)}, accuracy ${pct(r.accuracy ?? 0)}, format ${pct(r.formatRate ?? 0)}, length ${r.lengthMean?.toFixed(0)}${r.kl === undefined ? '' : `, kl ${r.kl.toFixed(4)}`}, ${((r.stepMs ?? 0) / 1000).toFixed(1)} s/step`);
     }
   });
   const trainedMinutes = (Date.now() - started) / 60_000;
@@ -316,7 +317,7 @@ async function main(): Promise<void> {
       title: 'Held-out greedy accuracy (every 10 steps, 50 test problems)',
       xLabel: 'RL step',
       yLabel: 'accuracy',
-      series: runs.map((r) => ({ name: r.algorithm, points: r.curves.evals.map((e) => [e.step, e.pass1] as [number, number]) })),
+      series: runs.map((r) => ({ name: r.algorithm, markers: true, points: r.curves.evals.map((e) => [e.step, e.pass1] as [number, number]) })),
       yRange: [0, 1],
     },
     { title: 'Training accuracy (sampled, moving average of 5)', xLabel: 'RL step', yLabel: 'accuracy', series: series((s) => s.accuracy), yRange: [0, 1] },
