@@ -7,7 +7,9 @@
 // [B*T, D] so every weight multiply is a plain 2-D matMul (XNNPACK's fast path),
 // and their gradients are written out with explicit transposes (see `linear`),
 // because tfjs's own matMul gradient uses transpose flags that run ~10x slower.
-// Embedding lookups are one-hot products: gather has no gradient on WASM.
+// Attention runs per (sequence, head) block for the same reason (attention.ts);
+// GELU and LayerNorm have written-out gradients. Embedding lookups are one-hot
+// products: gather has no gradient on WASM.
 //
 // Weights are stored [in, out] (x · W), unlike PyTorch's Linear [out, in].
 
