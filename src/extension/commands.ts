@@ -11,6 +11,8 @@ import { metricsCsv } from './runs/metricsCsv';
 import type { RunEntry } from './runs/runStore';
 import { checkReport } from './spec/specReport';
 import { starterSpec } from './starterSpec';
+import { installedBackends } from './trainer/backends';
+import { resolveNodeRuntime } from './trainer/nodePath';
 import type { TrainerHost } from './trainer/trainerHost';
 import type { RunsNode } from './views/runsTree';
 import { solutionsUri } from './views/solutionDocuments';
@@ -76,7 +78,18 @@ export function commandTable(s: Services): Record<string, Command> {
     'reasoningLab.showVersion': () => {
       const pkg = ctx.extension.extension.packageJSON as { displayName: string; version: string };
       const runs = ctx.store.list();
-      const message = `${pkg.displayName} ${pkg.version} · VS Code ${vscode.version} · extension host Node ${process.versions.node} · ${runs.length} run(s) in ${ctx.runsRoot ?? 'no folder'}`;
+      const backends = installedBackends(ctx.asAbsolutePath('.'));
+      let trainerNode: string;
+      try {
+        const runtime = resolveNodeRuntime(ctx.settings.nodePath);
+        trainerNode = `${runtime.execPath} (${runtime.source})`;
+      } catch (err) {
+        trainerNode = (err as Error).message;
+      }
+      const message =
+        `${pkg.displayName} ${pkg.version} · VS Code ${vscode.version} · extension host Node ${process.versions.node} · ` +
+        `trainer backends installed: ${backends.join(', ') || 'none'} · trainer Node: ${trainerNode} · ` +
+        `${runs.length} run(s) in ${ctx.runsRoot ?? 'no folder'}`;
       ctx.log.info(message);
       void vscode.window.showInformationMessage(message);
       return message;

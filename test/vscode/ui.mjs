@@ -119,10 +119,23 @@ export async function uiScenario({ browser, pageUrl, root, artifacts, log }) {
     }
     pass('a trace opened from the runs view in a read-only editor');
 
+    step = 'reload while training: the window reattaches to the live trainer';
+    const stepNow = Number(/step (\d+)/.exec(await page.locator('.statusbar-item', { hasText: /step \d+/ }).first().innerText())[1]);
+    await runCommand(page, 'Developer: Reload Window');
+    await page.waitForTimeout(2000);
+    await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+    await openRunsView(page);
+    await treeRow(page, /harness-nano.*running/).waitFor({ timeout: 30_000 });
+    const later = new RegExp(`step (${Array.from({ length: 200 }, (_, i) => stepNow + 1 + i).join('|')})\\b`);
+    const reattached = page.locator('.statusbar-item', { hasText: later }).first();
+    await reattached.waitFor({ timeout: 90_000 });
+    pass(`after a reload the run is still live and followed: status bar went from step ${stepNow} to "${(await reattached.innerText()).trim()}"`);
+
     step = 'Stop Run';
     await runCommand(page, 'Reasoning Lab: Stop Run');
-    await treeRow(page, /harness-nano.*stopped/).waitFor({ timeout: 60_000 });
-    pass('the run stopped and the runs view says so');
+    // The trainer stops at the end of its current step (or evaluation).
+    await treeRow(page, /harness-nano.*stopped/).waitFor({ timeout: 120_000 });
+    pass('Stop Run stopped the reattached trainer (SIGTERM: checkpoint, then exit) and the runs view says so');
 
     step = 'reload the window and find the run again';
     await runCommand(page, 'Developer: Reload Window');

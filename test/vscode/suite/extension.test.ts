@@ -17,11 +17,13 @@ export function defineExtensionTests(): void {
       assert.deepEqual(contributed.filter((c) => !registered.has(c)), []);
     });
 
-    it('Show Version reports name, version and runtime', async () => {
+    it('Show Version reports name, version, runtimes and the installed trainer backends', async () => {
       const message = await vscode.commands.executeCommand<string>('reasoningLab.showVersion');
       const version = vscode.extensions.getExtension(EXTENSION_ID)!.packageJSON.version as string;
       assert.match(message, new RegExp(`^Reasoning Lab ${version.replace(/\./g, '\\.')} · VS Code \\d`));
       assert.match(message, /Node \d+\.\d+/);
+      assert.match(message, /trainer backends installed: [^·]*wasm/);
+      assert.match(message, /trainer Node: \/\S+ \((setting|path|extension-host)\)/);
     });
   });
 }
