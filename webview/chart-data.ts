@@ -2,7 +2,7 @@
 // and their series descriptions.
 import type { EvalRecord, Phase } from '../src/core/protocol/records';
 import type { PlotSeries } from './chart-view';
-import { ema, envelopeColumns, summarize, type Columns } from './series';
+import { ema, envelopeColumns, type Columns, type Summary } from './series';
 import type { SeriesKey, StepTable } from './step-table';
 
 export interface ChartData {
@@ -16,23 +16,24 @@ export interface NamedColumn {
 }
 
 /**
- * Columns over one x axis, at most `width` buckets wide. With smoothing each
- * series is drawn twice: its raw envelope faint, and an EMA over the bucket
- * means (TensorBoard likewise smooths the points it has downsampled).
+ * Columns of bucketed series. With smoothing each series is drawn twice: its
+ * raw envelope faint, and an EMA over the bucket means (TensorBoard likewise
+ * smooths the points it has downsampled).
  */
-export function lineData(x: Float64Array, named: NamedColumn[], smoothing: number, width: number): ChartData {
-  const summary = summarize(x, named.map((c) => c.values), x.length, width);
-  const series: PlotSeries[] = [];
+export function lineData(summary: Summary, labels: string[], smoothing: number): ChartData {
+  const series: PlotSeries[] = labels.map((label, colour) => (smoothing > 0 ? { label: `${label} (raw)`, colour, faint: true } : { label, colour }));
   const smoothed: Float64Array[] = [];
-  named.forEach(({ label }, colour) => series.push(smoothing > 0 ? { label: `${label} (raw)`, colour, faint: true } : { label, colour }));
   if (smoothing > 0) {
-    named.forEach(({ label }, colour) => {
+    labels.forEach((label, colour) => {
       smoothed.push(ema(summary.mean[colour]!, smoothing));
       series.push({ label, colour });
     });
   }
   return { columns: envelopeColumns(summary, smoothed), series };
 }
+
+/** Buckets per chart: buckets merge in pairs, so there are between one per two pixels and one per pixel. */
+export const bucketsFor = (width: number) => width;
 
 /** The series of `keys` that the table has, with their labels. */
 export function tableColumns(table: StepTable, keys: readonly SeriesKey[], label: (key: SeriesKey) => string): NamedColumn[] {

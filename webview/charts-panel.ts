@@ -3,12 +3,13 @@
 // frames, only when visible and within the frame budget.
 import type { Phase } from '../src/core/protocol/records';
 import { chartMeaning, chartTitle, PHASE_CHARTS, seriesLabel, seriesUnit, type ChartSpec } from './chart-layout';
-import { evalColumns, lineData, tableColumns, type ChartData } from './chart-data';
+import { bucketsFor, evalColumns, lineData, tableColumns, type ChartData } from './chart-data';
+import { BucketSummary, summarize } from './series';
 import { ChartView } from './chart-view';
 import { el } from './dom';
 import type { FrameScheduler } from './scheduler';
 import type { DashboardStore, RunData, StoreChange } from './store';
-import { readTheme } from './theme';
+import { readTheme, type ChartTheme } from './theme';
 
 const PHASE_TITLES: Record<Phase, string> = { pretrain: 'Pretraining', rl: 'Reinforcement learning' };
 const EVAL_ID = 'eval';
@@ -17,6 +18,8 @@ interface Entry {
   view: ChartView;
   phase: Phase;
   spec: ChartSpec | null;
+  /** Bucket statistics of a step chart, extended as steps arrive. */
+  cache?: { summary: BucketSummary; key: string };
 }
 
 interface Section {
@@ -105,19 +108,21 @@ export class ChartsPanel {
 
   /** Adds the charts whose series have appeared, keeping layout order. */
   private addCharts(run: RunData): void {
-    const theme = readTheme();
+    // Reading the theme forces a style recalculation: only when a chart is new.
+    let themeRead: ChartTheme | undefined;
+    const theme = () => (themeRead ??= readTheme());
     for (const phase of ['pretrain', 'rl'] as const) {
       const section = this.sections[phase];
       const table = run.phases[phase];
       let added = false;
       for (const spec of PHASE_CHARTS[phase]) {
         if (section.entries.has(spec.id) || !spec.series.some((key) => table.has(key))) continue;
-        const view = new ChartView(`${phase}-${spec.id}`, chartTitle(spec), chartMeaning(spec), seriesUnit(spec.series[0]!), phase, theme, () => this.mark(phase, spec.id));
+        const view = new ChartView(`${phase}-${spec.id}`, chartTitle(spec), chartMeaning(spec), seriesUnit(spec.series[0]!), phase, theme(), () => this.mark(phase, spec.id));
         section.entries.set(spec.id, { view, phase, spec });
         added = true;
       }
       if (!section.entries.has(EVAL_ID) && run.evals.some((e) => e.phase === phase)) {
-        const view = new ChartView(`${phase}-${EVAL_ID}`, 'Evaluation', 'Greedy pass@1 and sampled pass@k on held-out problems.', 'share', phase, theme, () => this.mark(phase, EVAL_ID));
+        const view = new ChartView(`${phase}-${EVAL_ID}`, 'Evaluation', 'Greedy pass@1 and sampled pass@k on held-out problems.', 'share', phase, theme(), () => this.mark(phase, EVAL_ID));
         section.entries.set(EVAL_ID, { view, phase, spec: null });
         added = true;
       }
@@ -171,12 +176,17 @@ export class ChartsPanel {
   }
 
   private chartData(run: RunData, entry: Entry): ChartData {
-    const width = entry.view.width;
+    const buckets = bucketsFor(entry.view.width);
     if (!entry.spec) {
       const { x, named } = evalColumns(run.evals, entry.phase);
-      return lineData(x, named, 0, width);
+      return lineData(summarize(x, named.map((c) => c.values), x.length, buckets), named.map((c) => c.label), 0);
     }
     const table = run.phases[entry.phase];
-    return lineData(table.steps, tableColumns(table, entry.spec.series, seriesLabel), this.smoothing, width);
+    const named = tableColumns(table, entry.spec.series, seriesLabel);
+    // Start over when the width, the series or past rows changed; else only add the new steps.
+    const key = `${buckets}|${table.generation}|${named.map((c) => c.label).join()}`;
+    if (entry.cache?.key !== key || entry.cache.summary.length > table.length) entry.cache = { summary: new BucketSummary(buckets, named.length), key };
+    const summary = entry.cache.summary.extend(table.steps, named.map((c) => c.values), table.length).summary();
+    return lineData(summary, named.map((c) => c.label), this.smoothing);
   }
 }

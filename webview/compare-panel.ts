@@ -3,12 +3,12 @@
 import { METRICS, METRIC_NAMES } from '../src/core/protocol/metrics';
 import type { MetricName, Phase } from '../src/core/protocol/records';
 import type { WebviewIntent } from '../src/core/protocol/webview';
-import { lineData } from './chart-data';
+import { bucketsFor, lineData } from './chart-data';
 import { ChartView } from './chart-view';
 import { compareConfigs } from './config-diff';
 import { el } from './dom';
 import type { FrameScheduler } from './scheduler';
-import { alignColumns } from './series';
+import { alignColumns, summarize } from './series';
 import type { DashboardStore, RunData, StoreChange } from './store';
 import { readTheme } from './theme';
 
@@ -124,11 +124,11 @@ export class ComparePanel {
       this.chartHost.replaceChildren(this.chart.element);
       this.chartKey = key;
     }
-    const width = this.chart.width;
+    const buckets = bucketsFor(this.chart.width);
     const perRun = runs.map((run) => {
       const table = run.phases[this.phase];
       const values = table.column(this.metric) ?? new Float64Array(table.length).fill(NaN);
-      return { run, data: lineData(table.steps, [{ label: run.info.name, values }], this.smoothing, width) };
+      return { run, data: lineData(summarize(table.steps, [values], table.length, buckets), [run.info.name], this.smoothing) };
     });
     // Runs have different steps: align them on the union of their x values.
     const columns = alignColumns(perRun.map((p) => p.data.columns));

@@ -6,7 +6,7 @@
 export type FrameTask = (deadline: number) => boolean;
 
 /** Milliseconds of drawing per frame before yielding to the browser. */
-export const FRAME_BUDGET_MS = 12;
+export const FRAME_BUDGET_MS = 8;
 
 export class FrameScheduler {
   private readonly tasks = new Set<FrameTask>();

@@ -27,62 +27,116 @@ export function ema(values: ArrayLike<number>, weight: number): Float64Array {
 export type Columns = [number[], ...(number | null)[][]];
 
 /**
- * A series reduced to chart resolution: consecutive points fall into at most
- * `buckets` buckets, each keeping its first and last x and the minimum, maximum
- * and mean of every series. With no more points than buckets, each point is its
- * own bucket.
+ * A series reduced to chart resolution: consecutive points fall into buckets,
+ * each keeping its first and last x and the minimum, maximum and mean of every
+ * series. With no more points than buckets, each point is its own bucket.
  */
 export interface Summary {
   /** Buckets that hold at least one point, in order. */
   count: number;
-  xFirst: Float64Array;
-  xLast: Float64Array;
+  xFirst: ArrayLike<number>;
+  xLast: ArrayLike<number>;
   /** Per series, per bucket (NaN where the bucket has no value of that series). */
-  lo: Float64Array[];
-  hi: Float64Array[];
-  mean: Float64Array[];
+  lo: ArrayLike<number>[];
+  hi: ArrayLike<number>[];
+  mean: ArrayLike<number>[];
 }
 
-/** One pass over each series; the cost of a redraw stops growing with the length of a run beyond this. */
-export function summarize(x: ArrayLike<number>, ys: ArrayLike<number>[], n: number, buckets: number): Summary {
-  const count = Math.min(n, buckets);
-  const size = n / Math.max(1, count);
-  const xFirst = new Float64Array(count);
-  const xLast = new Float64Array(count);
-  for (let b = 0; b < count; b++) {
-    xFirst[b] = x[Math.floor(b * size)]!;
-    xLast[b] = x[Math.min(n, Math.floor((b + 1) * size)) - 1]!;
+/**
+ * Bucket statistics of growing series, kept up to date as points are appended.
+ * Buckets hold a power-of-two number of points, aligned to multiples of it, so
+ * an append touches only the last bucket; when there are more than
+ * `maxBuckets`, neighbours merge in pairs. A redraw of a 100k-step run then
+ * costs O(new points + buckets) instead of a pass over every point.
+ */
+export class BucketSummary {
+  private size = 1;
+  private points = 0;
+  private readonly xFirst: number[] = [];
+  private readonly xLast: number[] = [];
+  private readonly lo: number[][];
+  private readonly hi: number[][];
+  private readonly sum: number[][];
+  private readonly count: number[][];
+
+  constructor(
+    private readonly maxBuckets: number,
+    series: number,
+  ) {
+    const lists = () => Array.from({ length: series }, () => [] as number[]);
+    this.lo = lists();
+    this.hi = lists();
+    this.sum = lists();
+    this.count = lists();
   }
-  const lo: Float64Array[] = [];
-  const hi: Float64Array[] = [];
-  const mean: Float64Array[] = [];
-  for (const y of ys) {
-    const l = new Float64Array(count);
-    const h = new Float64Array(count);
-    const m = new Float64Array(count);
-    for (let b = 0; b < count; b++) {
-      const to = Math.min(n, Math.floor((b + 1) * size));
-      let min = Infinity;
-      let max = -Infinity;
-      let sum = 0;
-      let c = 0;
-      for (let i = Math.floor(b * size); i < to; i++) {
-        const v = y[i]!;
-        if (v !== v) continue; // NaN: no value at this step
-        if (v < min) min = v;
-        if (v > max) max = v;
-        sum += v;
-        c++;
+
+  /** Points summarised so far; the caller starts over when its data shrank or was rewritten. */
+  get length(): number {
+    return this.points;
+  }
+
+  /** Takes in points `length`..`n - 1`. */
+  extend(x: ArrayLike<number>, ys: ArrayLike<number>[], n: number): this {
+    for (let i = this.points; i < n; i++) {
+      const b = Math.floor(i / this.size);
+      if (b === this.xFirst.length) {
+        this.xFirst.push(x[i]!);
+        this.xLast.push(x[i]!);
+        for (let k = 0; k < ys.length; k++) {
+          this.lo[k]!.push(Infinity);
+          this.hi[k]!.push(-Infinity);
+          this.sum[k]!.push(0);
+          this.count[k]!.push(0);
+        }
       }
-      l[b] = c > 0 ? min : NaN;
-      h[b] = c > 0 ? max : NaN;
-      m[b] = c > 0 ? sum / c : NaN;
+      this.xLast[b] = x[i]!;
+      for (let k = 0; k < ys.length; k++) {
+        const v = ys[k]![i]!;
+        if (v !== v) continue; // NaN: no value at this step
+        if (v < this.lo[k]![b]!) this.lo[k]![b] = v;
+        if (v > this.hi[k]![b]!) this.hi[k]![b] = v;
+        this.sum[k]![b]! += v;
+        this.count[k]![b]!++;
+      }
+      if (this.xFirst.length > this.maxBuckets) this.mergePairs();
     }
-    lo.push(l);
-    hi.push(h);
-    mean.push(m);
+    this.points = Math.max(this.points, n);
+    return this;
   }
-  return { count, xFirst, xLast, lo, hi, mean };
+
+  summary(): Summary {
+    const none = (c: number[], i: number) => c[i] === 0;
+    return {
+      count: this.xFirst.length,
+      xFirst: this.xFirst,
+      xLast: this.xLast,
+      lo: this.lo.map((l, k) => l.map((v, i) => (none(this.count[k]!, i) ? NaN : v))),
+      hi: this.hi.map((h, k) => h.map((v, i) => (none(this.count[k]!, i) ? NaN : v))),
+      mean: this.sum.map((s, k) => s.map((v, i) => (none(this.count[k]!, i) ? NaN : v / this.count[k]![i]!))),
+    };
+  }
+
+  private mergePairs(): void {
+    const half = Math.ceil(this.xFirst.length / 2);
+    const merge = (list: number[], pick: (a: number, b: number) => number) => {
+      for (let j = 0; j < half; j++) list[j] = 2 * j + 1 < list.length ? pick(list[2 * j]!, list[2 * j + 1]!) : list[2 * j]!;
+      list.length = half;
+    };
+    merge(this.xFirst, (a) => a);
+    merge(this.xLast, (_a, b) => b);
+    for (let k = 0; k < this.lo.length; k++) {
+      merge(this.lo[k]!, Math.min);
+      merge(this.hi[k]!, Math.max);
+      merge(this.sum[k]!, (a, b) => a + b);
+      merge(this.count[k]!, (a, b) => a + b);
+    }
+    this.size *= 2;
+  }
+}
+
+/** The summary of `n` points in at most `buckets` buckets, in one go. */
+export function summarize(x: ArrayLike<number>, ys: ArrayLike<number>[], n: number, buckets: number): Summary {
+  return new BucketSummary(buckets, ys.length).extend(x, ys, n).summary();
 }
 
 /**

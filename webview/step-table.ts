@@ -11,6 +11,8 @@ const RESERVED = new Set(['phase', 'step', 'time', 'verdicts']);
 
 export class StepTable {
   length = 0;
+  /** Counts rewrites of past rows (a resumed run), so cached summaries know to start over. */
+  generation = 0;
   private capacity = 0;
   private stepColumn = new Float64Array(0);
   private readonly columns = new Map<SeriesKey, Float64Array>();
@@ -62,6 +64,7 @@ export class StepTable {
     }
     for (const column of this.columns.values()) column.fill(NaN, lo, this.length);
     this.length = lo;
+    this.generation++;
   }
 
   private columnFor(key: SeriesKey): Float64Array {

@@ -27,6 +27,7 @@ export class TracesPanel {
   private selected: StoredTrace | null = null;
   /** The row elements in the DOM, by trace. */
   private rowElements = new Map<StoredTrace, HTMLElement>();
+  private shown = false;
   private readonly renderTask = () => this.renderRows();
 
   constructor(
@@ -42,6 +43,12 @@ export class TracesPanel {
     this.rows.addEventListener('click', (e) => this.onRowEvent(e, false));
     this.rows.addEventListener('dblclick', (e) => this.onRowEvent(e, true));
     this.viewport.addEventListener('keydown', (e) => this.onKey(e));
+    // Rows are laid out only while the tab is shown; reading the viewport's size
+    // while hidden would force a layout on every message.
+    new IntersectionObserver(([entry]) => {
+      this.shown = entry?.isIntersecting ?? false;
+      if (this.shown) this.scheduler.schedule(this.renderTask);
+    }).observe(this.viewport);
     this.detail = el('div', { className: 'trace-detail' }, el('p', { className: 'empty', text: 'Select a trace to read it in full.' }));
     this.element = el('div', { className: 'traces-panel' }, this.filters(), this.count, el('div', { className: 'trace-split' }, this.viewport, this.detail));
   }
@@ -95,6 +102,7 @@ export class TracesPanel {
    * hover, focus and a double-click in progress); only their position changes.
    */
   private renderRows(): boolean {
+    if (!this.shown) return false;
     const total = this.matching.length;
     this.spacer.style.height = `${total * ROW_HEIGHT}px`;
     const first = Math.max(0, Math.floor(this.viewport.scrollTop / ROW_HEIGHT) - OVERSCAN);

@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { alignColumns, ema, envelopeColumns, summarize } from '../../webview/series';
+import { alignColumns, BucketSummary, ema, envelopeColumns, summarize } from '../../webview/series';
 import { lineData } from '../../webview/chart-data';
 
 test('ema debiases the start and skips missing values', () => {
@@ -39,16 +39,31 @@ test('the envelope keeps every bucket extreme and the global range, within the b
 
 test('bucket means are the means of their points', () => {
   const s = summarize([0, 1, 2, 3], [[1, 3, NaN, 10]], 4, 2);
-  assert.deepEqual([...s.mean[0]!], [2, 10]);
-  assert.deepEqual([...s.lo[0]!], [1, 10]);
+  assert.deepEqual(Array.from(s.mean[0]!), [2, 10]);
+  assert.deepEqual(Array.from(s.lo[0]!), [1, 10]);
 });
 
 test('smoothing adds a line per series and marks the raw ones faint', () => {
-  const x = Float64Array.from([1, 2, 3]);
-  const { columns, series } = lineData(x, [{ label: 'Reward', values: Float64Array.from([0, 1, 0]) }], 0.5, 400);
+  const summary = summarize([1, 2, 3], [[0, 1, 0]], 3, 400);
+  const { columns, series } = lineData(summary, ['Reward'], 0.5);
   assert.deepEqual(series, [{ label: 'Reward (raw)', colour: 0, faint: true }, { label: 'Reward', colour: 0 }]);
   assert.equal(columns.length, 3);
-  assert.deepEqual(lineData(x, [{ label: 'Reward', values: Float64Array.from([0, 1, 0]) }], 0, 400).series, [{ label: 'Reward', colour: 0 }]);
+  assert.deepEqual(lineData(summary, ['Reward'], 0).series, [{ label: 'Reward', colour: 0 }]);
+});
+
+test('a summary extended point by point equals one built at once', () => {
+  fc.assert(
+    fc.property(fc.array(fc.option(fc.double({ min: -100, max: 100, noNaN: true }), { nil: NaN }), { minLength: 1, maxLength: 700 }), fc.integer({ min: 1, max: 64 }), fc.integer({ min: 1, max: 50 }), (values, buckets, chunk) => {
+      const x = values.map((_, i) => i + 1);
+      const growing = new BucketSummary(buckets, 1);
+      for (let n = chunk; n < values.length + chunk; n += chunk) growing.extend(x, [values], Math.min(n, values.length));
+      const a = growing.summary();
+      const b = summarize(x, [values], values.length, buckets);
+      assert.ok(a.count <= buckets);
+      assert.deepEqual(envelopeColumns(a, [Float64Array.from(a.mean[0]!)]), envelopeColumns(b, [Float64Array.from(b.mean[0]!)]));
+    }),
+    { numRuns: 150 },
+  );
 });
 
 test('runs with different steps align on the union of their steps', () => {
