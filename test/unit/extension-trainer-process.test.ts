@@ -59,6 +59,16 @@ describe('installedBackends', () => {
   });
 });
 
+describe('TrainerProcess without a usable binary', () => {
+  it('ends with the reason instead of hanging', async () => {
+    const proc = new TrainerProcess(trainer, { execPath: '/no/such/node', env: {}, source: 'setting' }, { spec: '/x.countdown', runDir: path.join(tmp, 'never'), resume: false, stage: 'all', device: null }, tmp);
+    await assert.rejects(proc.hello, /ENOENT/);
+    const exit = await proc.exited;
+    assert.equal(exit.code, null);
+    proc.dispose();
+  });
+});
+
 describe('TrainerProcess', { skip: !built && 'dist/trainer.js is not built (npm run build)' }, () => {
   it('starts a run, streams steps, stops it with a checkpoint, and evaluates that checkpoint', async () => {
     const spec = path.join(tmp, 'unit.countdown');

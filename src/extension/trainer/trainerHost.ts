@@ -151,10 +151,12 @@ export class TrainerHost implements vscode.Disposable {
     this.changed.fire();
     const label = path.basename(launch.runDir);
     proc.onLog((r) => this.ctx.trainerLog[r.level](`[${label}] ${r.message}`));
+    let cancelled = false;
     void proc.exited.then((exit) => {
       this.live.delete(launch.runDir);
       owned.dispose();
-      this.markFailedIfStillRunning(launch.runDir, describeExit(exit));
+      this.markFailedIfStillRunning(launch.runDir, cancelled ? 'Cancelled while starting.' : describeExit(exit));
+      proc.dispose();
       this.changed.fire();
     });
     this.ctx.tailer?.rescan();
@@ -164,6 +166,7 @@ export class TrainerHost implements vscode.Disposable {
         (_progress, token) =>
           new Promise<Awaited<typeof proc.hello>>((resolve, reject) => {
             token.onCancellationRequested(() => {
+              cancelled = true;
               proc.kill();
               reject(new vscode.CancellationError());
             });

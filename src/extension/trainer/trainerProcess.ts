@@ -65,12 +65,15 @@ export class TrainerProcess {
     this.connection.onNotification(TrainerNotifications.failed, (params) => (this.outcome = { kind: 'failed', params }));
     this.connection.onError(() => undefined); // a broken pipe shows up as the exit below
     this.exited = new Promise((resolve) => {
-      this.child.on('exit', (code, signal) => {
+      const end = (code: number | null, signal: NodeJS.Signals | null) => {
         this.connection.dispose();
         resolve({ code, signal, stderrTail: this.stderrTail, outcome: this.outcome });
-      });
+      };
+      this.child.on('exit', end);
       this.child.on('error', (err) => {
         this.stderrTail += `\n${err.message}`;
+        // A binary that cannot be started never emits 'exit'.
+        if (this.child.pid === undefined) end(null, null);
       });
     });
     this.hello = new Promise((resolve, reject) => {
