@@ -223,10 +223,11 @@ export function commandTable(s: Services): Record<string, Command> {
       return true;
     },
 
-    'reasoningLab.exportMetrics': async (arg) => {
+    // A second argument (a Uri) writes there without asking, for keybindings and scripts.
+    'reasoningLab.exportMetrics': async (arg, to) => {
       const run = await runArg(s, arg, (r) => r.steps.length > 0, 'Export the metrics of which run?');
       if (!run) return undefined;
-      const target = await vscode.window.showSaveDialog({
+      const target = to instanceof vscode.Uri ? to : await vscode.window.showSaveDialog({
         defaultUri: vscode.Uri.file(path.join(path.dirname(path.dirname(run.dir)), `${run.id}-metrics.csv`)),
         filters: { CSV: ['csv'] },
         saveLabel: 'Export Metrics',

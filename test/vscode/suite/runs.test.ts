@@ -57,6 +57,14 @@ export function defineRunsTests(): void {
       assert.ok(text.includes('<answer>44 + 19 + 35</answer>'), text);
       assert.ok(text.includes('verdict correct'), text);
       await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+
+      const csv = vscode.Uri.file(path.join(dir, '..', 'harness-stream.csv'));
+      made.push(csv.fsPath);
+      await vscode.commands.executeCommand('reasoningLab.exportMetrics', 'harness-stream', csv);
+      const lines = readFileSync(csv.fsPath, 'utf8').trimEnd().split('\n');
+      assert.equal(lines.length, 4, 'a header and three steps');
+      assert.ok(lines[0]!.startsWith('phase,step,time,'), lines[0]);
+      assert.ok(lines[3]!.startsWith('rl,3,'), lines[3]);
     });
 
     it('marks a run failed when its trainer is gone, keeping its lines', async () => {
