@@ -26,7 +26,7 @@ export interface Harness {
  * into a temp folder so the test never reads a stale dist, serves it and
  * starts Chromium.
  */
-export async function startHarness(): Promise<Harness> {
+export async function startHarness(extraArgs: string[] = []): Promise<Harness> {
   const dir = mkdtempSync(path.join(tmpdir(), 'rlab-webview-'));
   await esbuild.build({
     entryPoints: [path.join(root, 'webview/main.ts')],
@@ -64,7 +64,7 @@ export async function startHarness(): Promise<Harness> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as { port: number }).port}/`;
   // Playwright gives the browser a fresh temporary profile of its own.
-  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS }).catch((error: unknown) => {
+  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: [...CHROMIUM_ARGS, ...extraArgs] }).catch((error: unknown) => {
     server.close();
     rmSync(dir, { recursive: true, force: true });
     throw error;
