@@ -21,6 +21,8 @@ export class ComparePanel {
   private readonly onlyDifferences: HTMLElement & { checked: boolean };
   private readonly hidden = new Set<string>();
   private chart: ChartView | null = null;
+  /** The metric choices offered, to rebuild the list only when runs gain a metric. */
+  private optionsKey = '';
   private chartKey = '';
   private phase: Phase = 'rl';
   private metric: MetricName = 'accuracy';
@@ -68,10 +70,8 @@ export class ComparePanel {
   }
 
   update(change: StoreChange): void {
-    if (change.hydrated) {
-      this.renderRunList();
-      this.renderMetricOptions();
-    }
+    if (change.hydrated) this.renderRunList();
+    if (change.hydrated || change.steps) this.renderMetricOptions();
     if (change.hydrated || change.evals || change.info) this.renderTable();
     if (change.hydrated || change.steps) this.scheduler.schedule(this.drawTask);
   }
@@ -97,16 +97,16 @@ export class ComparePanel {
 
   /** Metrics that at least one run has, per phase. */
   private renderMetricOptions(): void {
-    const options: HTMLElement[] = [];
-    for (const phase of ['rl', 'pretrain'] as const) {
-      for (const name of METRIC_NAMES) {
-        if (![...this.store.runs.values()].some((r) => r.phases[phase].has(name))) continue;
-        const value = `${phase}:${name}`;
-        const option = el('vscode-option', { text: `${phase === 'rl' ? 'RL' : 'Pretraining'} · ${METRICS[name].label}`, attrs: { value } });
-        if (phase === this.phase && name === this.metric) option.setAttribute('selected', '');
-        options.push(option);
-      }
-    }
+    const runs = [...this.store.runs.values()];
+    const values = (['rl', 'pretrain'] as const).flatMap((phase) => METRIC_NAMES.filter((name) => runs.some((r) => r.phases[phase].has(name))).map((name) => `${phase}:${name}`));
+    if (values.join() === this.optionsKey) return;
+    this.optionsKey = values.join();
+    const options = values.map((value) => {
+      const [phase, name] = value.split(':') as [Phase, MetricName];
+      const option = el('vscode-option', { text: `${phase === 'rl' ? 'RL' : 'Pretraining'} · ${METRICS[name].label}`, attrs: { value } });
+      if (phase === this.phase && name === this.metric) option.setAttribute('selected', '');
+      return option;
+    });
     this.metricSelect.replaceChildren(...options);
   }
 

@@ -53,7 +53,8 @@ export class DashboardStore {
   /** The run the metrics and traces tabs show. */
   focus: string | null = null;
 
-  constructor(readonly maxTraces = 10_000) {}
+  /** Traces kept per run: at least what the extension keeps (its snapshots say how many that is). */
+  constructor(private maxTraces = 10_000) {}
 
   get order(): string[] {
     return [...this.runs.keys()];
@@ -65,6 +66,7 @@ export class DashboardStore {
 
   private hydrate(snapshots: RunSnapshot[], focus: string | null): StoreChange {
     this.runs.clear();
+    this.maxTraces = Math.max(this.maxTraces, ...snapshots.map((s) => s.traces.length));
     for (const s of snapshots) {
       const run = new RunData(s.run, this.maxTraces);
       run.add(s);

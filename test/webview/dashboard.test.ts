@@ -170,15 +170,17 @@ test('screenshot of the dashboard with realistic data', async () => {
   await d.page.waitForTimeout(300);
   const out = path.resolve('.test-artifacts');
   mkdirSync(out, { recursive: true });
-  const file = path.join(out, 'dashboard-webview.png');
-  await d.page.screenshot({ path: file });
+  await d.page.screenshot({ path: path.join(out, 'dashboard-webview.png') });
   await tab(d, 'traces');
   await d.page.locator('.trace-row').nth(1).click();
   await d.page.screenshot({ path: path.join(out, 'dashboard-webview-traces.png') });
+  await d.send({ type: 'hydrate', runs: [fixtureRun({ id: 'countdown-3-grpo', pretrainSteps: 1500, rlSteps: 600, traces: 40, seed: 11 }), variant()], focus: null });
+  await tab(d, 'compare');
+  await d.page.locator('.compare-chart canvas').waitFor();
+  await d.page.screenshot({ path: path.join(out, 'dashboard-webview-compare.png') });
   if (process.env.RLAB_UPDATE_SCREENSHOTS === '1') {
     mkdirSync('docs/images', { recursive: true });
-    copyFileSync(file, 'docs/images/dashboard-webview.png');
-    copyFileSync(path.join(out, 'dashboard-webview-traces.png'), 'docs/images/dashboard-webview-traces.png');
+    for (const name of ['dashboard-webview', 'dashboard-webview-traces', 'dashboard-webview-compare']) copyFileSync(path.join(out, `${name}.png`), `docs/images/${name}.png`);
   }
   assert.deepEqual(d.problems, []);
   await d.page.close();
