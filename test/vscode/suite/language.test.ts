@@ -1,7 +1,7 @@
 // The language client starts dist/server.js over IPC; diagnostics, completion
 // and hover come back through the real protocol into VS Code.
 import * as assert from 'node:assert/strict';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { before, describe, it } from 'mocha';
 import * as vscode from 'vscode';
@@ -19,6 +19,22 @@ problems {
   44 19 35 -> 98
 }
 `;
+
+/** Pids of dist/server.js processes this extension host started (Linux /proc). */
+function serverPids(): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
+      const ppid = Number(/^PPid:\s+(\d+)$/m.exec(readFileSync(`/proc/${entry}/status`, 'utf8'))?.[1]);
+      if (ppid === process.pid && cmdline.includes('dist/server.js')) pids.push(Number(entry));
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  return pids;
+}
 
 export function defineLanguageTests(): void {
   describe('language client', function () {
@@ -65,6 +81,22 @@ export function defineLanguageTests(): void {
       const text = hovers.flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : c.value))).join('\n');
       assert.match(text, /solv/i);
       assert.match(text, /44|19|35/);
+    });
+
+    it('restarts the server when it dies, and diagnostics keep coming', async () => {
+      const server = serverPids();
+      assert.equal(server.length, 1, `one server process under the extension host, found ${server.length}`);
+      process.kill(server[0]!, 'SIGKILL');
+      await waitFor('a new server process', () => {
+        const now = serverPids();
+        return now.length === 1 && now[0] !== server[0];
+      });
+      const edit = new vscode.WorkspaceEdit();
+      edit.insert(doc.uri, new vscode.Position(3, 0), '  targte   10..100\n');
+      assert.ok(await vscode.workspace.applyEdit(edit));
+      await waitFor('a diagnostic from the restarted server', () =>
+        vscode.languages.getDiagnostics(doc.uri).some((d) => d.message.includes('targte')),
+      );
     });
   });
 }
