@@ -85,6 +85,15 @@ export function defineRunsTests(): void {
       assert.equal(onDisk.status, 'failed');
     });
 
+    it('opens the dashboard on one run, and on several to compare them', async () => {
+      const dashboardTab = (label: string) => vscode.window.tabGroups.all.flatMap((g) => g.tabs).find((t) => t.label === label);
+      await vscode.commands.executeCommand('reasoningLab.openDashboard', 'harness-stream');
+      await waitFor('the dashboard of one run', () => dashboardTab('Reasoning Lab: harness-stream'));
+      await vscode.commands.executeCommand('reasoningLab.compareRuns', ['harness-stream', 'harness-crashed']);
+      const tab = await waitFor('the dashboard comparing two runs', () => dashboardTab('Reasoning Lab: 2 runs'));
+      await vscode.window.tabGroups.close(tab);
+    });
+
     it('drops a run whose folder is deleted', async () => {
       const ctx = await activeCtx();
       const dir = path.join(ctx.runsRoot!, 'harness-deleted');
