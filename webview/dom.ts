@@ -21,8 +21,3 @@ export function el<K extends keyof HTMLElementTagNameMap>(
   for (const child of children) node.append(child);
   return node;
 }
-
-/** Removes every child of `node` and appends `children`. */
-export function replaceChildren(node: Element, ...children: (Node | string)[]): void {
-  node.replaceChildren(...children);
-}
