@@ -107,7 +107,8 @@ export class ChartView {
       height: HEIGHT,
       legend: { live: true },
       cursor: { sync: { key: this.syncKey } },
-      scales: { x: { time: false } },
+      // Shares always span 0–100%: a flat 0 must not be scaled up to a meaningless range.
+      scales: { x: { time: false }, ...(this.unit === 'share' ? { y: { range: (_u: uPlot, min: number, max: number): uPlot.Range.MinMax => [Math.min(0, min), Math.max(1, max)] } } : {}) },
       axes: [
         { ...axis },
         { ...axis, size: 56, values: (_u, ticks) => ticks.map((v) => formatValue(this.unit, v)) },
