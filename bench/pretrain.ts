@@ -1,16 +1,17 @@
 // Learning benchmark for base-model pretraining (`npm run bench:pretrain`):
-// pretrain the `tiny` preset on 3-number Countdown search traces for a fixed
+// pretrain a model preset (`tiny` unless `--preset` says otherwise) on 3-number Countdown search traces for a fixed
 // time budget, then evaluate the base model on the whole frozen test split
 // (greedy pass@1, sampled pass@k with k = the RL group size, format rate).
 // Prints the curve; writes bench/results/pretrain.json (with the run
 // directory and base checkpoint that `bench:rl` starts from) and pretrain.svg.
 //
 //   npm run bench:pretrain -- [--minutes 20] [--values 1..10] [--target 1..30]
-//                             [--traces dfs] [--batch 8] [--lr 2e-3] [--k 8] [--final-limit 200]
+//                             [--traces dfs] [--batch 8] [--lr 2e-3] [--k 8] [--final-limit 100] [--steps N] [--preset tiny]
 //
-// The number of steps is fixed before the run (the cosine schedule needs it)
-// from a short calibration of the step time; a run that overshoots the budget
-// by 15% is stopped with a checkpoint.
+// The number of steps is fixed before the run (the cosine schedule needs it):
+// `--steps`, or from a short calibration of the step time (on a busy machine
+// the calibration underestimates what the budget allows). A run that
+// overshoots the budget by 15% is stopped with a checkpoint.
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -53,7 +54,9 @@ const { values: args } = parseArgs({
     batch: { type: 'string', default: '8' },
     lr: { type: 'string', default: '2e-3' },
     k: { type: 'string', default: '8' },
-    'final-limit': { type: 'string', default: '200' },
+    'final-limit': { type: 'string', default: '100' },
+    steps: { type: 'string' },
+    preset: { type: 'string', default: 'tiny' },
   },
 });
 const minutes = Number(args.minutes);
@@ -63,7 +66,7 @@ const log = (msg: string): void => console.log(`[bench:pretrain ${new Date().toI
 const pct = (x: number): string => `${(100 * x).toFixed(1)}%`;
 
 function specText(steps: number, evalEvery: number): string {
-  return `# bench:pretrain: tiny model, 3-number Countdown, values ${args.values}, targets ${args.target}
+  return `# bench:pretrain: ${args.preset} model, 3-number Countdown, values ${args.values}, targets ${args.target}
 name "bench-pretrain"
 task {
   numbers  3
@@ -75,7 +78,7 @@ task {
 }
 prompt compact
 model {
-  preset  tiny
+  preset  ${args.preset}
 }
 pretrain {
   traces      ${args.traces}
@@ -119,10 +122,15 @@ async function main(): Promise<void> {
   fs.mkdirSync(RESULTS, { recursive: true });
   const backend = await selectBackend('auto');
   log(`backend ${backend.name} (${backend.threads} thread(s), SIMD ${backend.simd}); budget ${minutes} min; values ${args.values}, targets ${args.target}, ${args.traces} traces, batch ${batch}, lr ${args.lr}`);
-  const secondsPerStep = calibrate(specText(1, 1));
-  const steps = Math.max(10, Math.floor((minutes * 60 * TRAIN_SHARE) / secondsPerStep));
+  let steps = Number(args.steps ?? 0);
+  if (steps > 0) {
+    log(`${steps} steps as asked`);
+  } else {
+    const secondsPerStep = calibrate(specText(1, 1));
+    steps = Math.max(10, Math.floor((minutes * 60 * TRAIN_SHARE) / secondsPerStep));
+    log(`calibration: ${secondsPerStep.toFixed(2)} s/step -> ${steps} steps`);
+  }
   const evalEvery = Math.max(1, Math.ceil(steps / EVALS));
-  log(`calibration: ${secondsPerStep.toFixed(2)} s/step -> ${steps} steps, evaluation every ${evalEvery}`);
 
   const text = specText(steps, evalEvery);
   const specFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'bench-pretrain-')), 'bench-pretrain.countdown');
