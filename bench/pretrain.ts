@@ -184,7 +184,7 @@ async function main(): Promise<void> {
   const result = {
     benchmark: 'pretrain',
     date: new Date().toISOString(),
-    task: { numbers: 3, values: args.values, target: args.target, train: config.task.train, test: test.length, traces: args.traces, prompt: 'compact' },
+    task: { numbers: 3, values: args.values, target: args.target, train: config.task.train, test: all.length, finalEval: test.length, traces: args.traces, prompt: 'compact' },
     model: { params: saved.config.paramCount, ...config.model },
     backend,
     tfjs: tf.version_core,
