@@ -1,6 +1,5 @@
 // One build script for every bundle. `--production` minifies, `--watch` rebuilds on change.
 import * as esbuild from 'esbuild';
-import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 
 const production = process.argv.includes('--production');
@@ -38,7 +37,7 @@ const common = {
 
 const node = { ...common, platform: 'node', format: 'cjs', target: 'node20', plugins: [tfjsGradients] };
 
-/** Every bundle; an entry whose source does not exist yet is skipped with a note. */
+/** Every bundle the extension, language server, trainer, CLI and dashboard need. */
 const builds = [
   { ...node, entryPoints: ['src/extension/main.ts'], outfile: 'dist/extension.js', external: ['vscode'] },
   { ...node, entryPoints: ['src/server/main.ts'], outfile: 'dist/server.js' },
@@ -55,16 +54,10 @@ const builds = [
   },
 ];
 
-const present = builds.filter((b) => {
-  const ok = b.entryPoints.every((e) => existsSync(e));
-  if (!ok) console.log(`esbuild: skipping ${b.outfile} (no ${b.entryPoints.join(', ')} yet)`);
-  return ok;
-});
-
 if (watch) {
-  const contexts = await Promise.all(present.map((b) => esbuild.context(b)));
+  const contexts = await Promise.all(builds.map((b) => esbuild.context(b)));
   await Promise.all(contexts.map((c) => c.watch()));
   console.log('esbuild: watching for changes');
 } else {
-  await Promise.all(present.map((b) => esbuild.build(b)));
+  await Promise.all(builds.map((b) => esbuild.build(b)));
 }
