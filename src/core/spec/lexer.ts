@@ -43,7 +43,7 @@ export function lex(text: string): Token[] {
   };
   /** The token from `start` (at `startLine`:`startCharacter`) to the current offset. */
   const push = (kind: TokenKind, start: number, startLine: number, startCharacter: number): Token => {
-    const token = new Token(kind, text.slice(start, i), start, i, startLine, startCharacter, line, i - lineStart);
+    const token = new Token(kind, text, start, i, startLine, startCharacter, line, i - lineStart);
     tokens.push(token);
     return token;
   };

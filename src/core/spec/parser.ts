@@ -142,7 +142,7 @@ export function parse(text: string): ParseResult {
     } else if (t.kind === 'lbrace') {
       error(t, 'unexpected `{`: a block starts with its name, like `task {`');
       i++;
-      items.push(parseBlock(new Token('word', '', t.start, t.start, t.line, t.character, t.line, t.character), t, true));
+      items.push(parseBlock(new Token('word', text, t.start, t.start, t.line, t.character, t.line, t.character), t, true));
     } else if (t.kind === 'number' || t.kind === 'range') {
       const line = parseProblem();
       diagnostics.push({

@@ -27,8 +27,9 @@ export type TokenKind =
 
 /**
  * One token. Positions are stored as plain numbers and `range` is built on
- * demand: a 5,000-line spec has tens of thousands of tokens, and four objects
- * per token would cost more in garbage collection than the lexing itself.
+ * demand, and so is the text: a 5,000-line spec has tens of thousands of
+ * tokens, and every object or string kept per token is copied by the garbage
+ * collector while the tree is being built.
  */
 export class Token {
   // Set on string tokens only; `declare` keeps them off every other token.
@@ -41,8 +42,8 @@ export class Token {
 
   constructor(
     readonly kind: TokenKind,
-    /** The exact source text. */
-    readonly text: string,
+    /** The whole source the token was read from; `text` slices it on demand. */
+    private readonly source: string,
     /** Offsets into the source text, end exclusive. */
     readonly start: number,
     readonly end: number,
@@ -51,6 +52,11 @@ export class Token {
     readonly endLine: number,
     readonly endCharacter: number,
   ) {}
+
+  /** The exact source text, sliced when asked: most tokens are never read as text. */
+  get text(): string {
+    return this.source.slice(this.start, this.end);
+  }
 
   get range(): Range {
     return { start: { line: this.line, character: this.character }, end: { line: this.endLine, character: this.endCharacter } };
