@@ -1,10 +1,11 @@
 // One parse and one analysis per document version, shared by every feature: a
 // keystroke parses and validates once however many requests follow it.
-// Completion needs only the tree, so it does not wait for validation.
+// Completion needs only the tree, so it does not wait for validation, and
+// only the part of it up to the cursor's block.
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { type SpecAnalysis, analyzeSpec } from '../core/spec/analyze';
-import { parse } from '../core/spec/parser';
-import type { SpecDocument } from '../core/spec/syntax';
+import { parse, parseThrough } from '../core/spec/parser';
+import type { Position, SpecDocument } from '../core/spec/syntax';
 
 const analyses = new WeakMap<TextDocument, { version: number; analysis: SpecAnalysis }>();
 const trees = new WeakMap<TextDocument, { version: number; tree: SpecDocument }>();
@@ -24,4 +25,15 @@ export function treeOf(document: TextDocument): SpecDocument {
   const tree = parse(document.getText()).document;
   trees.set(document, { version: document.version, tree });
   return tree;
+}
+
+/**
+ * Enough of the tree for the cursor context at `pos` (see parseThrough): the
+ * whole tree when this version has one, else a parse that stops after the
+ * cursor's block, so completion does not wait for the rest of a long file.
+ */
+export function treeAround(document: TextDocument, pos: Position): SpecDocument {
+  const hit = trees.get(document);
+  if (hit && hit.version === document.version) return hit.tree;
+  return parseThrough(document.getText(), pos);
 }

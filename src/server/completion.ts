@@ -7,13 +7,13 @@ import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { blockMarkdown, keyMarkdown, keySummary } from '../core/spec/describe';
 import type { BlockSpec, KeySpec } from '../core/spec/schema';
 import { BLOCKS, SETTINGS, defaultText, findKey, findSetting } from '../core/spec/schema';
-import { treeOf } from './analysis';
+import { treeAround } from './analysis';
 import { contextAt } from './context';
 
 const doc = (value: string) => ({ kind: MarkupKind.Markdown, value });
 
 export function doComplete(document: TextDocument, position: Position): CompletionList {
-  const tree = treeOf(document);
+  const tree = treeAround(document, position);
   const ctx = contextAt(tree, position);
   if (ctx.inText) return { isIncomplete: false, items: [] };
   // The word being typed is replaced as a whole, including its `-` parts.

@@ -3,7 +3,7 @@
 import type { BlockSpec, KeySpec } from '../core/spec/schema';
 import { findBlock, findKey, findSetting } from '../core/spec/schema';
 import type { Block, Position, Setting, SpecDocument, Token } from '../core/spec/syntax';
-import { rangeContains } from '../core/spec/syntax';
+import { blockHolds, rangeContains } from '../core/spec/syntax';
 
 export interface CursorContext {
   /** The block the cursor is in (its braces), if any. */
@@ -23,12 +23,7 @@ export interface CursorContext {
 export function contextAt(document: SpecDocument, pos: Position): CursorContext {
   let block: Block | null = null;
   for (const item of document.items) {
-    if (item.kind !== 'block') continue;
-    const start = item.open.range.end;
-    const after = pos.line > start.line || (pos.line === start.line && pos.character >= start.character);
-    const end = item.close?.range.start;
-    const beforeEnd = !end || pos.line < end.line || (pos.line === end.line && pos.character <= end.character);
-    if (after && beforeEnd) block = item;
+    if (item.kind === 'block' && blockHolds(item, pos)) block = item;
   }
   const before: Token[] = [];
   let token: Token | null = null;

@@ -6,7 +6,9 @@ import type { CompletionItem, MarkupContent, Position } from 'vscode-languageser
 import { DiagnosticSeverity } from 'vscode-languageserver';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { codeActions, codeLenses, LENS_COMMANDS } from '../../src/server/actions';
+import { parse, parseThrough } from '../../src/core/spec/parser';
 import { doComplete } from '../../src/server/completion';
+import { contextAt } from '../../src/server/context';
 import { computeDiagnostics } from '../../src/server/diagnostics';
 import { doFormat } from '../../src/server/formatting';
 import { doHover } from '../../src/server/hover';
@@ -211,6 +213,25 @@ describe('language service fuzzing', () => {
         codeLenses(document);
       }),
       { numRuns: 150 },
+    );
+  });
+
+  it('completion from the tree cut after the cursor block equals completion from the whole tree', () => {
+    const example = readFileSync('examples/countdown-3.countdown', 'utf8');
+    const piece = fc.constantFrom('{', '}', '\n', '"""', '"', '# ', 'rl {', '}\nmodel {', '3 4 -> 7', ' ');
+    const mutated = fc
+      .tuple(fc.nat(example.length), fc.nat(10), fc.array(piece, { maxLength: 3 }))
+      .map(([i, cut, ins]) => example.slice(0, i) + ins.join('') + example.slice(i + cut));
+    fc.assert(
+      fc.property(mutated, fc.nat(), (text, offset) => {
+        const fresh = docOf(text);
+        const position = fresh.positionAt(offset % (text.length + 1));
+        const whole = docOf(text);
+        computeDiagnostics(whole); // caches the full tree for this version
+        assert.deepEqual(contextAt(parseThrough(text, position), position), contextAt(parse(text).document, position));
+        assert.deepEqual(doComplete(fresh, position), doComplete(whole, position));
+      }),
+      { numRuns: 300 },
     );
   });
 });

@@ -32,7 +32,18 @@ function isWordPart(c: number): boolean {
 }
 
 export function lex(text: string): Token[] {
+  const next = tokenReader(text);
   const tokens: Token[] = [];
+  for (let t = next(); t; t = next()) tokens.push(t);
+  return tokens;
+}
+
+/**
+ * The tokens one at a time, `undefined` at the end: a reader that stops early
+ * (completion needs only the tokens up to the cursor's block) lexes no further.
+ */
+export function tokenReader(text: string): () => Token | undefined {
+  let token: Token | undefined;
   let i = 0;
   let line = 0;
   let lineStart = 0;
@@ -41,10 +52,9 @@ export function lex(text: string): Token[] {
   const skipDigits = (): void => {
     while (i < n && isDigit(text.charCodeAt(i))) i++;
   };
-  /** The token from `start` (at `startLine`:`startCharacter`) to the current offset. */
-  const push = (kind: TokenKind, start: number, startLine: number, startCharacter: number): Token => {
-    const token = new Token(kind, text, start, i, startLine, startCharacter, line, i - lineStart);
-    tokens.push(token);
+  /** Makes the token read: from `start` (at `startLine`:`startCharacter`) to the current offset. */
+  const emit = (kind: TokenKind, start: number, startLine: number, startCharacter: number): Token => {
+    token = new Token(kind, text, start, i, startLine, startCharacter, line, i - lineStart);
     return token;
   };
 
@@ -53,7 +63,7 @@ export function lex(text: string): Token[] {
     if (text.charCodeAt(i) === CH_DOT && text.charCodeAt(i + 1) === CH_DOT) {
       i += 2;
       skipDigits();
-      push('range', start, startLine, startCharacter);
+      emit('range', start, startLine, startCharacter);
       return;
     }
     if (text.charCodeAt(i) === CH_DOT && isDigit(text.charCodeAt(i + 1))) {
@@ -72,10 +82,17 @@ export function lex(text: string): Token[] {
     if (text.charCodeAt(i) === CH_PERCENT) i++;
     // `12abc` is one malformed token, not a number followed by a word.
     while (i < n && (isWordStart(text.charCodeAt(i)) || isDigit(text.charCodeAt(i)))) i++;
-    push('number', start, startLine, startCharacter);
+    emit('number', start, startLine, startCharacter);
   };
 
-  while (i < n) {
+  return (): Token | undefined => {
+    token = undefined;
+    while (i < n && !token) lexOne();
+    return token;
+  };
+
+  /** Reads one token, or one space or tab. */
+  function lexOne(): void {
     const c = text.charCodeAt(i);
     const start = i;
     const startLine = line;
@@ -84,12 +101,12 @@ export function lex(text: string): Token[] {
       i++;
     } else if (c === CH_NL || c === CH_CR) {
       i += c === CH_CR && text.charCodeAt(i + 1) === CH_NL ? 2 : 1;
-      push('newline', start, startLine, startCharacter);
+      emit('newline', start, startLine, startCharacter);
       line++;
       lineStart = i;
     } else if (c === CH_HASH) {
       while (i < n && text.charCodeAt(i) !== CH_NL && text.charCodeAt(i) !== CH_CR) i++;
-      push('comment', start, startLine, startCharacter);
+      emit('comment', start, startLine, startCharacter);
     } else if (c === CH_QUOTE) {
       if (text.startsWith('"""', i)) {
         const close = text.indexOf('"""', i + 3);
@@ -108,10 +125,10 @@ export function lex(text: string): Token[] {
           }
         }
         i = stop;
-        const token = push('string', start, startLine, startCharacter);
-        token.value = dedent(body);
-        token.multiline = true;
-        token.unterminated = close < 0;
+        const str = emit('string', start, startLine, startCharacter);
+        str.value = dedent(body);
+        str.multiline = true;
+        str.unterminated = close < 0;
       } else {
         i++;
         let value = '';
@@ -133,32 +150,30 @@ export function lex(text: string): Token[] {
           value += text[i];
           i++;
         }
-        const token = push('string', start, startLine, startCharacter);
-        token.value = value;
-        token.unterminated = !closed;
+        const str = emit('string', start, startLine, startCharacter);
+        str.value = value;
+        str.unterminated = !closed;
       }
     } else if (c === 123 || c === 125) {
       i++;
-      push(c === 123 ? 'lbrace' : 'rbrace', start, startLine, startCharacter);
+      emit(c === 123 ? 'lbrace' : 'rbrace', start, startLine, startCharacter);
     } else if (c === CH_MINUS && text.charCodeAt(i + 1) === 62) {
       i += 2;
-      push('arrow', start, startLine, startCharacter);
+      emit('arrow', start, startLine, startCharacter);
     } else if (isDigit(c)) {
       lexNumber(start, startLine, startCharacter);
     } else if (isWordStart(c)) {
       while (i < n && isWordPart(text.charCodeAt(i))) i++;
-      push('word', start, startLine, startCharacter);
+      emit('word', start, startLine, startCharacter);
     } else if (c === 43 || c === CH_MINUS || c === 42 || c === 47) {
       i++;
-      push('symbol', start, startLine, startCharacter);
+      emit('symbol', start, startLine, startCharacter);
     } else {
       // One whole code point, so a surrogate pair is not split.
       i += c >= 0xd800 && c <= 0xdbff && i + 1 < n ? 2 : 1;
-      push('invalid', start, startLine, startCharacter);
+      emit('invalid', start, startLine, startCharacter);
     }
-
   }
-  return tokens;
 }
 
 /** Drops the line break after `"""`, the indentation before the closing `"""`, and the common indentation. */

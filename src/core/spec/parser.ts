@@ -4,9 +4,9 @@
 // the unclosed block and carries on at the top level, so one slip does not
 // hide the rest of the file.
 import type { SpecDiagnostic } from './diagnostic';
-import { lex } from './lexer';
-import type { Block, Entry, Item, ProblemLine, Setting, SpecDocument } from './syntax';
-import { Token, tokenSpan } from './syntax';
+import { tokenReader } from './lexer';
+import type { Block, Entry, Item, Position, ProblemLine, Setting, SpecDocument } from './syntax';
+import { Token, blockHolds, tokenSpan } from './syntax';
 
 export interface ParseResult {
   document: SpecDocument;
@@ -14,10 +14,27 @@ export interface ParseResult {
 }
 
 export function parse(text: string): ParseResult {
-  const tokens = lex(text);
+  return parseUntil(text, null);
+}
+
+/**
+ * The tree as far as the block that holds `pos`: every item before it, that
+ * block whole, and every token through the cursor's line. Later items cannot
+ * hold the cursor, so what a cursor context reads is the same as in the full
+ * tree. Outside any block the whole file is parsed, since the top level needs
+ * every item. Completion asks this on each keystroke of a long spec.
+ */
+export function parseThrough(text: string, pos: Position): SpecDocument {
+  return parseUntil(text, pos).document;
+}
+
+function parseUntil(text: string, stop: Position | null): ParseResult {
+  const read = tokenReader(text);
+  const tokens: Token[] = [];
   const comments: Token[] = [];
+  /** The tokens read so far without comments; `at(k)` reads on as far as k. */
   const code: Token[] = [];
-  for (const t of tokens) (t.kind === 'comment' ? comments : code).push(t);
+  const lexical: SpecDiagnostic[] = [];
   const diagnostics: SpecDiagnostic[] = [];
   let i = 0;
 
@@ -25,23 +42,39 @@ export function parse(text: string): ParseResult {
     diagnostics.push({ range: token.range, severity: 'error', code: 'syntax', message });
   };
 
-  for (const t of code) {
-    if (t.kind === 'invalid') error(t, `unexpected character \`${t.text}\`; values are numbers, ranges like 1..99, words, + - * / or "strings"`);
-    else if (t.kind === 'string' && t.unterminated) error(t, t.multiline ? 'this `"""` string is never closed; add `"""` after its last line' : 'this string is never closed; add `"` before the end of the line');
-  }
+  const at = (k: number): Token | undefined => {
+    while (code.length <= k) {
+      const t = read();
+      if (!t) return undefined;
+      tokens.push(t);
+      if (t.kind === 'comment') {
+        comments.push(t);
+        continue;
+      }
+      code.push(t);
+      const message =
+        t.kind === 'invalid'
+          ? `unexpected character \`${t.text}\`; values are numbers, ranges like 1..99, words, + - * / or "strings"`
+          : t.kind === 'string' && t.unterminated
+            ? t.multiline
+              ? 'this `"""` string is never closed; add `"""` after its last line'
+              : 'this string is never closed; add `"` before the end of the line'
+            : null;
+      if (message) lexical.push({ range: t.range, severity: 'error', code: 'syntax', message });
+    }
+    return code[k];
+  };
 
   const skipNewlines = (): void => {
-    while (i < code.length && code[i]!.kind === 'newline') i++;
+    while (at(i)?.kind === 'newline') i++;
   };
 
   /** The tokens up to the end of the line, stopping before `}` or `{`. */
   const restOfLine = (): Token[] => {
     const out: Token[] = [];
-    while (i < code.length) {
-      const k = code[i]!.kind;
-      if (k === 'newline' || k === 'rbrace' || k === 'lbrace') break;
-      out.push(code[i]!);
-      i++;
+    for (let t = at(i); t; t = at(++i)) {
+      if (t.kind === 'newline' || t.kind === 'rbrace' || t.kind === 'lbrace') break;
+      out.push(t);
     }
     return out;
   };
@@ -60,8 +93,7 @@ export function parse(text: string): ParseResult {
     let arrow: Token | null = null;
     let target: Token | null = null;
     const extra: Token[] = [];
-    for (; i < code.length; i++) {
-      const t = code[i]!;
+    for (let t = at(i); t; t = at(++i)) {
       if (t.kind === 'newline' || t.kind === 'rbrace' || t.kind === 'lbrace') break;
       last = t;
       if (arrow === null && t.kind === 'arrow') arrow = t;
@@ -77,7 +109,7 @@ export function parse(text: string): ParseResult {
     let close: Token | null = null;
     for (;;) {
       skipNewlines();
-      const t = code[i];
+      const t = at(i);
       if (!t) {
         error(open, `block \`${name.text}\` is never closed; add \`}\` after its last line`);
         break;
@@ -87,7 +119,7 @@ export function parse(text: string): ParseResult {
         i++;
         break;
       }
-      if (t.kind === 'word' && code[i + 1]?.kind === 'lbrace') {
+      if (t.kind === 'word' && at(i + 1)?.kind === 'lbrace') {
         if (nested) {
           error(open, `block \`${name.text}\` is never closed; add \`}\` after its last line`);
           break;
@@ -117,18 +149,18 @@ export function parse(text: string): ParseResult {
   const items: Item[] = [];
   for (;;) {
     skipNewlines();
-    const t = code[i];
-    if (!t) break;
+    const t = at(i);
+    if (!t || (stop && t.line > stop.line && holds(items, stop))) break;
     if (t.kind === 'word') {
       i++;
-      if (code[i]?.kind === 'lbrace') {
+      if (at(i)?.kind === 'lbrace') {
         const open = code[i]!;
         i++;
         items.push(parseBlock(t, open, false));
       } else {
         const setting = parseSetting(t);
         items.push(setting);
-        if (code[i]?.kind === 'lbrace') {
+        if (at(i)?.kind === 'lbrace') {
           // `task numbers {`: a block name followed by stray words.
           error(code[i]!, `a block is a name followed by \`{\`, like \`${t.text} {\``);
           const open = code[i]!;
@@ -157,6 +189,13 @@ export function parse(text: string): ParseResult {
     }
   }
 
+  // Lexical errors first, then by position (the sort is stable).
+  diagnostics.unshift(...lexical);
   diagnostics.sort((a, b) => a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character);
   return { document: { text, items, tokens, comments }, diagnostics };
+}
+
+/** Whether a block among `items` holds `pos`, between its braces. */
+function holds(items: Item[], pos: Position): boolean {
+  return items.some((item) => item.kind === 'block' && blockHolds(item, pos));
 }

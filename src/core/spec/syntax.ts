@@ -113,3 +113,12 @@ export function rangeContains(range: Range, pos: Position): boolean {
 export function tokenSpan(first: Token, last: Token): Range {
   return { start: { line: first.line, character: first.character }, end: { line: last.endLine, character: last.endCharacter } };
 }
+
+/** Whether `pos` is between a block's braces (after its `{`, up to its `}`; to the end when it has none). */
+export function blockHolds(block: Block, pos: Position): boolean {
+  const start = block.open.range.end;
+  const after = pos.line > start.line || (pos.line === start.line && pos.character >= start.character);
+  const end = block.close?.range.start;
+  const beforeEnd = !end || pos.line < end.line || (pos.line === end.line && pos.character <= end.character);
+  return after && beforeEnd;
+}
