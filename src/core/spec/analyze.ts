@@ -138,7 +138,7 @@ export function analyzeSpec(text: string): SpecAnalysis {
     const numbers: number[] = [];
     for (const t of line.numbers) {
       const v = numberValue(t);
-      if (v === null || !Number.isSafeInteger(v) || t.text.endsWith('%')) {
+      if (v === null || !Number.isSafeInteger(v) || isPercent(t)) {
         const why = v !== null && Number.isInteger(v) ? 'is too large' : 'is not a whole number';
         report(t.range, 'error', 'syntax', `\`${t.text}\` ${why}; a problem line is like \`44 19 35 -> 98\``);
         return;
@@ -154,7 +154,7 @@ export function analyzeSpec(text: string): SpecAnalysis {
       return;
     }
     const target = line.target ? numberValue(line.target) : null;
-    if (!line.target || target === null || !Number.isSafeInteger(target) || line.target.text.endsWith('%')) {
+    if (!line.target || target === null || !Number.isSafeInteger(target) || isPercent(line.target)) {
       report(line.target?.range ?? line.arrow.range, 'error', 'syntax', 'expected a whole-number target after `->`');
       return;
     }
@@ -219,6 +219,11 @@ export function analyzeSpec(text: string): SpecAnalysis {
   analysis.diagnostics.sort((a, b) => a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character);
   analysis.hasErrors = analysis.diagnostics.some((d) => d.severity === 'error');
   return analysis;
+}
+
+/** `10%` is a number token too; checked without slicing the token's text. */
+function isPercent(token: Token): boolean {
+  return token.endsWith('%');
 }
 
 function outOfBounds(spec: KeySpec, value: unknown): string | null {

@@ -13,6 +13,9 @@ export interface ParseResult {
   diagnostics: SpecDiagnostic[];
 }
 
+/** The `extra` of every well-formed problem line: one shared empty array, never written to. */
+const NO_TOKENS: Token[] = Object.freeze([]) as unknown as Token[];
+
 export function parse(text: string): ParseResult {
   return parseUntil(text, null);
 }
@@ -92,13 +95,14 @@ function parseUntil(text: string, stop: Position | null): ParseResult {
     const numbers: Token[] = [];
     let arrow: Token | null = null;
     let target: Token | null = null;
-    const extra: Token[] = [];
+    let extra: Token[] = NO_TOKENS;
     for (let t = at(i); t; t = at(++i)) {
       if (t.kind === 'newline' || t.kind === 'rbrace' || t.kind === 'lbrace') break;
       last = t;
       if (arrow === null && t.kind === 'arrow') arrow = t;
       else if (arrow === null) numbers.push(t);
       else if (target === null) target = t;
+      else if (extra === NO_TOKENS) extra = [t];
       else extra.push(t);
     }
     return { kind: 'problem', numbers, arrow, target, extra, range: tokenSpan(first, last) };

@@ -58,6 +58,11 @@ export class Token {
     return this.source.slice(this.start, this.end);
   }
 
+  /** Whether the text ends with `suffix`, without slicing it. */
+  endsWith(suffix: string): boolean {
+    return this.end - this.start >= suffix.length && this.source.startsWith(suffix, this.end - suffix.length);
+  }
+
   get range(): Range {
     return { start: { line: this.line, character: this.character }, end: { line: this.endLine, character: this.endCharacter } };
   }
