@@ -135,15 +135,17 @@ export function analyzeSpec(text: string): SpecAnalysis {
   };
 
   const readProblem = (line: ProblemLine): void => {
-    const numbers: number[] = [];
-    for (const t of line.numbers) {
+    // Sized up front: a problems block holds thousands of these.
+    const numbers = new Array<number>(line.numbers.length);
+    for (let k = 0; k < numbers.length; k++) {
+      const t = line.numbers[k]!;
       const v = numberValue(t);
       if (v === null || !Number.isSafeInteger(v) || isPercent(t)) {
         const why = v !== null && Number.isInteger(v) ? 'is too large' : 'is not a whole number';
         report(t.range, 'error', 'syntax', `\`${t.text}\` ${why}; a problem line is like \`44 19 35 -> 98\``);
         return;
       }
-      numbers.push(v);
+      numbers[k] = v;
     }
     if (!line.arrow) {
       report(line.range, 'error', 'syntax', 'a problem line needs `->` and a target, like `44 19 35 -> 98`');

@@ -90,21 +90,26 @@ function parseUntil(text: string, stop: Position | null): ParseResult {
 
   // One pass over the line without intermediate arrays: a problems block may hold thousands of lines.
   const parseProblem = (): ProblemLine => {
+    const from = i;
     const first = code[i]!;
     let last = first;
-    const numbers: Token[] = [];
+    let numbersEnd = -1;
     let arrow: Token | null = null;
     let target: Token | null = null;
     let extra: Token[] = NO_TOKENS;
     for (let t = at(i); t; t = at(++i)) {
       if (t.kind === 'newline' || t.kind === 'rbrace' || t.kind === 'lbrace') break;
       last = t;
-      if (arrow === null && t.kind === 'arrow') arrow = t;
-      else if (arrow === null) numbers.push(t);
+      if (arrow === null && t.kind === 'arrow') {
+        arrow = t;
+        numbersEnd = i;
+      } else if (arrow === null) continue;
       else if (target === null) target = t;
       else if (extra === NO_TOKENS) extra = [t];
       else extra.push(t);
     }
+    // Sliced at their exact length: a pushed-to array reserves room for 16 tokens.
+    const numbers = code.slice(from, numbersEnd < 0 ? i : numbersEnd);
     return { kind: 'problem', numbers, arrow, target, extra, range: tokenSpan(first, last) };
   };
 
