@@ -27,7 +27,7 @@ export type TokenKind =
 
 /**
  * One token. Positions are stored as plain numbers and `range` is built on
- * demand, and so is the text: a 5,000-line spec has tens of thousands of
+ * demand, and so are the text and (on one line) the end position: a 5,000-line spec has tens of thousands of
  * tokens, and every object or string kept per token is copied by the garbage
  * collector while the tree is being built.
  */
@@ -49,9 +49,22 @@ export class Token {
     readonly end: number,
     readonly line: number,
     readonly character: number,
-    readonly endLine: number,
-    readonly endCharacter: number,
-  ) {}
+    endLine: number,
+    endCharacter: number,
+  ) {
+    if (endLine !== line || endCharacter !== character + end - start) this.spanEnd = { line: endLine, character: endCharacter };
+  }
+
+  /** Where a token that spans lines (a `"""` string) ends; any other ends `end - start` characters on. */
+  private declare spanEnd?: Position;
+
+  get endLine(): number {
+    return this.spanEnd ? this.spanEnd.line : this.line;
+  }
+
+  get endCharacter(): number {
+    return this.spanEnd ? this.spanEnd.character : this.character + this.end - this.start;
+  }
 
   /** The exact source text, sliced when asked: most tokens are never read as text. */
   get text(): string {
