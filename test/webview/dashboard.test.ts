@@ -21,6 +21,17 @@ const baseline = () => fixtureRun({ id: 'grpo-baseline', pretrainSteps: 300, rlS
 const variant = () => fixtureRun({ id: 'dr-grpo-lr2e-4', spec: 'rl {\n  algorithm dr-grpo\n  lr 2e-4\n}', pretrainSteps: 300, rlSteps: 300, traces: 50, seed: 5, pace: 1.4, status: 'done' });
 
 const rows = (d: DashboardPage) => d.page.locator('.trace-row');
+
+/** Trace rows are laid out on the next animation frame after a filter changes: wait until every row shown has a step in range. */
+const rowsInStepRange = (d: DashboardPage, from: number, to: number) =>
+  d.page.waitForFunction(
+    ([lo, hi]) => {
+      const steps = [...document.querySelectorAll('.trace-row .trace-step')].map((e) => Number(e.textContent!.split(' ')[1]));
+      return steps.length > 0 && steps.every((s) => s >= lo! && s <= hi!);
+    },
+    [from, to],
+    { timeout: 10_000 },
+  );
 const tab = (d: DashboardPage, name: string) => d.page.locator(`vscode-tab-header[data-tab="${name}"]`).click();
 
 async function hydrated(runs: RunSnapshot[]): Promise<DashboardPage> {
@@ -102,12 +113,14 @@ test('filters by verdict, step range and text', async () => {
     el.dispatchEvent(new Event('change'));
   });
   assert.equal(await count(), expected((t) => t.verdict === 'correct'));
+  await page.waitForFunction(() => [...document.querySelectorAll('.trace-row .verdict')].every((e) => e.textContent === 'correct'), undefined, { timeout: 10_000 });
   const verdicts = await page.locator('.trace-row .verdict').allTextContents();
   assert.ok(verdicts.length > 0 && verdicts.every((v) => v === 'correct'), verdicts.join());
 
   await page.locator('vscode-textfield[data-filter="from"] input').fill('100');
   await page.locator('vscode-textfield[data-filter="to"] input').fill('200');
   assert.equal(await count(), expected((t) => t.verdict === 'correct' && t.step >= 100 && t.step <= 200));
+  await rowsInStepRange(d, 100, 200);
   const steps = (await page.locator('.trace-row .trace-step').allTextContents()).map((s) => Number(s.split(' ')[1]));
   assert.ok(steps.every((s) => s >= 100 && s <= 200), steps.join());
 
@@ -116,6 +129,7 @@ test('filters by verdict, step range and text', async () => {
   const matching = run.traces.filter((t) => t.verdict === 'correct' && t.step >= 100 && t.step <= 200 && (t.prompt + t.completion).toLowerCase().includes(needle.toLowerCase()));
   assert.ok(matching.length >= 1);
   assert.equal(await count(), `${matching.length} of 600 traces`);
+  await page.waitForFunction((n) => document.querySelectorAll('.trace-row').length === n, matching.length, { timeout: 10_000 });
   assert.equal(await rows(d).count(), matching.length);
   await page.close();
 });
