@@ -23,11 +23,13 @@ export async function runCommand(page, title, timeoutMs = 30_000) {
   }
 }
 
+/**
+ * Shows the runs view through its "View: Show" command, which only ever opens it: clicking the
+ * activity-bar icon toggles, and right after a reload the restoring sidebar turned that click into a close.
+ */
 async function openRunsView(page) {
   const title = page.locator('.sidebar .composite.title', { hasText: /Reasoning Lab/i });
-  if (!(await title.isVisible().catch(() => false))) {
-    await page.locator('.activitybar .action-item a[aria-label^="Reasoning Lab"]').first().click();
-  }
+  if (!(await title.isVisible().catch(() => false))) await runCommand(page, 'View: Show Reasoning Lab');
   await title.waitFor({ state: 'visible', timeout: 10_000 });
 }
 
