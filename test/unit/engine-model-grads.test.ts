@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend } from '../../src/trainer/backend';
 import { gelu, layerNorm, linear } from '../../src/trainer/model/gpt';
-import { blockAttention } from '../../src/trainer/model/attention';
+import { type AttentionBlock, blockAttention } from '../../src/trainer/model/attention';
 
 before(async () => {
   await selectBackend('wasm');
@@ -56,24 +56,37 @@ test('layer norm: written-out gradient equals autodiff of the moments formula', 
   tf.dispose([x, weight, bias]);
 });
 
-test('block attention equals batched 4-D attention with autodiff, shared and per-sequence masks', () => {
+test('block attention equals batched 4-D attention with autodiff: whole rows, a padded row, packed sequences', () => {
   const [b, t, heads, hd] = [2, 5, 3, 4];
   const d = heads * hd;
   const q = tf.randomNormal([b * t, d], 0, 1, 'float32', 5);
   const k = tf.randomNormal([b * t, d], 0, 1, 'float32', 6);
   const v = tf.randomNormal([b * t, d], 0, 1, 'float32', 7);
-  const causal = tf.tensor2d(Array.from({ length: t * t }, (_, i) => (i % t > Math.floor(i / t) ? -1e9 : 0)), [t, t]);
-  const padded = tf.tensor2d(Array.from({ length: t * t }, (_, i) => (i % t > Math.floor(i / t) || i % t < 2 ? -1e9 : 0)), [t, t]);
-  for (const masks of [[causal], [causal, padded]]) {
+  const maskOf = (n: number, visible: (i: number, j: number) => boolean) =>
+    tf.tensor2d(Array.from({ length: n * n }, (_, x) => (visible(Math.floor(x / n), x % n) ? 0 : -1e9)), [n, n]);
+  const causal = maskOf(t, (i, j) => j <= i);
+  const padded = maskOf(t, (i, j) => j <= i && j >= 2);
+  const causal2 = maskOf(2, (i, j) => j <= i);
+  const causal3 = maskOf(3, (i, j) => j <= i);
+  // Each case: the blocks, and the [B, T, T] mask of the plain computation they stand for.
+  const cases: { blocks: AttentionBlock[]; full: (r: number, i: number, j: number) => boolean }[] = [
+    { blocks: [{ offset: 0, length: t, mask: causal }, { offset: t, length: t, mask: causal }], full: (_r, i, j) => j <= i },
+    { blocks: [{ offset: 0, length: t, mask: causal }, { offset: t, length: t, mask: padded }], full: (r, i, j) => j <= i && (r === 0 || j >= 2) },
+    // Row 1 holds two packed sequences of 2 and 3 tokens.
+    {
+      blocks: [{ offset: 0, length: t, mask: causal }, { offset: t, length: 2, mask: causal2 }, { offset: t + 2, length: 3, mask: causal3 }],
+      full: (r, i, j) => j <= i && (r === 0 || i < 2 === j < 2),
+    },
+  ];
+  for (const { blocks, full } of cases) {
     const toHeads = (m: tf.Tensor) => tf.transpose(tf.reshape(m, [b, t, heads, hd]), [0, 2, 1, 3]);
     const plain = (qs: tf.Tensor, ks: tf.Tensor, vs: tf.Tensor) => {
-      const mask = tf.reshape(tf.stack(masks.length === 1 ? [masks[0]!, masks[0]!] : masks), [b, 1, t, t]);
+      const mask = tf.tensor4d(Array.from({ length: b * t * t }, (_, x) => (full(Math.floor(x / (t * t)), Math.floor(x / t) % t, x % t) ? 0 : -1e9)), [b, 1, t, t]);
       const scores = tf.add(tf.mul(tf.matMul(toHeads(qs), toHeads(ks), false, true), 1 / Math.sqrt(hd)), mask);
       return tf.reshape(tf.transpose(tf.matMul(tf.softmax(scores), toHeads(vs)), [0, 2, 1, 3]), [b * t, d]);
     };
-    const fast = (qs: tf.Tensor, ks: tf.Tensor, vs: tf.Tensor) =>
-      blockAttention(qs as tf.Tensor2D, ks as tf.Tensor2D, vs as tf.Tensor2D, masks, { batch: b, time: t, heads });
+    const fast = (qs: tf.Tensor, ks: tf.Tensor, vs: tf.Tensor) => blockAttention(qs as tf.Tensor2D, ks as tf.Tensor2D, vs as tf.Tensor2D, blocks, heads);
     sameGradients(fast, plain, [q, k, v]);
   }
-  tf.dispose([q, k, v, causal, padded]);
+  tf.dispose([q, k, v, causal, padded, causal2, causal3]);
 });

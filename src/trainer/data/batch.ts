@@ -1,6 +1,9 @@
-// Token sequences for next-token training and how they are packed into a
-// padded batch. Loss falls only on completion tokens: the prompt is given, so
-// predicting it would spend capacity on text the model never has to write.
+// Token sequences for next-token training and how they are laid out in a
+// batch: one right-padded sequence per row, or several packed side by side in
+// a row (the model keeps them apart with per-sequence attention masks and
+// positions), which wastes far less compute on padding when lengths vary.
+// Loss falls only on completion tokens: the prompt is given, so predicting it
+// would spend capacity on text the model never has to write.
 
 /** A prompt followed by its completion; tokens at `lossFrom` and after are completion. */
 export interface Sequence {
@@ -19,6 +22,8 @@ export interface Batch {
   tokens: number;
   /** Targets with mask 1: the loss's denominator. */
   lossTokens: number;
+  /** Where each row's packed sequences start (null: one sequence per row). */
+  starts: number[][] | null;
 }
 
 // Lengths round up to a multiple of this so the model sees few distinct shapes
@@ -31,27 +36,62 @@ export function sequence(prompt: number[], completion: number[], end: number): S
 
 /** Right-pads each sequence to a common length; sequences must hold at least 2 tokens. */
 export function packBatch(sequences: readonly Sequence[], pad: number, maxLength: number): Batch {
-  const longest = Math.max(...sequences.map((s) => s.ids.length - 1));
-  const length = Math.min(maxLength, Math.ceil(longest / LENGTH_STEP) * LENGTH_STEP);
+  return layout(sequences.map((s) => [s]), pad, maxLength, false);
+}
+
+/**
+ * Packs sequences side by side into as few rows of at most `maxLength` inputs
+ * as first-fit (longest first) finds; sequences must hold at least 2 tokens.
+ */
+export function packSequences(sequences: readonly Sequence[], pad: number, maxLength: number): Batch {
+  const rows: { used: number; members: Sequence[] }[] = [];
+  const longestFirst = [...sequences].sort((a, b) => b.ids.length - a.ids.length);
+  for (const s of longestFirst) {
+    const size = s.ids.length - 1;
+    const row = rows.find((r) => r.used + size <= maxLength);
+    if (row) {
+      row.members.push(s);
+      row.used += size;
+    } else {
+      rows.push({ used: size, members: [s] });
+    }
+  }
+  return layout(rows.map((r) => r.members), pad, maxLength, true);
+}
+
+/** Writes each row's sequences one after another, then pads every row to a common length. */
+function layout(groups: readonly (readonly Sequence[])[], pad: number, maxLength: number, packed: boolean): Batch {
+  const used = groups.map((g) => g.reduce((n, s) => n + s.ids.length - 1, 0));
+  const longest = Math.max(...used);
   if (longest > maxLength) throw new Error(`a sequence of ${longest + 1} tokens does not fit the model context ${maxLength}`);
-  const rows = sequences.length;
+  const length = Math.min(maxLength, Math.ceil(longest / LENGTH_STEP) * LENGTH_STEP);
+  const rows = groups.length;
   const ids = new Int32Array(rows * length).fill(pad);
   const targets = new Int32Array(rows * length).fill(pad);
   const mask = new Float32Array(rows * length);
+  const starts: number[][] = [];
   let tokens = 0;
   let lossTokens = 0;
-  sequences.forEach((s, r) => {
-    for (let t = 0; t + 1 < s.ids.length; t++) {
-      ids[r * length + t] = s.ids[t]!;
-      targets[r * length + t] = s.ids[t + 1]!;
-      tokens++;
-      if (t + 1 >= s.lossFrom) {
-        mask[r * length + t] = 1;
-        lossTokens++;
+  groups.forEach((group, r) => {
+    let offset = 0;
+    const rowStarts: number[] = [];
+    for (const s of group) {
+      rowStarts.push(offset);
+      for (let t = 0; t + 1 < s.ids.length; t++) {
+        const at = r * length + offset + t;
+        ids[at] = s.ids[t]!;
+        targets[at] = s.ids[t + 1]!;
+        tokens++;
+        if (t + 1 >= s.lossFrom) {
+          mask[at] = 1;
+          lossTokens++;
+        }
       }
+      offset += s.ids.length - 1;
     }
+    starts.push(rowStarts);
   });
-  return { rows, length, ids, targets, mask, tokens, lossTokens };
+  return { rows, length, ids, targets, mask, tokens, lossTokens, starts: packed ? starts : null };
 }
 
 /** Consecutive slices of at most `size` sequences (the micro-batches of a batch). */

@@ -15,41 +15,36 @@
 
 import * as tf from '@tensorflow/tfjs-core';
 
-export interface AttentionShape {
-  batch: number;
-  time: number;
-  heads: number;
+/** A run of consecutive rows of the [N, D] activations that attend among themselves under `mask` [length, length]. */
+export interface AttentionBlock {
+  offset: number;
+  length: number;
+  mask: tf.Tensor2D;
 }
 
 /**
- * softmax(q·kᵀ/√hd + mask)·v for q, k, v [B*T, D] (heads side by side in D),
- * with `masks` one additive [T, T] mask shared by all sequences or one per
- * sequence. Returns [B*T, D].
+ * softmax(q·kᵀ/√hd + mask)·v for q, k, v [N, D] (heads side by side in D),
+ * computed block by block: `blocks` tile the N rows in order, one block per
+ * sequence (a padded row, or one of the sequences packed into a row), so no
+ * work is spent on pairs of tokens that cannot see each other. Returns [N, D].
  */
-export function blockAttention(
-  q: tf.Tensor2D,
-  k: tf.Tensor2D,
-  v: tf.Tensor2D,
-  masks: tf.Tensor2D[],
-  shape: AttentionShape,
-): tf.Tensor2D {
-  const { batch, time, heads } = shape;
+export function blockAttention(q: tf.Tensor2D, k: tf.Tensor2D, v: tf.Tensor2D, blocks: readonly AttentionBlock[], heads: number): tf.Tensor2D {
   const width = q.shape[1];
   const hd = width / heads;
   const scale = 1 / Math.sqrt(hd);
-  const block = (m: tf.Tensor2D, b: number, h: number) => tf.slice(m, [b * time, h * hd], [time, hd]) as tf.Tensor2D;
-  /** Reassembles per-(sequence, head) blocks [T, hd] into [B*T, D]. */
-  const assemble = (blocks: tf.Tensor2D[][]) =>
-    tf.concat(blocks.map((row) => (row.length === 1 ? row[0]! : tf.concat(row, 1))), 0) as tf.Tensor2D;
+  const block = (m: tf.Tensor2D, i: number, h: number) => tf.slice(m, [blocks[i]!.offset, h * hd], [blocks[i]!.length, hd]) as tf.Tensor2D;
+  /** Reassembles per-(block, head) results [length, hd] into [N, D]. */
+  const assemble = (parts: tf.Tensor2D[][]) =>
+    tf.concat(parts.map((row) => (row.length === 1 ? row[0]! : tf.concat(row, 1))), 0) as tf.Tensor2D;
 
   const run = tf.customGrad((...inputs: Array<tf.Tensor | tf.GradSaveFunc>) => {
     const [qs, ks, vs, save] = inputs as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.GradSaveFunc];
     const scaled = tf.mul(qs, scale) as tf.Tensor2D;
     const weights: tf.Tensor2D[] = [];
     const out: tf.Tensor2D[][] = [];
-    for (let b = 0; b < batch; b++) {
+    for (let b = 0; b < blocks.length; b++) {
       const row: tf.Tensor2D[] = [];
-      const mask = masks[masks.length === 1 ? 0 : b]!;
+      const mask = blocks[b]!.mask;
       for (let h = 0; h < heads; h++) {
         const scores = tf.add(tf.matMul(block(scaled, b, h), tf.transpose(block(ks, b, h))), mask);
         const w = tf.softmax(scores) as tf.Tensor2D;
@@ -66,7 +61,7 @@ export function blockAttention(
         const dq: tf.Tensor2D[][] = [];
         const dk: tf.Tensor2D[][] = [];
         const dv: tf.Tensor2D[][] = [];
-        for (let b = 0; b < batch; b++) {
+        for (let b = 0; b < blocks.length; b++) {
           const rq: tf.Tensor2D[] = [];
           const rk: tf.Tensor2D[] = [];
           const rv: tf.Tensor2D[] = [];

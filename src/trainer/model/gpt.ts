@@ -16,7 +16,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { ModelConfig } from '../../core/spec/config';
 import { Rng } from '../rng';
-import { batchedAttention, blockAttention } from './attention';
+import { type AttentionBlock, batchedAttention, blockAttention } from './attention';
 
 /** Keys and values of every layer for the tokens seen so far, [B, H, L, headDim] each. */
 export interface KvCache {
@@ -26,16 +26,26 @@ export interface KvCache {
   length: number;
 }
 
-/** Where a chunk of tokens sits: per-row left padding and the cache it extends. */
+/**
+ * Where a chunk of tokens sits: the sequences in each row and the cache it extends.
+ * `starts[r]` lists where row r's sequences begin, ascending: a token sees only
+ * its own sequence and counts its position from that sequence's start. Left
+ * padding is a row whose one sequence starts after the padding; several starts
+ * are sequences packed side by side. Null: one sequence per row from position 0.
+ */
 interface Placement {
-  /** Left-padding count per row; rows without padding may pass null for all-zero. */
-  pads: number[] | null;
+  starts: number[][] | null;
   past: KvCache | null;
 }
 
-/** Attention masks: per-sequence [T, T] blocks for block attention, one tensor for batched attention. */
+/** Row starts for per-row left padding (null when no row is padded). */
+function padStarts(pads: number[] | null): number[][] | null {
+  return pads ? pads.map((p) => [p]) : null;
+}
+
+/** Attention masks: one causal block per sequence for block attention, one tensor for batched attention. */
 interface Masks {
-  blocks?: tf.Tensor2D[];
+  blocks?: AttentionBlock[];
   batched?: tf.Tensor;
 }
 
@@ -151,11 +161,14 @@ export class Gpt {
     return n;
   }
 
-  /** Next-token logits [B, T, V] for int32 ids [B, T]; `pads` gives per-row left padding. */
-  logits(ids: tf.Tensor2D, pads: number[] | null = null): tf.Tensor3D {
+  /**
+   * Next-token logits [B, T, V] for int32 ids [B, T]; `pads` gives per-row left
+   * padding, `packed` the starts of the sequences packed into each row instead.
+   */
+  logits(ids: tf.Tensor2D, pads: number[] | null = null, packed: number[][] | null = null): tf.Tensor3D {
     return tf.tidy(() => {
       const [b, t] = ids.shape;
-      const { hidden } = this.run(ids, { pads, past: null });
+      const { hidden } = this.run(ids, { starts: packed ?? padStarts(pads), past: null });
       return tf.reshape(this.project(hidden, false), [b, t, this.vocabSize]);
     });
   }
@@ -172,7 +185,7 @@ export class Gpt {
     const valueBias = this.valueBias;
     return tf.tidy(() => {
       const [b, t] = ids.shape;
-      const { hidden } = this.run(ids, { pads, past: null });
+      const { hidden } = this.run(ids, { starts: padStarts(pads), past: null });
       const values = tf.reshape(tf.add(linear(hidden, valueWeight as tf.Tensor2D), valueBias), [b, t]) as tf.Tensor2D;
       return { logits: tf.reshape(this.project(hidden, false), [b, t, this.vocabSize]) as tf.Tensor3D, values };
     });
@@ -186,7 +199,7 @@ export class Gpt {
   extend(ids: tf.Tensor2D, pads: number[] | null, past: KvCache | null): { logits: tf.Tensor2D; cache: KvCache } {
     const out = tf.tidy(() => {
       const [b, t] = ids.shape;
-      const { hidden, cache } = this.run(ids, { pads, past }, true);
+      const { hidden, cache } = this.run(ids, { starts: padStarts(pads), past }, true);
       const last = tf.reshape(tf.slice(tf.reshape(hidden, [b, t, -1]), [0, t - 1, 0], [b, 1, -1]), [b, -1]) as tf.Tensor2D;
       return { logits: this.project(last, true), keys: cache.keys, values: cache.values };
     });
@@ -221,13 +234,13 @@ export class Gpt {
     if (start + t > this.config.context) {
       throw new Error(`sequence of ${start + t} tokens is longer than the model context ${this.config.context}`);
     }
-    const ragged = where.pads !== null || start > 0;
-    const positions = ragged ? positionIds(b, t, start, where.pads) : null;
+    const ragged = where.starts !== null || start > 0;
+    const positions = ragged ? positionIds(b, t, start, where.starts) : null;
     const rotary = this.rotary ? this.rotaryFor(b, t, positions) : null;
     const batched = where.past !== null || (inference && t < BATCHED_ATTENTION_BELOW);
     const masks: Masks = batched
-      ? { batched: ragged ? maskTensor(b, t, start, where.pads) : this.causalMask(t) }
-      : { blocks: ragged ? maskBlocks(b, t, where.pads) : [this.causalMask(t)] };
+      ? { batched: ragged ? maskTensor(b, t, start, where.starts) : this.causalMask(t) }
+      : { blocks: this.sequenceBlocks(b, t, where.starts) };
 
     const mm = inference ? product : linear;
     let x = mm(oneHot(ids, this.vocabSize), this.wte);
@@ -280,7 +293,7 @@ export class Gpt {
       k = applyRotary(k, rotary, b, t, heads);
     }
     if (masks.blocks) {
-      const mixed = blockAttention(q, k, v, masks.blocks, { batch: b, time: t, heads });
+      const mixed = blockAttention(q, k, v, masks.blocks, heads);
       const cached = inference ? { keys: toHeads(k), values: toHeads(v) } : { keys: null, values: null };
       return { out: mm(mixed, layer.attnProj), ...cached };
     }
@@ -307,10 +320,27 @@ export class Gpt {
   private causalMask(t: number): tf.Tensor2D {
     let mask = this.causalMasks.get(t);
     if (!mask) {
-      mask = tf.keep(maskBlocks(1, t, null)[0]!);
+      mask = tf.keep(tf.tensor2d(maskValues(1, t, 0, null), [t, t]));
       this.causalMasks.set(t, mask);
     }
     return mask;
+  }
+
+  /**
+   * The attention blocks of a [B, T] chunk laid out as [B*T, D]: each row cut at
+   * its sequence starts, each piece causal within itself. Left padding becomes a
+   * piece of its own whose outputs nothing reads.
+   */
+  private sequenceBlocks(b: number, t: number, starts: number[][] | null): AttentionBlock[] {
+    const blocks: AttentionBlock[] = [];
+    for (let r = 0; r < b; r++) {
+      const cuts = [...new Set([0, ...(starts?.[r] ?? []).filter((s) => s > 0 && s < t), t])];
+      for (let i = 0; i + 1 < cuts.length; i++) {
+        const length = cuts[i + 1]! - cuts[i]!;
+        blocks.push({ offset: r * t + cuts[i]!, length, mask: this.causalMask(length) });
+      }
+    }
+    return blocks;
   }
 
   /** cos/sin [1, T, 1, hd/2] for a chunk at positions 0..T-1, or [B, T, 1, hd/2] for per-row positions. */
@@ -400,40 +430,48 @@ function rotaryTables(context: number, headDim: number): { cos: tf.Tensor2D; sin
   return { cos: tf.tensor2d(cos, [context, half]), sin: tf.tensor2d(sin, [context, half]) };
 }
 
-/** Position of each token of a chunk: its index after its row's left padding (0 on padding). */
-function positionIds(b: number, t: number, start: number, pads: number[] | null): tf.Tensor2D {
+/**
+ * Where the sequence holding absolute position `p` of a row starts: the last of
+ * `starts` at or before p. Before the first start (left padding) it is the first
+ * start, so padding sees nothing and sits at position 0.
+ */
+function sequenceStart(starts: number[] | undefined, p: number): number {
+  if (!starts || starts.length === 0) return 0;
+  let found = starts[0]!;
+  for (const s of starts) {
+    if (s > p) break;
+    found = s;
+  }
+  return found;
+}
+
+/** Position of each token of a chunk at `start`: its index in its own sequence (0 on padding). */
+function positionIds(b: number, t: number, start: number, starts: number[][] | null): tf.Tensor2D {
   const out = new Int32Array(b * t);
   for (let r = 0; r < b; r++) {
-    const pad = pads?.[r] ?? 0;
-    for (let i = 0; i < t; i++) out[r * t + i] = Math.max(0, start + i - pad);
+    for (let i = 0; i < t; i++) out[r * t + i] = Math.max(0, start + i - sequenceStart(starts?.[r], start + i));
   }
   return tf.tensor2d(out, [b, t], 'int32');
 }
 
 /**
  * Additive attention mask of a chunk at `start`, [B, T, start+T] row-major: a
- * query sees keys at or before itself that are not its row's left padding.
+ * query sees keys at or before itself in its own sequence (never padding).
  */
-function maskValues(b: number, t: number, start: number, pads: number[] | null): Float32Array {
+function maskValues(b: number, t: number, start: number, starts: number[][] | null): Float32Array {
   const length = start + t;
   const out = new Float32Array(b * t * length);
   for (let r = 0; r < b; r++) {
-    const pad = pads?.[r] ?? 0;
     for (let i = 0; i < t; i++) {
+      const first = sequenceStart(starts?.[r], start + i);
       const row = (r * t + i) * length;
-      for (let j = 0; j < length; j++) if (j > start + i || j < pad) out[row + j] = MASKED;
+      for (let j = 0; j < length; j++) if (j > start + i || j < first) out[row + j] = MASKED;
     }
   }
   return out;
 }
 
-/** The mask as one [T, T] block per sequence (full passes). */
-function maskBlocks(b: number, t: number, pads: number[] | null): tf.Tensor2D[] {
-  const values = maskValues(b, t, 0, pads);
-  return Array.from({ length: b }, (_, r) => tf.tensor2d(values.subarray(r * t * t, (r + 1) * t * t), [t, t]));
-}
-
 /** The mask as [B, 1, T, start+T] for batched attention over a cache. */
-function maskTensor(b: number, t: number, start: number, pads: number[] | null): tf.Tensor4D {
-  return tf.tensor4d(maskValues(b, t, start, pads), [b, 1, t, start + t]);
+function maskTensor(b: number, t: number, start: number, starts: number[][] | null): tf.Tensor4D {
+  return tf.tensor4d(maskValues(b, t, start, starts), [b, 1, t, start + t]);
 }

@@ -5,9 +5,12 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { oneHot, type Gpt } from './gpt';
 
-/** log p(target[b,t] | ids[b,..t]) for int32 ids and targets [B, T] -> [B, T]. */
-export function tokenLogProbs(model: Gpt, ids: tf.Tensor2D, targets: tf.Tensor2D, pads: number[] | null = null): tf.Tensor2D {
-  return tf.tidy(() => logProbsOf(model.logits(ids, pads), targets));
+/**
+ * log p(target[b,t] | ids[b,..t]) for int32 ids and targets [B, T] -> [B, T];
+ * `pads` or `packed` as in `Gpt.logits`.
+ */
+export function tokenLogProbs(model: Gpt, ids: tf.Tensor2D, targets: tf.Tensor2D, pads: number[] | null = null, packed: number[][] | null = null): tf.Tensor2D {
+  return tf.tidy(() => logProbsOf(model.logits(ids, pads, packed), targets));
 }
 
 /** Entropy (nats) of the next-token distribution at every position [B, T]. */

@@ -1,8 +1,8 @@
-// Cross-entropy on completion tokens only (the mask of a packed batch).
+// Cross-entropy on completion tokens only (the mask of a batch).
 import * as tf from '@tensorflow/tfjs-core';
 import type { Gpt } from '../model/gpt';
 import { tokenLogProbs } from '../model/logprobs';
-import { chunks, packBatch, type Batch, type Sequence } from '../data/batch';
+import { chunks, packSequences, type Batch, type Sequence } from '../data/batch';
 
 /** Summed negative log-likelihood of the batch's masked targets; differentiable in the model's variables. */
 export function maskedNll(model: Gpt, batch: Batch): tf.Scalar {
@@ -11,7 +11,7 @@ export function maskedNll(model: Gpt, batch: Batch): tf.Scalar {
     const ids = tf.tensor2d(batch.ids, shape, 'int32');
     const targets = tf.tensor2d(batch.targets, shape, 'int32');
     const mask = tf.tensor2d(batch.mask, shape, 'float32');
-    return tf.neg(tf.sum(tf.mul(tokenLogProbs(model, ids, targets), mask))) as tf.Scalar;
+    return tf.neg(tf.sum(tf.mul(tokenLogProbs(model, ids, targets, null, batch.starts), mask))) as tf.Scalar;
   });
 }
 
@@ -20,7 +20,7 @@ export function meanCompletionLoss(model: Gpt, sequences: readonly Sequence[], p
   let sum = 0;
   let count = 0;
   for (const group of chunks(sequences, microBatch)) {
-    const batch = packBatch(group, pad, model.config.context);
+    const batch = packSequences(group, pad, model.config.context);
     const nll = maskedNll(model, batch);
     sum += nll.dataSync()[0]!;
     nll.dispose();

@@ -8,7 +8,7 @@ import { accumulateGradients } from '../optim/accumulate';
 import { clipGradNorm } from '../optim/clip';
 import { learningRate } from '../optim/schedule';
 import { toTensor } from '../checkpoint/tensors';
-import { chunks, packBatch, type Sequence } from '../data/batch';
+import { chunks, packSequences, type Sequence } from '../data/batch';
 import { PretrainStream } from '../data/pretrain-stream';
 import type { Gpt } from '../model/gpt';
 import type { StageEnd, TrainingContext } from '../engine/context';
@@ -29,7 +29,7 @@ export interface PretrainStepResult {
  * loss of the whole batch, summed over micro-batches, clipped, applied.
  */
 export function pretrainStep(model: Gpt, optimizer: AdamW, sequences: readonly Sequence[], options: { pad: number; microBatch: number; lr: number; gradClip: number }): PretrainStepResult {
-  const batches = chunks(sequences, options.microBatch).map((group) => packBatch(group, options.pad, model.config.context));
+  const batches = chunks(sequences, options.microBatch).map((group) => packSequences(group, options.pad, model.config.context));
   const lossTokens = batches.reduce((n, b) => n + b.lossTokens, 0);
   // Each micro-batch's summed loss divided by the batch's token count: the sum is the batch's token mean.
   const { loss, grads } = accumulateGradients(model.variables, batches.length, (i) => maskedNll(model, batches[i]!), batches.map(() => 1 / Math.max(1, lossTokens)));
