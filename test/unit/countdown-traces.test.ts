@@ -24,10 +24,17 @@ const problems = generateProblems({
 const style = fc.constantFrom<TraceStyle>('dfs', 'bfs', 'mixed');
 const problem = fc.constantFrom(...problems);
 
-// step: a op b=r|numbers left; leaf: a op b=r ok|no; state: @numbers; last: the answer = its value.
-const STEP = /^\d+[-+*/]\d+=\d+\|\d+( \d+)+$/;
-const LEAF = /^\d+[-+*/]\d+=\d+ (ok|no)$/;
-const STATE = /^@\d+( \d+)+$/;
+// step: a op b=r|numbers left, settled on the same line when two are left; state: @numbers (or the two
+// numbers of a start of two), settled the same way; settle: ": " then op+result in order, then ok|no.
+const SETTLE = '(: [-+*/]\\d+( [-+*/]\\d+)* (ok|no))';
+const STEP = new RegExp(`^\\d+[-+*/]\\d+=\\d+\\|\\d+( \\d+)*${SETTLE}?$`);
+const STATE = new RegExp(`^@?\\d+( \\d+)+${SETTLE}?$`);
+
+/** The value of `x op y` as the traces define it (larger operand first for - and /). */
+function apply(o: string, x: number, y: number): number {
+  const [hi, lo] = x >= y ? [x, y] : [y, x];
+  return o === '+' ? x + y : o === '*' ? x * y : o === '-' ? hi - lo : hi / lo;
+}
 
 function parts(completion: string): { lines: string[]; last: string; answer: string } {
   const m = /^\n([\s\S]*)\n<\/think>\n<answer>([^<]*)<\/answer>$/.exec(completion);
@@ -46,8 +53,9 @@ test('a solved trace answers correctly; an unsolved one ends with a well-formed 
       const { lines, last, answer } = parts(trace.completion);
       assert.equal(answer, trace.expression);
       assert.equal(last, `${trace.expression}=${scored.value}`, 'the last line states the answer and its value');
-      for (const line of lines) assert.ok(STEP.test(line) || LEAF.test(line) || STATE.test(line), line);
-      assert.ok(lines.filter((l) => !l.startsWith('@')).length <= budget, 'the budget bounds the nodes');
+      for (const line of lines) assert.ok(STEP.test(line) || STATE.test(line), line);
+      const nodes = lines.filter((l) => l.includes('|')).length + lines.filter((l) => l.includes(':')).length;
+      assert.ok(nodes <= budget, 'the budget bounds the nodes (steps and settled pairs)');
     }),
     { numRuns: 300 },
   );
@@ -63,26 +71,52 @@ test('traces are deterministic for a seed', () => {
   );
 });
 
-test('solution traces have no dead ends: one step per number, then the leaf', () => {
+test('every number a trace writes is right: steps, and the results of a settled pair', () => {
+  fc.assert(
+    fc.property(problem, style, fc.integer(), (p, s, seed) => {
+      const { lines } = parts(searchTrace(p, s, 40, xoroshiro128plus(seed)).completion);
+      for (const line of lines) {
+        const [head, settled] = line.split(': ');
+        const step = /^(\d+)([-+*/])(\d+)=(\d+)\|/.exec(head!);
+        if (step) assert.equal(apply(step[2]!, Number(step[1]), Number(step[3])), Number(step[4]), line);
+        if (settled === undefined) continue;
+        const [x, y] = head!.replace(/^.*\||^@/, '').split(' ').map(Number) as [number, number];
+        const results = settled.split(' ').slice(0, -1);
+        for (const r of results) assert.equal(apply(r[0]!, x, y), Number(r.slice(1)), line);
+        assert.equal(settled.endsWith('ok'), Number(results.at(-1)!.slice(1)) === p.target, line);
+      }
+    }),
+    { numRuns: 200 },
+  );
+});
+
+test('solution traces have no dead ends: one step per number down to two, settled on the last', () => {
   for (const p of problems) {
     const trace = solutionTrace(p, xoroshiro128plus(1));
     if (!trace.solved) continue;
     const { lines } = parts(trace.completion);
-    assert.equal(lines.length, p.numbers.length - 1);
+    assert.equal(lines.length, Math.max(1, p.numbers.length - 2));
     assert.ok(lines.every((l) => !l.startsWith('@')));
+    assert.ok(lines.at(-1)!.endsWith(' ok'));
     assert.equal(scoreAnswer(trace.completion, p).verdict, 'correct');
   }
 });
 
-test('a step line restates the numbers left after it', () => {
-  const trace = searchTrace({ numbers: [44, 19, 35], target: 98 }, 'dfs', 20, xoroshiro128plus(0));
+test('DFS tries pairs in list order, growing operations first when the target is above every number', () => {
+  const trace = searchTrace({ numbers: [3, 2, 9], target: 12 }, 'dfs', 100, xoroshiro128plus(0));
   assert.ok(trace.solved);
-  const { lines } = parts(trace.completion);
-  assert.equal(lines[0], '44+35=79|19 79');
-  assert.equal(lines[1], '19+79=98 ok');
+  assert.deepEqual(parts(trace.completion).lines, [
+    '3*2=6|9 6: *54 +15 -3 no',
+    '3+2=5|9 5: *45 +14 -4 no',
+    '3-2=1|9 1: *9 +10 -8 /9 no',
+    '3*9=27|2 27: -25 +29 *54 no',
+    '3+9=12|2 12: -10 /6 +14 *24 no',
+    '9-3=6|2 6: *12 ok',
+  ]);
+  assert.equal(trace.expression, '2*(9-3)');
 });
 
-test('an exhausted search still answers, with its closest leaf', () => {
+test('an exhausted search still answers, with its closest result', () => {
   const hard = { numbers: [1, 1, 1, 1], target: 97 };
   const trace = searchTrace(hard, 'dfs', 5, xoroshiro128plus(0));
   assert.equal(trace.solved, false);

@@ -2,15 +2,24 @@
 // Stream of Search, in a compact line format a small character-level model can
 // learn to copy (format: docs/countdown-rules.md, "Search traces").
 //
-//   44+35=79|19 79      an operation on two numbers left, then the numbers left after it
-//   19+79=98 ok         the last two numbers: the operation closest to the target, ok or no
-//   @44 19 35           back to a state (after a dead end, or the next state of a BFS level)
-//   44+35+19=98         last line: the answer, which the <answer> tag copies
+//   3*2=6|9 6: *54 +15 -3 no    a step (two numbers, the numbers left after it); with two
+//                                numbers left, their results in operation order until one hits
+//   9-3=6|2 6: *12 ok
+//   @44 19 35                   back to a state other than the start (deeper searches, BFS levels)
+//   (9-3)*2=12                  last line: the answer, which the <answer> tag copies
+//
+// Every number a line writes follows from numbers on that line or the one it
+// extends, in an order that does not depend on results: a depth-first search
+// tries pairs in list order and operations in an order picked from what is
+// visible (growing ones first when the target is above every number left,
+// shrinking ones first otherwise). Ordering steps by how close their result
+// comes to the target would make "a result near the target" a shortcut a small
+// model learns instead of arithmetic.
 //
 // Operations are those of Stream of Search: a+b, a*b, larger-smaller, and
 // larger/smaller only when exact, so every number written is a non-negative
 // integer. A trace that finds no solution within its budget ends with its best
-// wrong answer (the leaf closest to the target).
+// wrong answer (the result closest to the target).
 import { type RandomGenerator, unsafeUniformIntDistribution } from 'pure-rand';
 import type { Operator, TraceStyle } from '../spec/config';
 import { type Expr, num, op, printExpr } from './expression';
@@ -27,9 +36,18 @@ export interface Trace {
 /** States a BFS level keeps, and children it writes per state. */
 const BEAM = 3;
 
+const GROWING_FIRST: readonly Operator[] = ['*', '+', '-', '/'];
+const SHRINKING_FIRST: readonly Operator[] = ['-', '/', '+', '*'];
+
 interface Item {
   value: number;
   expr: Expr;
+}
+
+interface Step {
+  op: Operator;
+  line: string;
+  item: Item;
 }
 
 interface Child {
@@ -41,8 +59,11 @@ interface Child {
   tie: number;
 }
 
+/** The result of settling a state of two numbers. */
 interface Leaf {
-  line: string;
+  /** Appended to the line that names the state: `: *54 +15 -3 no`. */
+  suffix: string;
+  /** The result closest to the target among those written. */
   item: Item;
   distance: number;
 }
@@ -56,17 +77,18 @@ function listOf(items: Item[]): string {
   return items.map((i) => i.value).join(' ');
 }
 
-/** The results of one step on a pair, larger operand first for - and /. */
-function stepsOf(a: Item, b: Item): { line: string; item: Item }[] {
+/** The results of one step on a pair in `order`, larger operand first for - and /. */
+function stepsOf(a: Item, b: Item, order: readonly Operator[]): Step[] {
   const [hi, lo] = a.value >= b.value ? [a, b] : [b, a];
-  const out: { line: string; item: Item }[] = [];
-  const add = (o: Operator, x: Item, y: Item, value: number): void => {
-    if (Number.isSafeInteger(value)) out.push({ line: `${x.value}${o}${y.value}=${value}`, item: { value, expr: op(o, x.expr, y.expr) } });
-  };
-  add('+', a, b, a.value + b.value);
-  add('*', a, b, a.value * b.value);
-  add('-', hi, lo, hi.value - lo.value);
-  if (lo.value !== 0 && hi.value % lo.value === 0) add('/', hi, lo, hi.value / lo.value);
+  const out: Step[] = [];
+  for (const o of order) {
+    const [x, y, value] =
+      o === '+' ? [a, b, a.value + b.value]
+      : o === '*' ? [a, b, a.value * b.value]
+      : o === '-' ? [hi, lo, hi.value - lo.value]
+      : [hi, lo, lo.value !== 0 && hi.value % lo.value === 0 ? hi.value / lo.value : NaN];
+    if (Number.isSafeInteger(value)) out.push({ op: o, line: `${x.value}${o}${y.value}=${value}`, item: { value, expr: op(o, x.expr, y.expr) } });
+  }
   return out;
 }
 
@@ -75,6 +97,7 @@ class TraceSearch {
   /** Nodes written (steps and leaves); `@` lines do not count. */
   private nodes = 0;
   private current: string;
+  private readonly start: string;
   private best: { leaf: Leaf; path: string[] } | null = null;
   private readonly path: string[] = [];
 
@@ -84,7 +107,13 @@ class TraceSearch {
     private readonly budget: number,
     private readonly rng: RandomGenerator,
   ) {
-    this.current = listOf(root);
+    this.start = listOf(root);
+    this.current = this.start;
+  }
+
+  /** Operations to try on a state: growing ones first when the target is above every number in it. */
+  private order(items: Item[]): readonly Operator[] {
+    return items.every((i) => i.value < this.target) ? GROWING_FIRST : SHRINKING_FIRST;
   }
 
   private heuristic(items: Item[]): number {
@@ -93,13 +122,14 @@ class TraceSearch {
     return h;
   }
 
-  /** Children of a state of three or more numbers, the most promising first (ties in random order). */
+  /** Children of a state of three or more numbers: pairs in list order, operations in `order`. */
   children(items: Item[]): Child[] {
     const out: Child[] = [];
+    const order = this.order(items);
     for (let i = 0; i < items.length; i++) {
       for (let j = i + 1; j < items.length; j++) {
         const rest = items.filter((_, k) => k !== i && k !== j);
-        for (const s of stepsOf(items[i], items[j])) {
+        for (const s of stepsOf(items[i]!, items[j]!, order)) {
           const next = [...rest, s.item];
           out.push({
             line: `${s.line}|${listOf(next)}`,
@@ -111,27 +141,30 @@ class TraceSearch {
         }
       }
     }
-    return out.sort(byPromise);
+    return out;
   }
 
-  /** The step on the last two numbers closest to the target. */
+  /** The results of the last two numbers in `order`, up to the first that hits the target. */
   leaf(items: Item[]): Leaf {
-    let best: Leaf | null = null;
-    for (const s of stepsOf(items[0], items[1])) {
+    const written: string[] = [];
+    let best: { item: Item; distance: number } | null = null;
+    for (const s of stepsOf(items[0]!, items[1]!, this.order(items))) {
+      written.push(`${s.op}${s.item.value}`);
       const distance = Math.abs(s.item.value - this.target);
-      if (best === null || distance < best.distance) best = { line: s.line, item: s.item, distance };
+      if (best === null || distance < best.distance) best = { item: s.item, distance };
+      if (distance === 0) break;
     }
-    return best!;
+    return { suffix: `: ${written.join(' ')} ${best!.distance === 0 ? 'ok' : 'no'}`, ...best! };
   }
 
   get exhausted(): boolean {
     return this.nodes >= this.budget;
   }
 
-  /** Moves to a state, writing `@state` unless the previous line ended in it. */
+  /** Moves to a state, writing `@state` unless the previous line ended in it or it is the start (the prompt holds it). */
   enter(items: Item[]): void {
     const list = listOf(items);
-    if (list !== this.current) this.write(`@${list}`);
+    if (list !== this.current && list !== this.start) this.write(`@${list}`);
     this.current = list;
   }
 
@@ -145,15 +178,18 @@ class TraceSearch {
     this.current = listOf(child.items);
   }
 
-  /** Writes the leaf of a two-number state; true when it hits the target. */
+  /** Settles a state of two numbers on the line that names it; true when it hits the target. */
   finishPair(items: Item[]): boolean {
     const leaf = this.leaf(items);
-    const hit = leaf.distance === 0;
     this.nodes++;
-    this.write(`${leaf.line} ${hit ? 'ok' : 'no'}`);
+    if (this.lines.length === 0 || this.current !== listOf(items)) this.write(listOf(items));
+    this.lines[this.lines.length - 1] += leaf.suffix;
     this.current = '';
-    if (this.best === null || leaf.distance < this.best.leaf.distance) this.best = { leaf, path: [...this.path] };
-    return hit;
+    if (this.best === null || leaf.distance < this.best.leaf.distance) {
+      const named = this.path.length > 0 ? this.path.at(-1)! : listOf(items);
+      this.best = { leaf, path: [...this.path.slice(0, -1), named + leaf.suffix] };
+    }
+    return leaf.distance === 0;
   }
 
   dfs(items: Item[]): boolean {
@@ -184,7 +220,7 @@ class TraceSearch {
           if (this.finishPair(state.items)) return true;
           continue;
         }
-        for (const child of this.children(state.items).slice(0, BEAM)) {
+        for (const child of this.children(state.items).sort(byPromise).slice(0, BEAM)) {
           if (this.exhausted) return false;
           this.enter(state.items);
           this.step(child);
@@ -196,10 +232,10 @@ class TraceSearch {
     return false;
   }
 
-  /** The answer: the best leaf found, else all numbers of the root added up. */
+  /** The answer: the best result found, else all numbers of the root added up. */
   answer(root: Item[]): { item: Item; path: string[] } {
-    if (this.best) return { item: this.best.leaf.item, path: [...this.best.path, `${this.best.leaf.line} ${this.best.leaf.distance === 0 ? 'ok' : 'no'}`] };
-    let acc = root[0];
+    if (this.best) return { item: this.best.leaf.item, path: this.best.path };
+    let acc = root[0]!;
     for (const i of root.slice(1)) acc = { value: acc.value + i.value, expr: op('+', acc.expr, i.expr) };
     return { item: acc, path: [] };
   }

@@ -76,7 +76,7 @@ export interface ModelShape {
 
 export const MODEL_PRESETS: Record<Exclude<ModelPreset, 'custom'>, ModelShape & { doc: string }> = {
   nano: { layers: 2, width: 64, heads: 2, context: 256, doc: '2 layers, width 64, 2 heads, context 256 (about 0.1M parameters).' },
-  tiny: { layers: 4, width: 128, heads: 4, context: 256, doc: '4 layers, width 128, 4 heads, context 256 (about 0.8M parameters).' },
+  tiny: { layers: 4, width: 128, heads: 4, context: 512, doc: '4 layers, width 128, 4 heads, context 512 (about 0.87M parameters): room for three-number search traces.' },
   small: { layers: 6, width: 256, heads: 8, context: 256, doc: '6 layers, width 256, 8 heads, context 256 (about 5M parameters).' },
   base: { layers: 8, width: 512, heads: 8, context: 512, doc: '8 layers, width 512, 8 heads, context 512 (about 25M parameters).' },
 };
