@@ -9,6 +9,7 @@ import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import type { Device } from '../core/spec/config';
 import type { BackendInfo, BackendName } from '../core/protocol/records';
 import { installWasmKernels } from './backend-wasm-kernels';
+import { prepareWasmThreads } from './backend-wasm-threads';
 
 export class BackendUnavailableError extends Error {}
 
@@ -86,12 +87,17 @@ async function loadNative(pkg: string, name: BackendName): Promise<BackendInfo> 
   return { name, threads, simd: true };
 }
 
+/** Which WASM build the `wasm` backend is (settled once, before it first initialises), and why not threaded. */
+let wasmPrepared: Promise<string | null> | null = null;
+
 async function loadWasm(): Promise<BackendInfo> {
   const wasm = require('@tensorflow/tfjs-backend-wasm') as typeof import('@tensorflow/tfjs-backend-wasm');
   installWasmKernels();
+  wasmPrepared ??= prepareWasmThreads(wasm);
+  const fallback = await wasmPrepared;
   await activate('wasm');
   const simd = Boolean(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT'));
-  return { name: 'wasm', threads: wasm.getThreadsCount(), simd };
+  return { name: 'wasm', threads: wasm.getThreadsCount(), simd, ...(fallback ? { fallback } : {}) };
 }
 
 async function loadPureJs(): Promise<BackendInfo> {

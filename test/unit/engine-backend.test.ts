@@ -1,12 +1,17 @@
 // Backend selection: a backend that is asked for but missing is a clear error
-// that says how to install it; WASM always loads with SIMD, and its replacement
-// Slice kernel copies exactly the requested block.
+// that says how to install it; WASM always loads with SIMD, threaded here (this
+// process asks for 2 threads), and its replacement Slice kernel copies exactly
+// the requested block.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import fc from 'fast-check';
 import * as tf from '@tensorflow/tfjs-core';
 import { BackendUnavailableError, selectBackend } from '../../src/trainer/backend';
+import { WASM_THREADS_ENV, wasmThreadsWanted } from '../../src/trainer/backend-wasm-threads';
+
+// Before the first selectBackend('wasm'): the threaded build is tried on any machine, even a 1-core one.
+process.env[WASM_THREADS_ENV] = '2';
 
 const installed = (pkg: string) => {
   try {
@@ -31,12 +36,49 @@ test('asking for native cpu without @tensorflow/tfjs-node says how to install it
   await assert.rejects(selectBackend('cpu'), /npm install @tensorflow\/tfjs-node`.*device wasm/);
 });
 
-test('wasm loads with SIMD; auto falls through the missing native backends to it', async () => {
-  assert.deepEqual(await selectBackend('wasm'), { name: 'wasm', threads: 1, simd: true });
+test('wasm loads the threaded SIMD build with the threads asked for; auto falls through the missing native backends to it', async () => {
+  assert.deepEqual(await selectBackend('wasm'), { name: 'wasm', threads: 2, simd: true });
   if (!installed('@tensorflow/tfjs-node') && !installed('@tensorflow/tfjs-node-gpu')) {
     assert.equal((await selectBackend('auto')).name, 'wasm');
   }
   assert.equal((await selectBackend('js')).name, 'cpu');
+  assert.equal((await selectBackend('wasm')).threads, 2, 'switching back keeps the threaded backend already started');
+});
+
+test('threaded WASM products match a plain reference and repeat bit for bit', async () => {
+  await selectBackend('wasm');
+  // Shapes of a nano training step: weight products and attention blocks, each split across the threads.
+  for (const [m, k, n] of [[2048, 64, 256], [256, 256, 32], [512, 512, 512]] as const) {
+    const a = tf.randomNormal([m, k], 0, 1, 'float32', m);
+    const b = tf.randomNormal([k, n], 0, 1, 'float32', n);
+    const product = tf.matMul(a, b);
+    const expected = reference(a.dataSync(), b.dataSync(), m, k, n);
+    const got = product.dataSync();
+    let worst = 0;
+    for (let i = 0; i < got.length; i++) worst = Math.max(worst, Math.abs(got[i]! - expected[i]!));
+    assert.ok(worst < 1e-3, `[${m},${k}]x[${k},${n}]: off by ${worst}`);
+    const again = tf.matMul(a, b);
+    assert.deepEqual(again.dataSync(), got, 'the same product twice gives the same bits');
+    tf.dispose([a, b, product, again]);
+  }
+});
+
+function reference(a: ArrayLike<number>, b: ArrayLike<number>, m: number, k: number, n: number): Float64Array {
+  const out = new Float64Array(m * n);
+  for (let i = 0; i < m; i++) for (let p = 0; p < k; p++) for (let j = 0; j < n; j++) out[i * n + j]! += a[i * k + p]! * b[p * n + j]!;
+  return out;
+}
+
+test('RLAB_WASM_THREADS: a whole number is taken as is; unset means the machine\'s cores up to 4; anything else runs 1 thread and says why', () => {
+  assert.deepEqual(wasmThreadsWanted({ [WASM_THREADS_ENV]: '3' }), { threads: 3, problem: null });
+  assert.deepEqual(wasmThreadsWanted({ [WASM_THREADS_ENV]: ' 1 ' }), { threads: 1, problem: null });
+  const unset = wasmThreadsWanted({});
+  assert.ok(unset.threads >= 1 && unset.threads <= 4 && unset.problem === null);
+  for (const bad of ['0', '-2', '1.5', 'two']) {
+    const wanted = wasmThreadsWanted({ [WASM_THREADS_ENV]: bad });
+    assert.equal(wanted.threads, 1);
+    assert.match(wanted.problem!, new RegExp(`RLAB_WASM_THREADS="${bad.replace('.', '\\.')}" is not a whole number`));
+  }
 });
 
 test('the replacement WASM Slice kernel copies exactly the requested block of any tensor', async () => {

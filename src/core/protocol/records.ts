@@ -11,6 +11,8 @@ export interface BackendInfo {
   name: BackendName;
   threads: number;
   simd: boolean;
+  /** Why the backend runs on fewer threads than it was asked for (the threaded WASM build did not start), if it does. */
+  fallback?: string;
 }
 
 /** `run.json`: everything needed to show, resume or compare a run. */

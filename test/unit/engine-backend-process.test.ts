@@ -1,0 +1,59 @@
+// The WASM thread setting in real processes: the bundled `rlab` trains and
+// evaluates on the threaded build and exits on its own (XNNPACK's pthread
+// workers must not hold it open), and RLAB_WASM_THREADS=1 runs the
+// single-threaded build. The CLI is the process that ends without an explicit
+// exit, so it is the one that would hang.
+import { before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { runFile } from '../../src/core/run/layout';
+import type { RunInfo } from '../../src/core/protocol/records';
+import { WASM_THREADS_ENV } from '../../src/trainer/backend-wasm-threads';
+import { tempDir, tinySpec } from './engine-process.helpers';
+
+const root = path.resolve(__dirname, '..', '..');
+const cli = path.join(root, 'dist/cli.js');
+/** Far beyond the few seconds these take: a process still there then is held open. */
+const EXIT_DEADLINE_MS = 120_000;
+
+before(() => {
+  // `npm test` builds first; a lone run of this file builds only if the bundle is missing.
+  if (!fs.existsSync(cli)) {
+    const built = spawnSync(process.execPath, ['esbuild.mjs'], { cwd: root, encoding: 'utf8' });
+    assert.equal(built.status, 0, built.stderr);
+  }
+});
+
+function rlab(args: string[], threads: string): { status: number | null; signal: string | null; stdout: string; stderr: string } {
+  const env = { ...process.env, [WASM_THREADS_ENV]: threads };
+  return spawnSync(process.execPath, [cli, ...args], { cwd: root, encoding: 'utf8', env, timeout: EXIT_DEADLINE_MS });
+}
+
+function train(dir: string, threads: string): RunInfo {
+  fs.writeFileSync(path.join(dir, 'a.countdown'), tinySpec({ steps: 2, evalEvery: 2 }));
+  const runDir = path.join(dir, 'run');
+  const result = rlab(['train', path.join(dir, 'a.countdown'), '--stage', 'pretrain', '--out', runDir], threads);
+  assert.equal(result.signal, null, `rlab train did not exit on its own within ${EXIT_DEADLINE_MS / 1000} s`);
+  assert.equal(result.status, 0, result.stderr);
+  return JSON.parse(fs.readFileSync(runFile(runDir, 'run'), 'utf8')) as RunInfo;
+}
+
+test('rlab train and rlab eval run on 2 WASM threads and exit on their own', async (t) => {
+  const dir = tempDir(t);
+  const run = train(dir, '2');
+  assert.equal(run.status, 'done');
+  assert.deepEqual(run.backend, { name: 'wasm', threads: 2, simd: true });
+  const evaluated = rlab(['eval', path.join(dir, 'run'), '--json'], '2');
+  assert.equal(evaluated.signal, null, `rlab eval did not exit on its own within ${EXIT_DEADLINE_MS / 1000} s`);
+  assert.equal(evaluated.status, 0, evaluated.stderr);
+  assert.equal((JSON.parse(evaluated.stdout) as { split: string }).split, 'test');
+});
+
+test('RLAB_WASM_THREADS=1 trains on the single-threaded build; a bad value does too, and the run says why', async (t) => {
+  assert.deepEqual(train(tempDir(t), '1').backend, { name: 'wasm', threads: 1, simd: true });
+  const bad = train(tempDir(t), 'many').backend!;
+  assert.equal(bad.threads, 1);
+  assert.match(bad.fallback!, /RLAB_WASM_THREADS="many" is not a whole number/);
+});
