@@ -10,7 +10,7 @@
 // trainer, the CLI, benchmarks and tests exit on their own.
 
 import { readFile } from 'node:fs/promises';
-import { availableParallelism } from 'node:os';
+import { availableParallelism, loadavg } from 'node:os';
 import * as path from 'node:path';
 import type { Worker } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
@@ -51,25 +51,47 @@ interface ThreadedModule extends ThreadedConfig {
 
 type ThreadedFactory = (config: ThreadedConfig) => Promise<ThreadedModule>;
 
-/** Threads the WASM backend should run: RLAB_WASM_THREADS, else the machine's parallelism up to 4. */
-export function wasmThreadsWanted(env: NodeJS.ProcessEnv = process.env): { threads: number; problem: string | null } {
+export interface ThreadsWanted {
+  threads: number;
+  /** Why fewer threads than the machine has cores, when the reason is worth reporting. */
+  note: string | null;
+}
+
+/**
+ * Threads the WASM backend should run: RLAB_WASM_THREADS, else the cores that
+ * other work leaves idle (by the 1-minute load average), up to 4. A pool thread
+ * on a busy core makes every parallel op wait for it: with two other busy
+ * processes on 2 cores, 2 threads trained nano at half the speed of 1.
+ */
+export function wasmThreadsWanted(
+  env: NodeJS.ProcessEnv = process.env,
+  cores: number = availableParallelism(),
+  load: number = loadavg()[0]!,
+): ThreadsWanted {
   const text = env[WASM_THREADS_ENV]?.trim();
-  if (!text) return { threads: Math.min(availableParallelism(), DEFAULT_MAX_THREADS), problem: null };
-  const threads = Number(text);
-  if (Number.isInteger(threads) && threads >= 1) return { threads, problem: null };
-  return { threads: 1, problem: `${WASM_THREADS_ENV}="${text}" is not a whole number of threads from 1 to ${MAX_THREADS}` };
+  if (text) {
+    const threads = Number(text);
+    if (Number.isInteger(threads) && threads >= 1) return { threads, note: null };
+    return { threads: 1, note: `${WASM_THREADS_ENV}="${text}" is not a whole number of threads from 1 to ${MAX_THREADS}: running 1 thread` };
+  }
+  const usable = Math.min(cores, DEFAULT_MAX_THREADS);
+  const threads = Math.max(1, Math.min(usable, Math.round(cores - load)));
+  const note =
+    threads < usable
+      ? `other work keeps the cores busy (load ${load.toFixed(1)} on ${cores} cores): running ${threads} thread(s); set ${WASM_THREADS_ENV} to choose`
+      : null;
+  return { threads, note };
 }
 
 /**
  * Makes the `wasm` backend the threaded build when more than one thread is
  * wanted and that build starts; otherwise tfjs's single-threaded SIMD build
  * stays. Call once, before the backend first initialises. Resolves to why the
- * backend runs single-threaded despite asking for more, or null.
+ * backend runs on fewer threads than it could (BackendInfo.fallback), or null.
  */
 export async function prepareWasmThreads(wasm: WasmPackage): Promise<string | null> {
   const wanted = wasmThreadsWanted();
-  if (wanted.problem) return `${wanted.problem}: running 1 thread`;
-  if (wanted.threads === 1) return null;
+  if (wanted.threads === 1) return wanted.note;
   let module: ThreadedModule;
   try {
     module = await startThreadedModule(wanted.threads);
@@ -88,7 +110,7 @@ export async function prepareWasmThreads(wasm: WasmPackage): Promise<string | nu
     },
     WASM_PRIORITY,
   );
-  return null;
+  return wanted.note;
 }
 
 /** Starts the threaded build's Emscripten module with its 8 pthread workers loaded. */

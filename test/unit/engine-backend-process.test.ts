@@ -1,7 +1,8 @@
 // The WASM thread setting in real processes: the bundled `rlab` trains and
 // evaluates on the threaded build and exits on its own (XNNPACK's pthread
 // workers must not hold it open), and RLAB_WASM_THREADS=1 runs the
-// single-threaded build. The CLI is the process that ends without an explicit
+// single-threaded build to the same bits (XNNPACK splits output tiles across
+// threads, never a sum). The CLI is the process that ends without an explicit
 // exit, so it is the one that would hang.
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -31,29 +32,36 @@ function rlab(args: string[], threads: string): { status: number | null; signal:
   return spawnSync(process.execPath, [cli, ...args], { cwd: root, encoding: 'utf8', env, timeout: EXIT_DEADLINE_MS });
 }
 
-function train(dir: string, threads: string): RunInfo {
+function train(dir: string, threads: string): { run: RunInfo; runDir: string } {
   fs.writeFileSync(path.join(dir, 'a.countdown'), tinySpec({ steps: 2, evalEvery: 2 }));
-  const runDir = path.join(dir, 'run');
+  const runDir = path.join(dir, `run-${threads}`);
   const result = rlab(['train', path.join(dir, 'a.countdown'), '--stage', 'pretrain', '--out', runDir], threads);
   assert.equal(result.signal, null, `rlab train did not exit on its own within ${EXIT_DEADLINE_MS / 1000} s`);
   assert.equal(result.status, 0, result.stderr);
-  return JSON.parse(fs.readFileSync(runFile(runDir, 'run'), 'utf8')) as RunInfo;
+  return { run: JSON.parse(fs.readFileSync(runFile(runDir, 'run'), 'utf8')) as RunInfo, runDir };
 }
 
-test('rlab train and rlab eval run on 2 WASM threads and exit on their own', async (t) => {
+const checkpointFile = (runDir: string, file: string) => fs.readFileSync(path.join(runDir, 'checkpoints', 'step-000002', file));
+
+test('rlab train and rlab eval run on 2 WASM threads and exit on their own, with the weights 1 thread gives, bit for bit', async (t) => {
   const dir = tempDir(t);
-  const run = train(dir, '2');
-  assert.equal(run.status, 'done');
-  assert.deepEqual(run.backend, { name: 'wasm', threads: 2, simd: true });
-  const evaluated = rlab(['eval', path.join(dir, 'run'), '--json'], '2');
+  const threaded = train(dir, '2');
+  assert.equal(threaded.run.status, 'done');
+  assert.deepEqual(threaded.run.backend, { name: 'wasm', threads: 2, simd: true });
+  const evaluated = rlab(['eval', threaded.runDir, '--json'], '2');
   assert.equal(evaluated.signal, null, `rlab eval did not exit on its own within ${EXIT_DEADLINE_MS / 1000} s`);
   assert.equal(evaluated.status, 0, evaluated.stderr);
   assert.equal((JSON.parse(evaluated.stdout) as { split: string }).split, 'test');
+
+  const single = train(dir, '1');
+  assert.deepEqual(single.run.backend, { name: 'wasm', threads: 1, simd: true });
+  for (const file of ['model.safetensors', 'optimizer.safetensors']) {
+    assert.ok(checkpointFile(threaded.runDir, file).equals(checkpointFile(single.runDir, file)), `${file} differs between 2 threads and 1`);
+  }
 });
 
-test('RLAB_WASM_THREADS=1 trains on the single-threaded build; a bad value does too, and the run says why', async (t) => {
-  assert.deepEqual(train(tempDir(t), '1').backend, { name: 'wasm', threads: 1, simd: true });
-  const bad = train(tempDir(t), 'many').backend!;
-  assert.equal(bad.threads, 1);
-  assert.match(bad.fallback!, /RLAB_WASM_THREADS="many" is not a whole number/);
+test('a bad RLAB_WASM_THREADS trains on 1 thread, and the run says why', async (t) => {
+  const backend = train(tempDir(t), 'many').run.backend!;
+  assert.equal(backend.threads, 1);
+  assert.match(backend.fallback!, /RLAB_WASM_THREADS="many" is not a whole number/);
 });

@@ -69,15 +69,20 @@ function reference(a: ArrayLike<number>, b: ArrayLike<number>, m: number, k: num
   return out;
 }
 
-test('RLAB_WASM_THREADS: a whole number is taken as is; unset means the machine\'s cores up to 4; anything else runs 1 thread and says why', () => {
-  assert.deepEqual(wasmThreadsWanted({ [WASM_THREADS_ENV]: '3' }), { threads: 3, problem: null });
-  assert.deepEqual(wasmThreadsWanted({ [WASM_THREADS_ENV]: ' 1 ' }), { threads: 1, problem: null });
-  const unset = wasmThreadsWanted({});
-  assert.ok(unset.threads >= 1 && unset.threads <= 4 && unset.problem === null);
+test('RLAB_WASM_THREADS is taken as is; unset, the threads are the idle cores up to 4; a bad value runs 1 thread and says why', () => {
+  assert.deepEqual(wasmThreadsWanted({ [WASM_THREADS_ENV]: '3' }, 2, 5), { threads: 3, note: null });
+  assert.deepEqual(wasmThreadsWanted({ [WASM_THREADS_ENV]: ' 1 ' }, 8, 0), { threads: 1, note: null });
+  assert.deepEqual(wasmThreadsWanted({}, 2, 0.3), { threads: 2, note: null });
+  assert.deepEqual(wasmThreadsWanted({}, 16, 0), { threads: 4, note: null });
+  assert.deepEqual(wasmThreadsWanted({}, 1, 0), { threads: 1, note: null });
+  const busy = wasmThreadsWanted({}, 2, 1.8);
+  assert.equal(busy.threads, 1);
+  assert.match(busy.note!, /cores busy \(load 1\.8 on 2 cores\): running 1 thread.*RLAB_WASM_THREADS/);
+  assert.equal(wasmThreadsWanted({}, 8, 5.2).threads, 3);
   for (const bad of ['0', '-2', '1.5', 'two']) {
-    const wanted = wasmThreadsWanted({ [WASM_THREADS_ENV]: bad });
+    const wanted = wasmThreadsWanted({ [WASM_THREADS_ENV]: bad }, 4, 0);
     assert.equal(wanted.threads, 1);
-    assert.match(wanted.problem!, new RegExp(`RLAB_WASM_THREADS="${bad.replace('.', '\\.')}" is not a whole number`));
+    assert.ok(wanted.note!.startsWith(`RLAB_WASM_THREADS="${bad}" is not a whole number`), wanted.note!);
   }
 });
 

@@ -11,7 +11,7 @@ export interface BackendInfo {
   name: BackendName;
   threads: number;
   simd: boolean;
-  /** Why the backend runs on fewer threads than it was asked for (the threaded WASM build did not start), if it does. */
+  /** Why the backend runs on fewer threads than it could (busy cores, the threaded WASM build did not start, a bad RLAB_WASM_THREADS), when it does. */
   fallback?: string;
 }
 
