@@ -10,7 +10,7 @@
 // trainer, the CLI, benchmarks and tests exit on their own.
 
 import { readFile } from 'node:fs/promises';
-import { availableParallelism, loadavg } from 'node:os';
+import { availableParallelism, cpus } from 'node:os';
 import * as path from 'node:path';
 import type { Worker } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
@@ -20,6 +20,10 @@ export const WASM_THREADS_ENV = 'RLAB_WASM_THREADS';
 const MAX_THREADS = 8;
 /** The default stops here: tfjs's own former cap; past it each thread's tiles of our small products get tiny. */
 const DEFAULT_MAX_THREADS = 4;
+/** How long the idle cores are sampled before the pool is sized. */
+const IDLE_WINDOW_MS = 200;
+/** A core counts as idle when at least 80% of it is. */
+const IDLE_SLACK = 0.2;
 /** Eight workers instantiate the module on start; far longer means they never will. */
 const START_TIMEOUT_MS = 30_000;
 /** tfjs-backend-wasm registers its backend at this priority; the replacement keeps it. */
@@ -59,15 +63,15 @@ export interface ThreadsWanted {
 
 /**
  * Threads the WASM backend should run: RLAB_WASM_THREADS, else the cores that
- * other work leaves idle (by the 1-minute load average), up to 4. A pool thread
- * on a busy core makes every parallel op wait for it: with two other busy
- * processes on 2 cores, 2 threads trained nano at half the speed of 1.
+ * other work leaves idle, up to 4. A pool thread on a busy core makes every
+ * parallel op wait for it: with two other busy processes on 2 cores, 2 threads
+ * trained nano at half the speed of 1.
  */
-export function wasmThreadsWanted(
+export async function wasmThreadsWanted(
   env: NodeJS.ProcessEnv = process.env,
   cores: number = availableParallelism(),
-  load: number = loadavg()[0]!,
-): ThreadsWanted {
+  idleCores: () => Promise<number> = sampleIdleCores,
+): Promise<ThreadsWanted> {
   const text = env[WASM_THREADS_ENV]?.trim();
   if (text) {
     const threads = Number(text);
@@ -75,12 +79,27 @@ export function wasmThreadsWanted(
     return { threads: 1, note: `${WASM_THREADS_ENV}="${text}" is not a whole number of threads from 1 to ${MAX_THREADS}: running 1 thread` };
   }
   const usable = Math.min(cores, DEFAULT_MAX_THREADS);
-  const threads = Math.max(1, Math.min(usable, Math.round(cores - load)));
+  if (usable === 1) return { threads: 1, note: null };
+  const idle = await idleCores();
+  const threads = Math.max(1, Math.min(usable, Math.floor(idle + IDLE_SLACK)));
   const note =
     threads < usable
-      ? `other work keeps the cores busy (load ${load.toFixed(1)} on ${cores} cores): running ${threads} thread(s); set ${WASM_THREADS_ENV} to choose`
+      ? `other work keeps the cores busy (${idle.toFixed(1)} of ${cores} idle): running ${threads} thread(s); set ${WASM_THREADS_ENV} to choose`
       : null;
   return { threads, note };
+}
+
+/**
+ * Cores idle right now: the idle CPU time of every core over a short window.
+ * Not the load average, which still counts a process that ended a minute ago
+ * (a benchmark's previous run, say).
+ */
+async function sampleIdleCores(): Promise<number> {
+  const idleMs = () => cpus().reduce((sum, cpu) => sum + cpu.times.idle, 0);
+  const before = idleMs();
+  const start = performance.now();
+  await new Promise((resolve) => setTimeout(resolve, IDLE_WINDOW_MS));
+  return (idleMs() - before) / (performance.now() - start);
 }
 
 /**
@@ -90,7 +109,7 @@ export function wasmThreadsWanted(
  * backend runs on fewer threads than it could (BackendInfo.fallback), or null.
  */
 export async function prepareWasmThreads(wasm: WasmPackage): Promise<string | null> {
-  const wanted = wasmThreadsWanted();
+  const wanted = await wasmThreadsWanted();
   if (wanted.threads === 1) return wanted.note;
   let module: ThreadedModule;
   try {

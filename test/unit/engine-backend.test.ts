@@ -69,18 +69,20 @@ function reference(a: ArrayLike<number>, b: ArrayLike<number>, m: number, k: num
   return out;
 }
 
-test('RLAB_WASM_THREADS is taken as is; unset, the threads are the idle cores up to 4; a bad value runs 1 thread and says why', () => {
-  assert.deepEqual(wasmThreadsWanted({ [WASM_THREADS_ENV]: '3' }, 2, 5), { threads: 3, note: null });
-  assert.deepEqual(wasmThreadsWanted({ [WASM_THREADS_ENV]: ' 1 ' }, 8, 0), { threads: 1, note: null });
-  assert.deepEqual(wasmThreadsWanted({}, 2, 0.3), { threads: 2, note: null });
-  assert.deepEqual(wasmThreadsWanted({}, 16, 0), { threads: 4, note: null });
-  assert.deepEqual(wasmThreadsWanted({}, 1, 0), { threads: 1, note: null });
-  const busy = wasmThreadsWanted({}, 2, 1.8);
+test('RLAB_WASM_THREADS is taken as is; unset, the threads are the idle cores up to 4; a bad value runs 1 thread and says why', async () => {
+  const idle = (cores: number) => async () => cores;
+  const unused = async () => assert.fail('idle cores are sampled only when RLAB_WASM_THREADS is unset and there is more than 1 core');
+  assert.deepEqual(await wasmThreadsWanted({ [WASM_THREADS_ENV]: '3' }, 2, unused), { threads: 3, note: null });
+  assert.deepEqual(await wasmThreadsWanted({ [WASM_THREADS_ENV]: ' 1 ' }, 8, unused), { threads: 1, note: null });
+  assert.deepEqual(await wasmThreadsWanted({}, 1, unused), { threads: 1, note: null });
+  assert.deepEqual(await wasmThreadsWanted({}, 2, idle(1.9)), { threads: 2, note: null });
+  assert.deepEqual(await wasmThreadsWanted({}, 16, idle(15.2)), { threads: 4, note: null });
+  assert.equal((await wasmThreadsWanted({}, 8, idle(3.5))).threads, 3);
+  const busy = await wasmThreadsWanted({}, 2, idle(0.6));
   assert.equal(busy.threads, 1);
-  assert.match(busy.note!, /cores busy \(load 1\.8 on 2 cores\): running 1 thread.*RLAB_WASM_THREADS/);
-  assert.equal(wasmThreadsWanted({}, 8, 5.2).threads, 3);
+  assert.match(busy.note!, /cores busy \(0\.6 of 2 idle\): running 1 thread.*RLAB_WASM_THREADS/);
   for (const bad of ['0', '-2', '1.5', 'two']) {
-    const wanted = wasmThreadsWanted({ [WASM_THREADS_ENV]: bad }, 4, 0);
+    const wanted = await wasmThreadsWanted({ [WASM_THREADS_ENV]: bad }, 4, unused);
     assert.equal(wanted.threads, 1);
     assert.ok(wanted.note!.startsWith(`RLAB_WASM_THREADS="${bad}" is not a whole number`), wanted.note!);
   }
