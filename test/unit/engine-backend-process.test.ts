@@ -27,15 +27,15 @@ before(() => {
   }
 });
 
-function rlab(args: string[], threads: string): { status: number | null; signal: string | null; stdout: string; stderr: string } {
+function rlab(args: string[], threads: string, nodeFlags: string[] = []): { status: number | null; signal: string | null; stdout: string; stderr: string } {
   const env = { ...process.env, [WASM_THREADS_ENV]: threads };
-  return spawnSync(process.execPath, [cli, ...args], { cwd: root, encoding: 'utf8', env, timeout: EXIT_DEADLINE_MS });
+  return spawnSync(process.execPath, [...nodeFlags, cli, ...args], { cwd: root, encoding: 'utf8', env, timeout: EXIT_DEADLINE_MS });
 }
 
-function train(dir: string, threads: string): { run: RunInfo; runDir: string } {
+function train(dir: string, threads: string, nodeFlags: string[] = []): { run: RunInfo; runDir: string } {
   fs.writeFileSync(path.join(dir, 'a.countdown'), tinySpec({ steps: 2, evalEvery: 2 }));
   const runDir = path.join(dir, `run-${threads}`);
-  const result = rlab(['train', path.join(dir, 'a.countdown'), '--stage', 'pretrain', '--out', runDir], threads);
+  const result = rlab(['train', path.join(dir, 'a.countdown'), '--stage', 'pretrain', '--out', runDir], threads, nodeFlags);
   assert.equal(result.signal, null, `rlab train did not exit on its own within ${EXIT_DEADLINE_MS / 1000} s`);
   assert.equal(result.status, 0, result.stderr);
   return { run: JSON.parse(fs.readFileSync(runFile(runDir, 'run'), 'utf8')) as RunInfo, runDir };
@@ -64,4 +64,11 @@ test('a bad RLAB_WASM_THREADS trains on 1 thread, and the run says why', async (
   const backend = train(tempDir(t), 'many').run.backend!;
   assert.equal(backend.threads, 1);
   assert.match(backend.fallback!, /RLAB_WASM_THREADS="many" is not a whole number/);
+});
+
+test('when the threaded build cannot start, training falls back to 1 thread, says why and exits', async (t) => {
+  // Emscripten's pthread worker loads its script with eval, which this Node flag forbids (workers inherit it).
+  const backend = train(tempDir(t), '2', ['--disallow-code-generation-from-strings']).run.backend!;
+  assert.equal(backend.threads, 1);
+  assert.match(backend.fallback!, /^the threaded WASM build did not start \(Code generation from strings disallowed.*\): running 1 thread/);
 });
