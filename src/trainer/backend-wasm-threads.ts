@@ -145,12 +145,17 @@ async function startThreadedModule(threads: number): Promise<ThreadedModule> {
 
   return new Promise<ThreadedModule>((resolve, reject) => {
     let settled = false;
+    let restoreErrorHandlers = (): void => undefined;
     const fail = (error: unknown): void => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
-      config.PThread?.terminateAllThreads();
       reject(error instanceof Error ? error : new Error(String(error)));
+      try {
+        config.PThread?.terminateAllThreads();
+      } catch {
+        // Best effort: a module that failed half-way may lack the state to end its workers.
+      }
     };
     const timer = setTimeout(() => fail(new Error(`its workers did not load within ${START_TIMEOUT_MS / 1000} s`)), START_TIMEOUT_MS);
     const config: ThreadedConfig = {
@@ -168,7 +173,7 @@ async function startThreadedModule(threads: number): Promise<ThreadedModule> {
           const workers = config.PThread!.unusedWorkers;
           const handlers = workers.map((w) => w.onerror);
           for (const w of workers) w.onerror = fail;
-          void ready.then(() => workers.forEach((w, i) => (w.onerror = handlers[i]!)));
+          restoreErrorHandlers = () => workers.forEach((w, i) => (w.onerror = handlers[i]!));
         }, fail);
         return {};
       },
@@ -187,6 +192,7 @@ async function startThreadedModule(threads: number): Promise<ThreadedModule> {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
+      restoreErrorHandlers();
       resolve(withTfjsBindings(module));
     }, fail);
   });
@@ -223,8 +229,8 @@ function withTfjsBindings(module: ThreadedModule): ThreadedModule {
 }
 
 /**
- * Once XNNPACK's pool has taken its threads: the idle pre-started workers end
- * (about 8 MB each), and the pool's own stop holding the process open.
+ * Once XNNPACK's pool has taken its threads, the idle pre-started workers end
+ * (about 8 MB each) and the pool's workers stop holding the process open.
  */
 function keepOnlyPoolThreads(threads: PThreads): void {
   for (const w of threads.unusedWorkers.splice(0)) void w.terminate();
