@@ -43,6 +43,33 @@ function padStarts(pads: number[] | null): number[][] | null {
   return pads ? pads.map((p) => [p]) : null;
 }
 
+/** What the array decoder (decoder.ts) reads of the model: small vectors as arrays, weight matrices as tensors. */
+export interface DecodeWeights {
+  width: number;
+  heads: number;
+  /** Token embedding [V, D] and learned positions [context, D] (null with rotary positions). */
+  embedding: Float32Array;
+  positions: Float32Array | null;
+  /** Rotary tables [context, hd/2] (null with learned positions). */
+  rotary: { cos: Float32Array; sin: Float32Array } | null;
+  layers: Array<{
+    ln1: NormWeights;
+    attnQkv: tf.Tensor2D;
+    attnProj: tf.Tensor2D;
+    ln2: NormWeights;
+    mlpFc: tf.Tensor2D;
+    mlpProj: tf.Tensor2D;
+  }>;
+  lnf: NormWeights;
+  /** Output head [D, V]. */
+  head: tf.Tensor2D;
+}
+
+export interface NormWeights {
+  weight: Float32Array;
+  bias: Float32Array;
+}
+
 /** Attention masks: one causal block per sequence for block attention, one tensor for batched attention. */
 interface Masks {
   blocks?: AttentionBlock[];
@@ -206,6 +233,33 @@ export class Gpt {
     return { logits: out.logits, cache: { keys: out.keys, values: out.values, length: (past?.length ?? 0) + ids.shape[1] } };
   }
 
+  /**
+   * The weights as the array decoder reads them, current as of this call: the
+   * tensors are the model's own (valid until the next update or dispose).
+   */
+  decodeWeights(): DecodeWeights {
+    const array = (v: tf.Variable) => v.dataSync() as Float32Array;
+    const norm = (weight: tf.Variable, bias: tf.Variable) => ({ weight: array(weight), bias: array(bias) });
+    const rotary = this.rotary;
+    return {
+      width: this.config.width,
+      heads: this.config.heads,
+      embedding: array(this.wte),
+      positions: this.wpe ? array(this.wpe) : null,
+      rotary: rotary ? { cos: rotary.cos.dataSync() as Float32Array, sin: rotary.sin.dataSync() as Float32Array } : null,
+      layers: this.blocks.map((layer) => ({
+        ln1: norm(layer.ln1Weight, layer.ln1Bias),
+        attnQkv: layer.attnQkv as tf.Tensor2D,
+        attnProj: layer.attnProj as tf.Tensor2D,
+        ln2: norm(layer.ln2Weight, layer.ln2Bias),
+        mlpFc: layer.mlpFc as tf.Tensor2D,
+        mlpProj: layer.mlpProj as tf.Tensor2D,
+      })),
+      lnf: norm(this.lnfWeight, this.lnfBias),
+      head: this.inferenceHead(),
+    };
+  }
+
   dispose(): void {
     for (const v of this.variables.values()) v.dispose();
     for (const m of this.causalMasks.values()) m.dispose();
@@ -306,15 +360,21 @@ export class Gpt {
 
   /** Output head on hidden states [N, D] -> logits [N, V]. */
   private project(hidden: tf.Tensor2D, inference: boolean): tf.Tensor2D {
-    if (this.head) return (inference ? product : linear)(hidden, this.head);
-    if (!inference) return linear(hidden, tf.transpose(this.wte) as tf.Tensor2D);
+    if (inference) return product(hidden, this.inferenceHead());
+    if (this.head) return linear(hidden, this.head);
+    return linear(hidden, tf.transpose(this.wte) as tf.Tensor2D);
+  }
+
+  /** The output head [D, V] for inference passes. */
+  private inferenceHead(): tf.Tensor2D {
+    if (this.head) return this.head as tf.Tensor2D;
     // Decoding reuses one transposed copy of the tied embedding (so WASM also
     // reuses its packed weights) until an update gives the variable new data.
     if (this.tiedHeadCache?.source !== this.wte.dataId) {
       this.tiedHeadCache?.weights.dispose();
       this.tiedHeadCache = { source: this.wte.dataId, weights: tf.keep(tf.transpose(this.wte) as tf.Tensor2D) };
     }
-    return tf.matMul(hidden, this.tiedHeadCache.weights);
+    return this.tiedHeadCache.weights;
   }
 
   private causalMask(t: number): tf.Tensor2D {

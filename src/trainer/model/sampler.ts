@@ -5,9 +5,9 @@
 // stream per row), so a seed gives the same completions on every backend that
 // computes the same logits.
 
-import * as tf from '@tensorflow/tfjs-core';
 import { Rng } from '../rng';
-import type { Gpt, KvCache } from './gpt';
+import { startDecoder } from './decoder';
+import type { Gpt } from './gpt';
 
 export interface SampleOptions {
   maxNewTokens: number;
@@ -59,43 +59,33 @@ export async function sample(model: Gpt, prompts: number[][], options: SampleOpt
   const logProbs: number[][] = prompts.map(() => []);
   const done = prompts.map(() => false);
 
-  const padded = prompts.flatMap((p, i) => [...new Array<number>(pads[i]!).fill(0), ...p]);
-  let input = tf.tensor2d(padded, [rows, longest], 'int32');
-  let cache: KvCache | null = null;
+  const padded = prompts.map((p, i) => [...new Array<number>(pads[i]!).fill(0), ...p]);
+  const decoder = await startDecoder(model, padded, pads, steps);
+  const vocab = model.vocabSize;
+  const weights = new Float64Array(vocab);
   try {
     for (let step = 0; step < steps; step++) {
-      const next: { logits: tf.Tensor2D; cache: KvCache } = model.extend(input, pads, cache);
-      input.dispose();
-      if (cache) disposeCache(cache);
-      cache = next.cache;
-      const logits = await next.logits.data();
-      next.logits.dispose();
-      const vocab = model.vocabSize;
+      const logits = decoder.logits;
       const fed: number[] = [];
       for (let r = 0; r < rows; r++) {
         if (done[r]) {
           fed.push(0);
           continue;
         }
-        const row = logits.subarray(r * vocab, (r + 1) * vocab) as Float32Array;
-        const token = greedy ? argmax(row) : draw(row, options, rngs[r]!);
+        const row = logits.subarray(r * vocab, (r + 1) * vocab);
+        const token = greedy ? argmax(row) : draw(row, options, rngs[r]!, weights);
         tokens[r]!.push(token);
         logProbs[r]!.push(logProbAt(row, token));
         if (stops.has(token)) done[r] = true;
         fed.push(token);
       }
-      input = tf.tensor2d(fed, [rows, 1], 'int32');
-      if (done.every(Boolean)) break;
+      if (done.every(Boolean) || step + 1 === steps) break;
+      await decoder.step(fed);
     }
   } finally {
-    input.dispose();
-    if (cache) disposeCache(cache);
+    decoder.dispose();
   }
   return { tokens, logProbs, truncated: done.map((d) => !d) };
-}
-
-function disposeCache(cache: KvCache): void {
-  tf.dispose([...cache.keys, ...cache.values]);
 }
 
 function argmax(row: Float32Array): number {
@@ -113,8 +103,33 @@ function logProbAt(row: Float32Array, token: number): number {
   return row[token]! - max - Math.log(sum);
 }
 
-/** A token drawn from softmax(row / temperature) restricted by top-k and top-p. */
-function draw(row: Float32Array, options: SampleOptions, rng: Rng): number {
+/**
+ * A token drawn from softmax(row / temperature) restricted by top-k and top-p.
+ * Without either restriction it draws in token order with no sort; `scratch`
+ * (vocabulary-sized) holds the weights.
+ */
+function draw(row: Float32Array, options: SampleOptions, rng: Rng, scratch: Float64Array): number {
+  if (options.topK > 0 || options.topP < 1) return drawRestricted(row, options, rng);
+  let max = -Infinity;
+  for (const v of row) if (v > max) max = v;
+  let mass = 0;
+  for (let i = 0; i < row.length; i++) {
+    scratch[i] = Math.exp((row[i]! - max) / options.temperature);
+    mass += scratch[i]!;
+  }
+  let u = uniform(rng) * mass;
+  for (let i = 0; i < row.length; i++) {
+    u -= scratch[i]!;
+    if (u < 0) return i;
+  }
+  // Rounding left a sliver of mass: the last token with any weight.
+  let last = row.length - 1;
+  while (last > 0 && scratch[last] === 0) last--;
+  return last;
+}
+
+/** `draw` under top-k or top-p: sorts the row by likelihood to cut it. */
+function drawRestricted(row: Float32Array, options: SampleOptions, rng: Rng): number {
   const order = Array.from(row.keys()).sort((a, b) => row[b]! - row[a]! || a - b);
   const kept = options.topK > 0 ? order.slice(0, options.topK) : order;
   const max = row[kept[0]!]!;
@@ -132,10 +147,15 @@ function draw(row: Float32Array, options: SampleOptions, rng: Rng): number {
     }
   }
   const mass = weights.slice(0, count).reduce((a, b) => a + b, 0);
-  let u = (rng.int(0, 0x7fffffff) / 0x80000000) * mass;
+  let u = uniform(rng) * mass;
   for (let i = 0; i < count; i++) {
     u -= weights[i]!;
     if (u < 0) return kept[i]!;
   }
   return kept[count - 1]!;
+}
+
+/** Uniform in [0, 1) from 31 random bits. */
+function uniform(rng: Rng): number {
+  return rng.int(0, 0x7fffffff) / 0x80000000;
 }

@@ -1,0 +1,119 @@
+;; The inner loops of KV-cache decoding (decoder.ts) in WebAssembly SIMD:
+;; attention of one query over one head's cached keys and values, and GELU.
+;; JavaScript loops ran attention at ~0.4 GMAC/s and spent most of GELU's time
+;; in Math.exp; f32x4 lanes and a polynomial exp here are several times faster.
+;;
+;; Regenerate decode-attention-wasm.ts after editing: `npm run build:wasm`
+;; (a unit test fails while the two differ).
+(module
+  (import "env" "memory" (memory 1))
+
+;; exp of four lanes: x = n·ln2 + r with |r| <= ln2/2, exp(r) by its degree-7
+  ;; Taylor polynomial (relative error < 1e-8), times 2^n built in the exponent
+  ;; bits. Inputs are clamped to [-87, 88], inside float32's normal range.
+  (func $exp4 (param $x v128) (result v128)
+    (local $n v128) (local $r v128) (local $p v128)
+    (local.set $x (f32x4.min (f32x4.max (local.get $x) (v128.const f32x4 -87 -87 -87 -87)) (v128.const f32x4 88 88 88 88)))
+    (local.set $n (f32x4.nearest (f32x4.mul (local.get $x) (v128.const f32x4 1.44269504 1.44269504 1.44269504 1.44269504))))
+    (local.set $r
+      (f32x4.sub
+        (f32x4.sub (local.get $x) (f32x4.mul (local.get $n) (v128.const f32x4 0.693359375 0.693359375 0.693359375 0.693359375)))
+        (f32x4.mul (local.get $n) (v128.const f32x4 -2.12194440e-4 -2.12194440e-4 -2.12194440e-4 -2.12194440e-4))))
+    (local.set $p (v128.const f32x4 1.98412698e-4 1.98412698e-4 1.98412698e-4 1.98412698e-4))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (v128.const f32x4 1.38888889e-3 1.38888889e-3 1.38888889e-3 1.38888889e-3)))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (v128.const f32x4 8.33333333e-3 8.33333333e-3 8.33333333e-3 8.33333333e-3)))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (v128.const f32x4 4.16666667e-2 4.16666667e-2 4.16666667e-2 4.16666667e-2)))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (v128.const f32x4 0.166666667 0.166666667 0.166666667 0.166666667)))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (v128.const f32x4 0.5 0.5 0.5 0.5)))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (v128.const f32x4 1 1 1 1)))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (v128.const f32x4 1 1 1 1)))
+    (f32x4.mul (local.get $p)
+      (i32x4.shl (i32x4.add (i32x4.trunc_sat_f32x4_s (local.get $n)) (v128.const i32x4 127 127 127 127)) (i32.const 23))))
+
+  ;; out[0..hd) = softmax(q·kⱼ·scale over j < count)·v, where key j starts at
+  ;; keys + j*hd*4 (values likewise). Byte addresses, 16-byte aligned; hd a
+  ;; multiple of 4, count at least 1; scores holds count rounded up to 4 f32s.
+  (func (export "attend")
+    (param $q i32) (param $keys i32) (param $values i32) (param $out i32) (param $scores i32)
+    (param $hd i32) (param $count i32) (param $scale f32)
+    (local $stride i32) (local $j i32) (local $i i32) (local $row i32) (local $end i32)
+    (local $acc v128) (local $s f32) (local $max f32) (local $total f32) (local $w v128)
+    (local.set $stride (i32.shl (local.get $hd) (i32.const 2)))
+
+    ;; Scores and their maximum.
+    (local.set $max (f32.const -inf))
+    (local.set $row (local.get $keys))
+    (local.set $j (i32.const 0))
+    (loop $scan
+      (local.set $acc (v128.const f32x4 0 0 0 0))
+      (local.set $i (i32.const 0))
+      (loop $dot
+        (local.set $acc
+          (f32x4.add (local.get $acc)
+            (f32x4.mul
+              (v128.load (i32.add (local.get $q) (local.get $i)))
+              (v128.load (i32.add (local.get $row) (local.get $i))))))
+        (br_if $dot (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 16))) (local.get $stride))))
+      (local.set $s
+        (f32.mul (local.get $scale)
+          (f32.add
+            (f32.add (f32x4.extract_lane 0 (local.get $acc)) (f32x4.extract_lane 1 (local.get $acc)))
+            (f32.add (f32x4.extract_lane 2 (local.get $acc)) (f32x4.extract_lane 3 (local.get $acc))))))
+      (f32.store (i32.add (local.get $scores) (i32.shl (local.get $j) (i32.const 2))) (local.get $s))
+      (local.set $max (f32.max (local.get $max) (local.get $s)))
+      (local.set $row (i32.add (local.get $row) (local.get $stride)))
+      (br_if $scan (i32.lt_u (local.tee $j (i32.add (local.get $j) (i32.const 1))) (local.get $count))))
+
+    ;; exp(score - max), four at a time (lanes past count are scratch, never read).
+    (local.set $w (f32x4.splat (local.get $max)))
+    (local.set $row (local.get $scores))
+    (local.set $end (i32.add (local.get $scores) (i32.shl (local.get $count) (i32.const 2))))
+    (loop $soft
+      (v128.store (local.get $row) (call $exp4 (f32x4.sub (v128.load (local.get $row)) (local.get $w))))
+      (br_if $soft (i32.lt_u (local.tee $row (i32.add (local.get $row) (i32.const 16))) (local.get $end))))
+
+    ;; out = Σ eⱼ·vⱼ / Σ eⱼ
+    (local.set $i (i32.const 0))
+    (loop $zero
+      (v128.store (i32.add (local.get $out) (local.get $i)) (v128.const f32x4 0 0 0 0))
+      (br_if $zero (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 16))) (local.get $stride))))
+    (local.set $total (f32.const 0))
+    (local.set $row (local.get $values))
+    (local.set $j (i32.const 0))
+    (loop $mix
+      (local.set $s (f32.load (i32.add (local.get $scores) (i32.shl (local.get $j) (i32.const 2)))))
+      (local.set $total (f32.add (local.get $total) (local.get $s)))
+      (local.set $w (f32x4.splat (local.get $s)))
+      (local.set $i (i32.const 0))
+      (loop $axpy
+        (v128.store (i32.add (local.get $out) (local.get $i))
+          (f32x4.add
+            (v128.load (i32.add (local.get $out) (local.get $i)))
+            (f32x4.mul (local.get $w) (v128.load (i32.add (local.get $row) (local.get $i))))))
+        (br_if $axpy (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 16))) (local.get $stride))))
+      (local.set $row (i32.add (local.get $row) (local.get $stride)))
+      (br_if $mix (i32.lt_u (local.tee $j (i32.add (local.get $j) (i32.const 1))) (local.get $count))))
+    (local.set $w (f32x4.splat (f32.div (f32.const 1) (local.get $total))))
+    (local.set $i (i32.const 0))
+    (loop $norm
+      (v128.store (i32.add (local.get $out) (local.get $i))
+        (f32x4.mul (local.get $w) (v128.load (i32.add (local.get $out) (local.get $i)))))
+      (br_if $norm (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 16))) (local.get $stride)))))
+
+  ;; GELU (tanh approximation as x·σ(2k(x + c·x³)), like gpt.ts) in place over
+  ;; n floats at x, n a multiple of 4.
+  (func (export "gelu") (param $x i32) (param $n i32)
+    (local $end i32) (local $v v128)
+    (local.set $end (i32.add (local.get $x) (i32.shl (local.get $n) (i32.const 2))))
+    (loop $each
+      (local.set $v (v128.load (local.get $x)))
+      ;; -2k(x + c·x³) = x·(-2k - 2kc·x²)
+      (v128.store (local.get $x)
+        (f32x4.div (local.get $v)
+          (f32x4.add (v128.const f32x4 1 1 1 1)
+            (call $exp4
+              (f32x4.mul (local.get $v)
+                (f32x4.add (v128.const f32x4 -1.59576912 -1.59576912 -1.59576912 -1.59576912)
+                  (f32x4.mul (v128.const f32x4 -0.0713548163 -0.0713548163 -0.0713548163 -0.0713548163)
+                    (f32x4.mul (local.get $v) (local.get $v)))))))))
+      (br_if $each (i32.lt_u (local.tee $x (i32.add (local.get $x) (i32.const 16))) (local.get $end))))))

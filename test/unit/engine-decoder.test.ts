@@ -1,0 +1,100 @@
+// The KV-cache decoders: the array decoder (WASM SIMD attention over caches it
+// owns) step for step against the tensor decoder (tfjs ops) and a full forward
+// pass, over random shapes; and the committed kernel bytes against their source.
+import { before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import * as tf from '@tensorflow/tfjs-core';
+import fc from 'fast-check';
+import { selectBackend } from '../../src/trainer/backend';
+import { Gpt } from '../../src/trainer/model/gpt';
+import { startDecoder } from '../../src/trainer/model/decoder';
+import { MODULE_PATH, decodeAttentionSource } from '../../scripts/build-decode-wasm';
+
+const VOCAB = 40;
+
+before(async () => {
+  await selectBackend('wasm');
+});
+
+test('the committed WebAssembly kernels are the compiled decode-attention.wat (run `npm run build:wasm`)', async () => {
+  assert.equal(readFileSync(MODULE_PATH, 'utf8'), await decodeAttentionSource());
+});
+
+/** Last-position logits [B, V] of left-padded rows by a full forward pass. */
+function fullLogits(model: Gpt, rows: number[][], pads: number[]): Float32Array {
+  const t = rows[0]!.length;
+  return tf.tidy(() => {
+    const logits = model.logits(tf.tensor2d(rows.flat(), [rows.length, t], 'int32'), pads);
+    return tf.reshape(tf.slice(logits, [0, t - 1, 0], [-1, 1, -1]), [rows.length, -1]);
+  }).dataSync() as Float32Array;
+}
+
+function assertClose(actual: Float32Array, expected: Float32Array, what: string): void {
+  assert.equal(actual.length, expected.length, what);
+  let worst = 0;
+  for (let i = 0; i < actual.length; i++) worst = Math.max(worst, Math.abs(actual[i]! - expected[i]!) / Math.max(1, Math.abs(expected[i]!)));
+  assert.ok(worst < 1e-4, `${what}: logits differ by ${worst} (relative)`);
+}
+
+test('the array decoder computes what the tensor decoder and a full forward pass compute', async () => {
+  const shapes = fc.record({
+    heads: fc.integer({ min: 1, max: 3 }),
+    headDim: fc.constantFrom(2, 4, 6, 8),
+    layers: fc.integer({ min: 1, max: 2 }),
+    positions: fc.constantFrom('learned' as const, 'rotary' as const),
+    tiedHead: fc.boolean(),
+    seed: fc.integer({ min: 1, max: 1000 }),
+    prompts: fc.array(fc.array(fc.integer({ min: 1, max: VOCAB - 1 }), { minLength: 1, maxLength: 6 }), { minLength: 1, maxLength: 4 }),
+    fed: fc.array(fc.integer({ min: 0, max: VOCAB - 1 }), { minLength: 5, maxLength: 5 }),
+  });
+  await fc.assert(
+    fc.asyncProperty(shapes, async ({ heads, headDim, layers, positions, tiedHead, seed, prompts, fed }) => {
+      const width = heads * headDim;
+      const model = new Gpt({ preset: 'custom', layers, width, heads, context: 16, positions, tiedHead, valueHead: false }, VOCAB, seed);
+      // Initial weights (std 0.02) give logits near 0 whatever the positions; larger ones make every mistake show.
+      for (const [name, variable] of model.variables) {
+        if (!name.includes('ln')) variable.assign(tf.tidy(() => tf.randomNormal(variable.shape, 0, 0.5, 'float32', seed)));
+      }
+      const longest = Math.max(...prompts.map((p) => p.length));
+      const pads = prompts.map((p) => longest - p.length);
+      const rows = prompts.map((p, i) => [...new Array<number>(pads[i]!).fill(0), ...p]);
+      const expected: Float32Array[] = [fullLogits(model, rows, pads)];
+      const inputs = fed.map((token, step) => rows.map((_, r) => (token + step + r) % VOCAB));
+      for (const tokens of inputs) {
+        rows.forEach((row, r) => row.push(tokens[r]!));
+        expected.push(fullLogits(model, rows, pads));
+      }
+      const prompted = rows.map((row) => row.slice(0, longest));
+      // A first prefill makes the constants the model keeps (masks, the tied head's transposed copy).
+      (await startDecoder(model, prompted, pads, 1, 'tensors')).dispose();
+      const before = tf.memory().numTensors;
+      const arrays = await startDecoder(model, prompted, pads, fed.length, 'arrays');
+      const tensors = await startDecoder(model, prompted, pads, fed.length, 'tensors');
+      try {
+        for (let step = 0; step <= fed.length; step++) {
+          assertClose(arrays.logits, expected[step]!, `arrays, step ${step}`);
+          assertClose(tensors.logits, expected[step]!, `tensors, step ${step}`);
+          if (step === fed.length) break;
+          await arrays.step(inputs[step]!);
+          await tensors.step(inputs[step]!);
+        }
+      } finally {
+        arrays.dispose();
+        tensors.dispose();
+      }
+      assert.equal(tf.memory().numTensors, before, 'decoders leave no tensors behind');
+      model.dispose();
+    }),
+    { numRuns: 12, seed: 7 },
+  );
+});
+
+test('an array decoder refuses a step past the positions it holds', async () => {
+  const model = new Gpt({ preset: 'custom', layers: 1, width: 8, heads: 2, context: 16, positions: 'learned', valueHead: false }, VOCAB, 1);
+  const decoder = await startDecoder(model, [[1, 2]], [0], 1, 'arrays');
+  await decoder.step([3]);
+  await assert.rejects(decoder.step([4]), /holds 3 positions and they are all used/);
+  decoder.dispose();
+  model.dispose();
+});
