@@ -33,7 +33,7 @@
   ;; out[0..hd) = softmax(q·kⱼ·scale over j < count)·v, where key j starts at
   ;; keys + j*hd*4 (values likewise). Byte addresses, 16-byte aligned; hd a
   ;; multiple of 4, count at least 1; scores holds count rounded up to 4 f32s.
-  (func (export "attend")
+  (func $attend
     (param $q i32) (param $keys i32) (param $values i32) (param $out i32) (param $scores i32)
     (param $hd i32) (param $count i32) (param $scale f32)
     (local $stride i32) (local $j i32) (local $i i32) (local $row i32) (local $end i32)
@@ -99,6 +99,51 @@
       (v128.store (i32.add (local.get $out) (local.get $i))
         (f32x4.mul (local.get $w) (v128.load (i32.add (local.get $out) (local.get $i)))))
       (br_if $norm (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 16))) (local.get $stride)))))
+
+  ;; One decoding step of one layer for every row and head. qkv [B, 3, H, hd]
+  ;; holds each row's new query, key and value; the key and value go into the
+  ;; caches [B, H, capacity, hd] at `position`, and out [B, H, hd] gets the
+  ;; attention of each query over positions firsts[r]..position of its row
+  ;; (firsts: B i32s). hd a multiple of 4; byte addresses, 16-byte aligned.
+  (func (export "attendRows")
+    (param $qkv i32) (param $keys i32) (param $values i32) (param $out i32) (param $scores i32) (param $firsts i32)
+    (param $rows i32) (param $heads i32) (param $hd i32) (param $capacity i32) (param $position i32) (param $scale f32)
+    (local $r i32) (local $h i32) (local $i i32) (local $first i32) (local $vector i32) (local $q i32)
+    (local $slot i32) (local $head i32) (local $base i32)
+    ;; bytes of one head vector, and of one (row, head)'s cache
+    (local.set $vector (i32.shl (local.get $hd) (i32.const 2)))
+    (local.set $slot (i32.mul (local.get $vector) (local.get $capacity)))
+    (local.set $r (i32.const 0))
+    (loop $row
+      (local.set $first (i32.load (i32.add (local.get $firsts) (i32.shl (local.get $r) (i32.const 2)))))
+      (local.set $h (i32.const 0))
+      (loop $each
+        ;; (r*H + h): the index of this (row, head)
+        (local.set $head (i32.add (i32.mul (local.get $r) (local.get $heads)) (local.get $h)))
+        (local.set $q
+          (i32.add (local.get $qkv)
+            (i32.mul (local.get $vector) (i32.add (i32.mul (local.get $r) (i32.mul (local.get $heads) (i32.const 3))) (local.get $h)))))
+        (local.set $base (i32.mul (local.get $head) (local.get $slot)))
+        (local.set $i (i32.const 0))
+        (loop $copy
+          (v128.store
+            (i32.add (i32.add (local.get $keys) (local.get $base)) (i32.add (i32.mul (local.get $position) (local.get $vector)) (local.get $i)))
+            (v128.load (i32.add (i32.add (local.get $q) (i32.mul (local.get $heads) (local.get $vector))) (local.get $i))))
+          (v128.store
+            (i32.add (i32.add (local.get $values) (local.get $base)) (i32.add (i32.mul (local.get $position) (local.get $vector)) (local.get $i)))
+            (v128.load (i32.add (i32.add (local.get $q) (i32.mul (local.get $heads) (i32.shl (local.get $vector) (i32.const 1)))) (local.get $i))))
+          (br_if $copy (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 16))) (local.get $vector))))
+        (call $attend
+          (local.get $q)
+          (i32.add (i32.add (local.get $keys) (local.get $base)) (i32.mul (local.get $first) (local.get $vector)))
+          (i32.add (i32.add (local.get $values) (local.get $base)) (i32.mul (local.get $first) (local.get $vector)))
+          (i32.add (local.get $out) (i32.mul (local.get $head) (local.get $vector)))
+          (local.get $scores)
+          (local.get $hd)
+          (i32.add (i32.sub (local.get $position) (local.get $first)) (i32.const 1))
+          (local.get $scale))
+        (br_if $each (i32.lt_u (local.tee $h (i32.add (local.get $h) (i32.const 1))) (local.get $heads))))
+      (br_if $row (i32.lt_u (local.tee $r (i32.add (local.get $r) (i32.const 1))) (local.get $rows)))))
 
   ;; GELU (tanh approximation as x·σ(2k(x + c·x³)), like gpt.ts) in place over
   ;; n floats at x, n a multiple of 4.

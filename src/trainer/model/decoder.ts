@@ -96,7 +96,10 @@ let attentionModule: WebAssembly.Module | null = null;
 
 /** decode-attention.wat's exports; addresses are byte offsets into its memory. */
 interface DecodeKernels {
-  attend(q: number, keys: number, values: number, out: number, scores: number, hd: number, count: number, scale: number): void;
+  attendRows(
+    qkv: number, keys: number, values: number, out: number, scores: number, firsts: number,
+    rows: number, heads: number, hd: number, capacity: number, position: number, scale: number,
+  ): void;
   gelu(x: number, n: number): void;
 }
 
@@ -111,13 +114,15 @@ class ArrayDecoder implements Decoder {
   /**
    * Views of the kernel's memory. Per layer, keys and values [B, H, capacity,
    * stride]: row r's position p of head h at ((r*H + h)*capacity + p)*stride.
-   * `queries` and `outputs` are [B, H, stride]: the attention kernel's input
-   * and output; `hidden` [B, 4D] is where GELU runs.
+   * `qkv` [B, 3, H, stride] and `outputs` [B, H, stride] are the attention
+   * kernel's input and output, `firsts` each row's first real position;
+   * `hidden` [B, 4D] is where GELU runs.
    */
   private readonly keys: Float32Array[];
   private readonly values: Float32Array[];
-  private readonly queries: Float32Array;
+  private readonly qkv: Float32Array;
   private readonly outputs: Float32Array;
+  private readonly firsts: Int32Array;
   private readonly scores: Float32Array;
   private readonly hidden: Float32Array;
   /** Positions filled so far (padding included), the same for every row. */
@@ -144,7 +149,8 @@ class ArrayDecoder implements Decoder {
     const layers = prefix.keys.length;
     const hidden = 4 * this.rows * this.width;
     const scores = Math.ceil(capacity / 4) * 4;
-    const floats = 2 * layers * cacheSize + 2 * vectors + hidden + scores;
+    const firsts = Math.ceil(this.rows / 4) * 4;
+    const floats = 2 * layers * cacheSize + 4 * vectors + hidden + scores + firsts;
     const memory = new WebAssembly.Memory({ initial: Math.ceil((floats * 4) / 65536) });
     attentionModule ??= new WebAssembly.Module(Buffer.from(DECODE_ATTENTION_WASM, 'base64'));
     this.kernels = new WebAssembly.Instance(attentionModule, { env: { memory } }).exports as unknown as DecodeKernels;
@@ -153,10 +159,12 @@ class ArrayDecoder implements Decoder {
     const view = (n: number) => new Float32Array(memory.buffer, (offset += n) * 4 - n * 4, n);
     this.keys = prefix.keys.map((k) => this.load(k, view(cacheSize)));
     this.values = prefix.values.map((v) => this.load(v, view(cacheSize)));
-    this.queries = view(vectors);
+    this.qkv = view(3 * vectors);
     this.outputs = view(vectors);
     this.hidden = view(hidden);
     this.scores = view(scores);
+    this.firsts = new Int32Array(memory.buffer, view(firsts).byteOffset, this.rows);
+    this.firsts.set(pads);
     this.x = new Float32Array(this.rows * this.width);
     this.normed = new Float32Array(this.rows * this.width);
     this.mixed = new Float32Array(this.rows * this.width);
@@ -185,8 +193,7 @@ class ArrayDecoder implements Decoder {
     weights.layers.forEach((layer, index) => {
       layerNorm(x, layer.ln1, rows, normed);
       const qkv = multiply(normed, rows, layer.attnQkv);
-      this.attend(qkv, index, position);
-      addInto(x, multiply(this.mixed, rows, layer.attnProj));
+      addInto(x, multiply(this.attend(qkv, index, position), rows, layer.attnProj));
       layerNorm(x, layer.ln2, rows, normed);
       this.hidden.set(multiply(normed, rows, layer.mlpFc));
       this.kernels.gelu(this.hidden.byteOffset, this.hidden.length);
@@ -198,43 +205,29 @@ class ArrayDecoder implements Decoder {
   }
 
   /**
-   * Stores the new keys and values of layer `index` at `position` and leaves
-   * softmax(q·kᵀ/√hd)·v of each row's one query, over its own positions, in `mixed`.
+   * Stores the new keys and values of layer `index` at `position` and returns
+   * softmax(q·kᵀ/√hd)·v of each row's one query over its own positions, [B, D].
    */
-  private attend(qkv: Float32Array, index: number, position: number): void {
-    const { rows, width, heads, headDim: hd, stride, capacity, queries, outputs, mixed } = this;
-    const keys = this.keys[index]!;
-    const values = this.values[index]!;
-    const scale = 1 / Math.sqrt(hd);
+  private attend(qkv: Float32Array, index: number, position: number): Float32Array {
+    const { rows, width, heads, headDim: hd, stride, outputs, mixed } = this;
     const rotary = this.weights.rotary;
-    const bytes = (view: Float32Array, floats: number) => view.byteOffset + floats * 4;
-    for (let r = 0; r < rows; r++) {
-      const q = r * 3 * width;
-      const first = this.pads[r]!;
-      if (rotary) {
-        const p = Math.max(0, position - first);
-        rotate(qkv, q, heads, hd, rotary, p);
-        rotate(qkv, q + width, heads, hd, rotary, p);
-      }
-      for (let h = 0; h < heads; h++) {
-        const vector = (r * heads + h) * stride;
-        const base = (r * heads + h) * capacity;
-        keys.set(qkv.subarray(q + width + h * hd, q + width + (h + 1) * hd), (base + position) * stride);
-        values.set(qkv.subarray(q + 2 * width + h * hd, q + 2 * width + (h + 1) * hd), (base + position) * stride);
-        queries.set(qkv.subarray(q + h * hd, q + (h + 1) * hd), vector);
-        this.kernels.attend(
-          bytes(queries, vector),
-          bytes(keys, (base + first) * stride),
-          bytes(values, (base + first) * stride),
-          bytes(outputs, vector),
-          this.scores.byteOffset,
-          stride,
-          position - first + 1,
-          scale,
-        );
-        mixed.set(outputs.subarray(vector, vector + hd), r * width + h * hd);
+    if (rotary) {
+      for (let r = 0; r < rows; r++) {
+        const p = Math.max(0, position - this.pads[r]!);
+        rotate(qkv, r * 3 * width, heads, hd, rotary, p);
+        rotate(qkv, r * 3 * width + width, heads, hd, rotary, p);
       }
     }
+    // [B, 3D] is [B, 3, H, stride] already unless head vectors need padding to whole lanes.
+    if (stride === hd) this.qkv.set(qkv);
+    else for (let i = 0; i < rows * 3 * heads; i++) this.qkv.set(qkv.subarray(i * hd, (i + 1) * hd), i * stride);
+    this.kernels.attendRows(
+      this.qkv.byteOffset, this.keys[index]!.byteOffset, this.values[index]!.byteOffset, outputs.byteOffset,
+      this.scores.byteOffset, this.firsts.byteOffset, rows, heads, stride, this.capacity, position, 1 / Math.sqrt(hd),
+    );
+    if (stride === hd) return outputs;
+    for (let i = 0; i < rows * heads; i++) mixed.set(outputs.subarray(i * stride, i * stride + hd), i * hd);
+    return mixed;
   }
 
   dispose(): void {
