@@ -16,6 +16,7 @@
 // Both compute what a full forward pass computes (tested to 1e-4 in log-probs).
 
 import * as tf from '@tensorflow/tfjs-core';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { DECODE_ATTENTION_WASM } from './decode-attention-wasm';
 import type { DecodeWeights, Gpt, KvCache } from './gpt';
 
@@ -130,6 +131,9 @@ class ArrayDecoder implements Decoder {
   private readonly x: Float32Array;
   private readonly normed: Float32Array;
   private readonly mixed: Float32Array;
+  /** Products read back: [B, 3D] of the qkv weights, [B, D] of the output projections. */
+  private readonly projectedQkv: Float32Array;
+  private readonly projected: Float32Array;
 
   constructor(
     private readonly weights: DecodeWeights,
@@ -168,6 +172,8 @@ class ArrayDecoder implements Decoder {
     this.x = new Float32Array(this.rows * this.width);
     this.normed = new Float32Array(this.rows * this.width);
     this.mixed = new Float32Array(this.rows * this.width);
+    this.projectedQkv = new Float32Array(this.rows * 3 * this.width);
+    this.projected = new Float32Array(this.rows * this.width);
   }
 
   /** Copies a prefix cache tensor [B, H, L, hd] into `buffer`, `capacity` positions of `stride` floats per (row, head). */
@@ -192,15 +198,16 @@ class ArrayDecoder implements Decoder {
     }
     weights.layers.forEach((layer, index) => {
       layerNorm(x, layer.ln1, rows, normed);
-      const qkv = multiply(normed, rows, layer.attnQkv);
-      addInto(x, multiply(this.attend(qkv, index, position), rows, layer.attnProj));
+      const qkv = multiply(normed, rows, layer.attnQkv, this.projectedQkv);
+      addInto(x, multiply(this.attend(qkv, index, position), rows, layer.attnProj, this.projected));
       layerNorm(x, layer.ln2, rows, normed);
-      this.hidden.set(multiply(normed, rows, layer.mlpFc));
+      multiply(normed, rows, layer.mlpFc, this.hidden);
       this.kernels.gelu(this.hidden.byteOffset, this.hidden.length);
-      addInto(x, multiply(this.hidden, rows, layer.mlpProj));
+      addInto(x, multiply(this.hidden, rows, layer.mlpProj, this.projected));
     });
     layerNorm(x, weights.lnf, rows, normed);
-    this.logits = multiply(normed, rows, weights.head);
+    // A fresh array: the caller may still hold the previous step's logits.
+    this.logits = multiply(normed, rows, weights.head, new Float32Array(this.logits.length));
     this.length++;
   }
 
@@ -235,12 +242,14 @@ class ArrayDecoder implements Decoder {
   }
 }
 
-/** x [rows, in] · w [in, out] as a plain 2-D tfjs matMul (XNNPACK on WASM), read back. */
-function multiply(x: Float32Array, rows: number, w: tf.Tensor2D): Float32Array {
+/** x [rows, in] · w [in, out] as a plain 2-D tfjs matMul (XNNPACK on WASM), read into `out`. */
+function multiply(x: Float32Array, rows: number, w: tf.Tensor2D, out: Float32Array): Float32Array {
   const input = tf.tensor2d(x, [rows, x.length / rows]);
   const product = tf.matMul(input, w);
   input.dispose();
-  const out = product.dataSync() as Float32Array;
+  // On WASM a view of its heap spares dataSync's copy into a fresh array (and the garbage).
+  const backend = tf.backend();
+  out.set(tf.getBackend() === 'wasm' ? (backend as BackendWasm).typedArrayFromHeap(product) : product.dataSync());
   product.dispose();
   return out;
 }
