@@ -159,3 +159,34 @@ test('after a weight update the sampler uses the new weights (no stale cached he
   assert.deepEqual(after.tokens, referenceGreedy(model, prompts, 8, []).tokens);
   model.dispose();
 });
+
+test('unfiltered sampling draws tokens as often as the model gives them probability, with its log-probs', async () => {
+  const model = new Gpt(small(), V, 8);
+  // Sharper logits than the initial weights give, so the frequencies say something.
+  const wte = model.variables.get('wte.weight')!;
+  wte.assign(tf.tidy(() => tf.mul(tf.randomNormal(wte.shape, 0, 1, 'float32', 3), 0.15)));
+  const rows = 3000;
+  const prompt = [7, 8];
+  const ids = tf.tensor2d([prompt], [1, 2], 'int32');
+  const logits = model.logits(ids);
+  const expected = tf.tidy(() => tf.logSoftmax(tf.reshape(tf.slice(logits, [0, 1, 0], [1, 1, -1]), [V]))).dataSync();
+  tf.dispose([ids, logits]);
+  for (const temperature of [1, 0.7]) {
+    const drawn = await sample(model, Array<number[]>(rows).fill(prompt), {
+      maxNewTokens: 1, temperature, topK: 0, topP: 1, greedy: false, seed: 9, stopTokens: [],
+    });
+    const counts = new Array<number>(V).fill(0);
+    drawn.tokens.forEach(([token], r) => {
+      counts[token!]!++;
+      assert.ok(Math.abs(drawn.logProbs[r]![0]! - expected[token!]!) < 1e-4, 'the log-prob is the model\'s at temperature 1');
+    });
+    const weights = Array.from(expected, (lp) => Math.exp(lp / temperature));
+    const total = weights.reduce((a, b) => a + b, 0);
+    counts.forEach((count, token) => {
+      const p = weights[token]! / total;
+      const sigma = Math.sqrt(rows * p * (1 - p));
+      assert.ok(Math.abs(count - rows * p) <= 5 * sigma + 1, `token ${token}: drawn ${count} times, expected ${(rows * p).toFixed(1)}`);
+    });
+  }
+  model.dispose();
+});

@@ -73,9 +73,9 @@ export async function sample(model: Gpt, prompts: number[][], options: SampleOpt
           continue;
         }
         const row = logits.subarray(r * vocab, (r + 1) * vocab);
-        const token = greedy ? argmax(row) : draw(row, options, rngs[r]!, weights);
+        const { token, logProb } = greedy ? withLogProb(row, argmax(row)) : draw(row, options, rngs[r]!, weights);
         tokens[r]!.push(token);
-        logProbs[r]!.push(logProbAt(row, token));
+        logProbs[r]!.push(logProb);
         if (stops.has(token)) done[r] = true;
         fed.push(token);
       }
@@ -94,22 +94,28 @@ function argmax(row: Float32Array): number {
   return best;
 }
 
-/** log softmax(row)[token], in float64. */
-function logProbAt(row: Float32Array, token: number): number {
+interface Choice {
+  token: number;
+  /** log softmax(row)[token] at temperature 1, in float64. */
+  logProb: number;
+}
+
+function withLogProb(row: Float32Array, token: number): Choice {
   let max = -Infinity;
   for (const v of row) if (v > max) max = v;
   let sum = 0;
   for (const v of row) sum += Math.exp(v - max);
-  return row[token]! - max - Math.log(sum);
+  return { token, logProb: row[token]! - max - Math.log(sum) };
 }
 
 /**
  * A token drawn from softmax(row / temperature) restricted by top-k and top-p.
  * Without either restriction it draws in token order with no sort; `scratch`
- * (vocabulary-sized) holds the weights.
+ * (vocabulary-sized) holds the weights, and at temperature 1 their sum gives
+ * the log-probability too.
  */
-function draw(row: Float32Array, options: SampleOptions, rng: Rng, scratch: Float64Array): number {
-  if (options.topK > 0 || options.topP < 1) return drawRestricted(row, options, rng);
+function draw(row: Float32Array, options: SampleOptions, rng: Rng, scratch: Float64Array): Choice {
+  if (options.topK > 0 || options.topP < 1) return withLogProb(row, drawRestricted(row, options, rng));
   let max = -Infinity;
   for (const v of row) if (v > max) max = v;
   let mass = 0;
@@ -118,14 +124,11 @@ function draw(row: Float32Array, options: SampleOptions, rng: Rng, scratch: Floa
     mass += scratch[i]!;
   }
   let u = uniform(rng) * mass;
-  for (let i = 0; i < row.length; i++) {
-    u -= scratch[i]!;
-    if (u < 0) return i;
-  }
-  // Rounding left a sliver of mass: the last token with any weight.
-  let last = row.length - 1;
-  while (last > 0 && scratch[last] === 0) last--;
-  return last;
+  let token = 0;
+  while (token < row.length - 1 && (u -= scratch[token]!) >= 0) token++;
+  // Rounding can leave a sliver of mass past the end: the last token with any weight then.
+  while (token > 0 && scratch[token] === 0) token--;
+  return options.temperature === 1 ? { token, logProb: row[token]! - max - Math.log(mass) } : withLogProb(row, token);
 }
 
 /** `draw` under top-k or top-p: sorts the row by likelihood to cut it. */
