@@ -1,19 +1,20 @@
 // Token-by-token decoding with a key/value cache, behind one interface with two
 // implementations chosen by backend:
 //
-// - ArrayDecoder (WASM and the pure-JS CPU backend): the cache lives in
-//   preallocated Float32Arrays the decoder owns, and everything per step except
-//   the weight products runs in plain JS loops over the [B, D] residual stream:
-//   embedding lookup, LayerNorm, GELU, rotary, and attention of the one new
-//   query per row over the cached keys. Only the plain 2-D weight products go
-//   to tfjs (XNNPACK's fast path on WASM). On tfjs-backend-wasm the tfjs-op path
-//   spent most of a step in batched matMuls (a scalar triple loop there), in
-//   Concat copying the whole cache every step, and in ~100 small kernels and
-//   their per-op dispatch; this replaces those by ~5 tfjs calls per layer.
+// - ArrayDecoder (WASM and the pure-JS CPU backend): the cache lives in a
+//   WebAssembly memory the decoder owns, preallocated for the whole sample, and
+//   every step runs on the [B, D] residual stream outside tfjs except the plain
+//   2-D weight products (XNNPACK's fast path on WASM): embedding lookup,
+//   LayerNorm, rotary and residual adds in JS; cache writes, attention of each
+//   row's one new query over its cached keys, and GELU in WebAssembly SIMD
+//   (decode-attention.wat). On tfjs-backend-wasm the tfjs-op path spent most
+//   of a step in batched matMuls (a scalar triple loop there), in Concat
+//   copying the whole cache every step, and in ~100 small kernels and their
+//   per-op dispatch; this leaves 4 tfjs matMuls per layer.
 // - TensorDecoder (native tfjs-node backends): the tfjs-op path, `Gpt.extend`
 //   with a tensor cache, so GPU backends keep their data on the device.
 //
-// Both compute what a full forward pass computes (tested to 1e-4 in log-probs).
+// Both compute what a full forward pass computes (tested to 1e-4 in logits).
 
 import * as tf from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
@@ -91,6 +92,8 @@ class TensorDecoder implements Decoder {
 }
 
 const LAYER_NORM_EPS = 1e-5;
+/** WebAssembly memory pages (64 KiB) in 4 GB, the most a 32-bit memory holds. */
+const MAX_PAGES = 65536;
 
 /** The decode kernels (decode-attention.wat), compiled on first use. */
 let attentionModule: WebAssembly.Module | null = null;
@@ -155,7 +158,14 @@ class ArrayDecoder implements Decoder {
     const scores = Math.ceil(capacity / 4) * 4;
     const firsts = Math.ceil(this.rows / 4) * 4;
     const floats = 2 * layers * cacheSize + 4 * vectors + hidden + scores + firsts;
-    const memory = new WebAssembly.Memory({ initial: Math.ceil((floats * 4) / 65536) });
+    const pages = Math.ceil((floats * 4) / 65536);
+    if (pages > MAX_PAGES) {
+      throw new Error(
+        `decoding ${this.rows} rows of ${capacity} positions needs a ${((floats * 4) / 2 ** 30).toFixed(1)} GB cache, ` +
+          'more than WebAssembly memory holds (4 GB): sample fewer rows at a time',
+      );
+    }
+    const memory = new WebAssembly.Memory({ initial: pages });
     attentionModule ??= new WebAssembly.Module(Buffer.from(DECODE_ATTENTION_WASM, 'base64'));
     this.kernels = new WebAssembly.Instance(attentionModule, { env: { memory } }).exports as unknown as DecodeKernels;
     // Carved in order; every size is a multiple of 4 floats, so views stay 16-byte aligned.
