@@ -6,7 +6,7 @@
 // directory and base checkpoint that `bench:rl` starts from) and pretrain.svg.
 //
 //   npm run bench:pretrain -- [--minutes 20] [--values 1..10] [--target 1..30]
-//                             [--traces dfs] [--batch 8] [--lr 2e-3] [--k 8] [--final-limit 100] [--steps N] [--preset tiny]
+//                             [--traces dfs] [--batch 8] [--lr 2e-3] [--k 8] [--final-limit 100] [--steps N] [--preset tiny] [--positions rotary]
 //
 // The number of steps is fixed before the run (the cosine schedule needs it):
 // `--steps`, or from a short calibration of the step time (on a busy machine
@@ -57,6 +57,7 @@ const { values: args } = parseArgs({
     'final-limit': { type: 'string', default: '100' },
     steps: { type: 'string' },
     preset: { type: 'string', default: 'tiny' },
+    positions: { type: 'string', default: 'rotary' },
   },
 });
 const minutes = Number(args.minutes);
@@ -78,7 +79,8 @@ task {
 }
 prompt compact
 model {
-  preset  ${args.preset}
+  preset     ${args.preset}
+  positions  ${args.positions}
 }
 pretrain {
   traces      ${args.traces}
@@ -89,7 +91,7 @@ pretrain {
   eval-every  ${evalEvery}
 }
 rl {
-  max-tokens  200
+  max-tokens  400
 }
 eval {
   samples  1

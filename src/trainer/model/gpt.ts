@@ -82,10 +82,24 @@ interface Masks {
  */
 const BATCHED_ATTENTION_BELOW = 64;
 
-/** Rotary cos/sin broadcastable against [B, T, H, hd/2]. */
+/** Rotary factors per token and channel [B*T, D]: x' = x⊙cos + swapHalves(x)⊙sin (sin carries rotate-half's sign). */
 interface Rotation {
-  cos: tf.Tensor;
-  sin: tf.Tensor;
+  cos: tf.Tensor2D;
+  sin: tf.Tensor2D;
+}
+
+/**
+ * Rotary tables laid out like the [N, D] activations, so rotating q and k is two
+ * same-shape products and a column swap (fast 2-D kernels) instead of 4-D
+ * broadcasts, splits and concats per head.
+ */
+interface WideRotary {
+  /** [context, D]: cos θ of each head's channel pair, in both halves. */
+  cos: tf.Tensor2D;
+  /** [context, D]: −sin θ in each head's first half, +sin θ in its second. */
+  sin: tf.Tensor2D;
+  /** Column i of swapHalves(x) is column swap[i] of x. */
+  swap: tf.Tensor1D;
 }
 
 interface Layer {
@@ -141,6 +155,7 @@ export class Gpt {
   /** Constants kept across calls: causal masks by length, rotary tables. */
   private readonly causalMasks = new Map<number, tf.Tensor2D>();
   private readonly rotary: { cos: tf.Tensor2D; sin: tf.Tensor2D } | null;
+  private readonly rotaryWide: WideRotary | null;
   private tiedHeadCache: { source: tf.DataId; weights: tf.Tensor2D } | null = null;
 
   constructor(config: ModelConfig, vocabSize: number, seed: number) {
@@ -180,6 +195,7 @@ export class Gpt {
     this.valueWeight = config.valueHead ? normal('value_head.weight', [width, 1], std) : null;
     this.valueBias = config.valueHead ? constant('value_head.bias', [1], 0) : null;
     this.rotary = config.positions === 'rotary' ? rotaryTables(context, this.headDim) : null;
+    this.rotaryWide = config.positions === 'rotary' ? wideRotaryTables(context, this.headDim, heads) : null;
   }
 
   paramCount(): number {
@@ -266,6 +282,7 @@ export class Gpt {
     this.causalMasks.clear();
     this.rotary?.cos.dispose();
     this.rotary?.sin.dispose();
+    if (this.rotaryWide) tf.dispose([this.rotaryWide.cos, this.rotaryWide.sin, this.rotaryWide.swap]);
     this.tiedHeadCache?.weights.dispose();
     this.tiedHeadCache = null;
   }
@@ -290,7 +307,7 @@ export class Gpt {
     }
     const ragged = where.starts !== null || start > 0;
     const positions = ragged ? positionIds(b, t, start, where.starts) : null;
-    const rotary = this.rotary ? this.rotaryFor(b, t, positions) : null;
+    const rotary = this.rotaryWide ? this.rotaryFor(b, t, positions) : null;
     const batched = where.past !== null || (inference && t < BATCHED_ATTENTION_BELOW);
     const masks: Masks = batched
       ? { batched: ragged ? maskTensor(b, t, start, where.starts) : this.causalMask(t) }
@@ -343,8 +360,8 @@ export class Gpt {
     const mm = inference ? product : linear;
     let [q, k, v] = tf.split(mm(x, layer.attnQkv), 3, 1) as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
     if (rotary) {
-      q = applyRotary(q, rotary, b, t, heads);
-      k = applyRotary(k, rotary, b, t, heads);
+      q = applyRotary(q, rotary, this.rotaryWide!.swap);
+      k = applyRotary(k, rotary, this.rotaryWide!.swap);
     }
     if (masks.blocks) {
       const mixed = blockAttention(q, k, v, masks.blocks, heads);
@@ -403,13 +420,11 @@ export class Gpt {
     return blocks;
   }
 
-  /** cos/sin [1, T, 1, hd/2] for a chunk at positions 0..T-1, or [B, T, 1, hd/2] for per-row positions. */
+  /** cos/sin [B*T, D] of a chunk at positions 0..T-1 in every row, or at per-token `positions`. */
   private rotaryFor(b: number, t: number, positions: tf.Tensor2D | null): Rotation {
-    const { cos, sin } = this.rotary!;
+    const { cos, sin } = this.rotaryWide!;
     const pick = (table: tf.Tensor2D) =>
-      positions
-        ? tf.reshape(tf.gather(table, tf.reshape(positions, [-1])), [b, t, 1, -1])
-        : tf.reshape(tf.slice(table, [0, 0], [t, -1]), [1, t, 1, -1]);
+      (positions ? tf.gather(table, tf.reshape(positions, [-1])) : tf.tile(tf.slice(table, [0, 0], [t, -1]), [b, 1])) as tf.Tensor2D;
     return { cos: pick(cos), sin: pick(sin) };
   }
 }
@@ -466,14 +481,42 @@ export const gelu = tf.customGrad((...inputs: Array<tf.Tensor | tf.GradSaveFunc>
   };
 }) as (x: tf.Tensor2D) => tf.Tensor2D;
 
-/** Rotate-half rotary embedding of x [B*T, D], applied within each head. */
-function applyRotary(x: tf.Tensor2D, { cos, sin }: Rotation, b: number, t: number, heads: number): tf.Tensor2D {
-  const split = tf.reshape(x, [b, t, heads, -1]) as tf.Tensor4D;
-  const half = split.shape[3] / 2;
-  const [x1, x2] = tf.split(split, [half, half], 3);
-  const rotated1 = tf.sub(tf.mul(x1!, cos), tf.mul(x2!, sin));
-  const rotated2 = tf.add(tf.mul(x1!, sin), tf.mul(x2!, cos));
-  return tf.reshape(tf.concat([rotated1, rotated2], 3), [b * t, -1]) as tf.Tensor2D;
+/**
+ * Each head's two halves of x [N, D] swapped (columns picked by `swap`). The swap
+ * is its own inverse, so it is its own gradient too (gather has none on WASM).
+ */
+const swapHalves = tf.customGrad((...inputs: Array<tf.Tensor | tf.GradSaveFunc>) => {
+  const [x, swap] = inputs as [tf.Tensor2D, tf.Tensor1D];
+  return {
+    value: tf.gather(x, swap, 1) as tf.Tensor2D,
+    gradFunc: (dy: tf.Tensor2D) => [tf.gather(dy, swap, 1), tf.zerosLike(swap)],
+  };
+}) as (x: tf.Tensor2D, swap: tf.Tensor1D) => tf.Tensor2D;
+
+/** Rotate-half rotary embedding of x [B*T, D] within each head: x⊙cos + swapHalves(x)⊙sin. */
+function applyRotary(x: tf.Tensor2D, { cos, sin }: Rotation, swap: tf.Tensor1D): tf.Tensor2D {
+  return tf.add(tf.mul(x, cos), tf.mul(swapHalves(x, swap), sin)) as tf.Tensor2D;
+}
+
+/** The rotary tables of `rotaryTables` spread over all heads' channels, with the swap that rotates halves. */
+function wideRotaryTables(context: number, headDim: number, heads: number): WideRotary {
+  const half = headDim / 2;
+  const width = headDim * heads;
+  const cos = new Float32Array(context * width);
+  const sin = new Float32Array(context * width);
+  for (let p = 0; p < context; p++) {
+    for (let h = 0; h < heads; h++) {
+      for (let i = 0; i < half; i++) {
+        const angle = p / ROTARY_BASE ** ((2 * i) / headDim);
+        const first = p * width + h * headDim + i;
+        cos[first] = cos[first + half] = Math.cos(angle);
+        sin[first] = -Math.sin(angle);
+        sin[first + half] = Math.sin(angle);
+      }
+    }
+  }
+  const swap = Int32Array.from({ length: width }, (_, c) => (c % headDim < half ? c + half : c - half));
+  return { cos: tf.tensor2d(cos, [context, width]), sin: tf.tensor2d(sin, [context, width]), swap: tf.tensor1d(swap, 'int32') };
 }
 
 function rotaryTables(context: number, headDim: number): { cos: tf.Tensor2D; sin: tf.Tensor2D } {
