@@ -98,3 +98,19 @@ test('an array decoder refuses a step past the positions it holds', async () => 
   decoder.dispose();
   model.dispose();
 });
+
+test('the array decoder runs a prompt longer than its chunk in pieces and still matches a full pass', async () => {
+  const model = new Gpt({ preset: 'custom', layers: 2, width: 16, heads: 2, context: 96, positions: 'rotary', valueHead: false }, VOCAB, 4);
+  for (const [name, variable] of model.variables) {
+    if (!name.includes('ln')) variable.assign(tf.tidy(() => tf.randomNormal(variable.shape, 0, 0.5, 'float32', 5)));
+  }
+  const long = Array.from({ length: 70 }, (_, i) => 1 + ((i * 7) % (VOCAB - 1)));
+  const rows = [long, [...new Array<number>(30).fill(0), ...long.slice(0, 40)]];
+  const pads = [0, 30];
+  const decoder = await startDecoder(model, rows, pads, 3, 'arrays');
+  assertClose(decoder.logits, fullLogits(model, rows, pads), 'after the prompt');
+  await decoder.step([5, 6]);
+  assertClose(decoder.logits, fullLogits(model, rows.map((row, r) => [...row, 5 + r]), pads), 'after a step');
+  decoder.dispose();
+  model.dispose();
+});

@@ -29,6 +29,9 @@ export interface Decoder {
   dispose(): void;
 }
 
+/** Prompt positions the array decoder runs at once: bounds its buffers for long prompts. */
+const PROMPT_CHUNK = 32;
+
 /** Backends whose tensors live in this process's memory, where the array decoder pays. */
 const ARRAY_BACKENDS = new Set(['wasm', 'cpu']);
 
@@ -50,19 +53,18 @@ export async function startDecoder(
   steps: number,
   kind: DecoderKind = decoderKind(),
 ): Promise<Decoder> {
-  const rows = prompts.length;
-  const length = prompts[0]!.length;
-  const ids = tf.tensor2d(prompts.flat(), [rows, length], 'int32');
+  if (kind === 'arrays') {
+    const length = prompts[0]!.length;
+    const decoder = new ArrayDecoder(model.decodeWeights(), pads, length + steps, Math.min(length, PROMPT_CHUNK));
+    for (let at = 0; at < length; at += PROMPT_CHUNK) decoder.feed(prompts.map((p) => p.slice(at, at + PROMPT_CHUNK)));
+    return decoder;
+  }
+  const ids = tf.tensor2d(prompts.flat(), [prompts.length, prompts[0]!.length], 'int32');
   try {
     const { logits, cache } = model.extend(ids, pads, null);
     const values = (await logits.data()) as Float32Array;
     logits.dispose();
-    if (kind === 'tensors') return new TensorDecoder(model, pads, cache, values);
-    try {
-      return new ArrayDecoder(model.decodeWeights(), pads, cache, length + steps, values);
-    } finally {
-      tf.dispose([...cache.keys, ...cache.values]);
-    }
+    return new TensorDecoder(model, pads, cache, values);
   } finally {
     ids.dispose();
   }
@@ -116,11 +118,11 @@ class ArrayDecoder implements Decoder {
   private readonly stride: number;
   private readonly kernels: DecodeKernels;
   /**
-   * Views of the kernel's memory. Per layer, keys and values [B, H, capacity,
+   * Views of the kernels' memory. Per layer, keys and values [B, H, capacity,
    * stride]: row r's position p of head h at ((r*H + h)*capacity + p)*stride.
    * `qkv` [B, 3, H, stride] and `outputs` [B, H, stride] are the attention
-   * kernel's input and output, `firsts` each row's first real position;
-   * `hidden` [B, 4D] is where GELU runs.
+   * kernel's input and output for one position, `firsts` each row's first
+   * position to attend; `hidden` [B*chunk, 4D] is where GELU runs.
    */
   private readonly keys: Float32Array[];
   private readonly values: Float32Array[];
@@ -130,31 +132,35 @@ class ArrayDecoder implements Decoder {
   private readonly scores: Float32Array;
   private readonly hidden: Float32Array;
   /** Positions filled so far (padding included), the same for every row. */
-  private length: number;
+  private length = 0;
+  /** The residual stream and its buffers, [B*chunk, D] (products [B*chunk, 3D] for qkv). */
   private readonly x: Float32Array;
   private readonly normed: Float32Array;
   private readonly mixed: Float32Array;
-  /** Products read back: [B, 3D] of the qkv weights, [B, D] of the output projections. */
   private readonly projectedQkv: Float32Array;
   private readonly projected: Float32Array;
+  public logits: Float32Array = new Float32Array(0);
 
   constructor(
     private readonly weights: DecodeWeights,
     private readonly pads: number[],
-    prefix: KvCache,
     private readonly capacity: number,
-    public logits: Float32Array,
+    /** The most positions one `feed` takes. */
+    private readonly chunk: number,
   ) {
+    if (capacity > weights.context) {
+      throw new Error(`decoding ${capacity} positions is more than the model context ${weights.context}`);
+    }
     this.rows = pads.length;
     this.width = weights.width;
     this.heads = weights.heads;
     this.headDim = weights.width / weights.heads;
     this.stride = Math.ceil(this.headDim / 4) * 4;
-    this.length = prefix.length;
     const cacheSize = this.rows * this.heads * capacity * this.stride;
     const vectors = this.rows * this.heads * this.stride;
-    const layers = prefix.keys.length;
-    const hidden = 4 * this.rows * this.width;
+    const layers = weights.layers.length;
+    const tokens = this.rows * chunk;
+    const hidden = 4 * tokens * this.width;
     const scores = Math.ceil(capacity / 4) * 4;
     const firsts = Math.ceil(this.rows / 4) * 4;
     const floats = 2 * layers * cacheSize + 4 * vectors + hidden + scores + firsts;
@@ -171,80 +177,101 @@ class ArrayDecoder implements Decoder {
     // Carved in order; every size is a multiple of 4 floats, so views stay 16-byte aligned.
     let offset = 0;
     const view = (n: number) => new Float32Array(memory.buffer, (offset += n) * 4 - n * 4, n);
-    this.keys = prefix.keys.map((k) => this.load(k, view(cacheSize)));
-    this.values = prefix.values.map((v) => this.load(v, view(cacheSize)));
+    this.keys = weights.layers.map(() => view(cacheSize));
+    this.values = weights.layers.map(() => view(cacheSize));
     this.qkv = view(3 * vectors);
     this.outputs = view(vectors);
     this.hidden = view(hidden);
     this.scores = view(scores);
     this.firsts = new Int32Array(memory.buffer, view(firsts).byteOffset, this.rows);
-    this.firsts.set(pads);
-    this.x = new Float32Array(this.rows * this.width);
-    this.normed = new Float32Array(this.rows * this.width);
-    this.mixed = new Float32Array(this.rows * this.width);
-    this.projectedQkv = new Float32Array(this.rows * 3 * this.width);
-    this.projected = new Float32Array(this.rows * this.width);
-  }
-
-  /** Copies a prefix cache tensor [B, H, L, hd] into `buffer`, `capacity` positions of `stride` floats per (row, head). */
-  private load(tensor: tf.Tensor4D, buffer: Float32Array): Float32Array {
-    const [b, h, l, hd] = tensor.shape;
-    const source = tensor.dataSync() as Float32Array;
-    for (let i = 0; i < b * h; i++) {
-      for (let p = 0; p < l; p++) buffer.set(source.subarray((i * l + p) * hd, (i * l + p + 1) * hd), (i * this.capacity + p) * this.stride);
-    }
-    return buffer;
+    this.x = new Float32Array(tokens * this.width);
+    this.normed = new Float32Array(tokens * this.width);
+    this.mixed = new Float32Array(tokens * this.width);
+    this.projectedQkv = new Float32Array(tokens * 3 * this.width);
+    this.projected = new Float32Array(tokens * this.width);
   }
 
   async step(tokens: readonly number[]): Promise<void> {
-    if (this.length >= this.capacity) throw new Error(`the decoder holds ${this.capacity} positions and they are all used`);
-    const { weights, rows, width, x, normed } = this;
-    const position = this.length;
+    this.feed(tokens.map((token) => [token]));
+  }
+
+  /** Runs the next chunk of tokens [B][T], T at most `chunk`, and leaves the logits of its last position. */
+  feed(chunk: readonly (readonly number[])[]): void {
+    const t = chunk[0]!.length;
+    const start = this.length;
+    if (start + t > this.capacity) throw new Error(`the decoder holds ${this.capacity} positions and they are all used`);
+    if (t > this.chunk) throw new Error(`a chunk of ${t} positions is more than the ${this.chunk} this decoder was made for`);
+    const { weights, rows, width } = this;
+    const n = rows * t;
+    const x = this.x.subarray(0, n * width);
+    const normed = this.normed.subarray(0, n * width);
+    const projected = this.projected.subarray(0, n * width);
+    const hidden = this.hidden.subarray(0, 4 * n * width);
     const { embedding, positions } = weights;
     for (let r = 0; r < rows; r++) {
-      const token = embedding.subarray(tokens[r]! * width, (tokens[r]! + 1) * width);
-      const p = Math.max(0, position - this.pads[r]!);
-      for (let i = 0; i < width; i++) x[r * width + i] = token[i]! + (positions ? positions[p * width + i]! : 0);
+      for (let i = 0; i < t; i++) {
+        const token = chunk[r]![i]!;
+        const p = Math.max(0, start + i - this.pads[r]!);
+        const o = (r * t + i) * width;
+        for (let j = 0; j < width; j++) x[o + j] = embedding[token * width + j]! + (positions ? positions[p * width + j]! : 0);
+      }
     }
     weights.layers.forEach((layer, index) => {
-      layerNorm(x, layer.ln1, rows, normed);
-      const qkv = multiply(normed, rows, layer.attnQkv, this.projectedQkv);
-      addInto(x, multiply(this.attend(qkv, index, position), rows, layer.attnProj, this.projected));
-      layerNorm(x, layer.ln2, rows, normed);
-      multiply(normed, rows, layer.mlpFc, this.hidden);
-      this.kernels.gelu(this.hidden.byteOffset, this.hidden.length);
-      addInto(x, multiply(this.hidden, rows, layer.mlpProj, this.projected));
+      layerNorm(x, layer.ln1, n, normed);
+      const qkv = multiply(normed, n, layer.attnQkv, this.projectedQkv.subarray(0, 3 * n * width));
+      addInto(x, multiply(this.attend(qkv, index, start, t), n, layer.attnProj, projected));
+      layerNorm(x, layer.ln2, n, normed);
+      multiply(normed, n, layer.mlpFc, hidden);
+      this.kernels.gelu(hidden.byteOffset, hidden.length);
+      addInto(x, multiply(hidden, n, layer.mlpProj, projected));
     });
-    layerNorm(x, weights.lnf, rows, normed);
-    // A fresh array: the caller may still hold the previous step's logits.
-    this.logits = multiply(normed, rows, weights.head, new Float32Array(this.logits.length));
-    this.length++;
+    // Logits of each row's last position only.
+    const last = this.mixed.subarray(0, rows * width);
+    for (let r = 0; r < rows; r++) last.set(x.subarray((r * t + t - 1) * width, (r * t + t) * width), r * width);
+    layerNorm(last, weights.lnf, rows, normed);
+    // A fresh array: the caller may still hold the previous logits.
+    this.logits = multiply(normed.subarray(0, rows * width), rows, weights.head, new Float32Array(rows * weights.vocab));
+    this.length += t;
   }
 
   /**
-   * Stores the new keys and values of layer `index` at `position` and returns
-   * softmax(q·kᵀ/√hd)·v of each row's one query over its own positions, [B, D].
+   * Stores the keys and values of a chunk of `t` positions from `start` (qkv
+   * [B*t, 3D], rows then positions) in layer `index`'s cache and returns each
+   * query's softmax(q·kᵀ/√hd)·v over its own row's positions up to itself, [B*t, D].
    */
-  private attend(qkv: Float32Array, index: number, position: number): Float32Array {
-    const { rows, width, heads, headDim: hd, stride, outputs, mixed } = this;
+  private attend(qkv: Float32Array, index: number, start: number, t: number): Float32Array {
+    const { rows, width, heads, headDim: hd, stride, outputs, mixed, firsts } = this;
     const rotary = this.weights.rotary;
     if (rotary) {
       for (let r = 0; r < rows; r++) {
-        const p = Math.max(0, position - this.pads[r]!);
-        rotate(qkv, r * 3 * width, heads, hd, rotary, p);
-        rotate(qkv, r * 3 * width + width, heads, hd, rotary, p);
+        for (let i = 0; i < t; i++) {
+          const p = Math.max(0, start + i - this.pads[r]!);
+          rotate(qkv, (r * t + i) * 3 * width, heads, hd, rotary, p);
+          rotate(qkv, (r * t + i) * 3 * width + width, heads, hd, rotary, p);
+        }
       }
     }
-    // [B, 3D] is [B, 3, H, stride] already unless head vectors need padding to whole lanes.
-    if (stride === hd) this.qkv.set(qkv);
-    else for (let i = 0; i < rows * 3 * heads; i++) this.qkv.set(qkv.subarray(i * hd, (i + 1) * hd), i * stride);
-    this.kernels.attendRows(
-      this.qkv.byteOffset, this.keys[index]!.byteOffset, this.values[index]!.byteOffset, outputs.byteOffset,
-      this.scores.byteOffset, this.firsts.byteOffset, rows, heads, stride, this.capacity, position, 1 / Math.sqrt(hd),
-    );
-    if (stride === hd) return outputs;
-    for (let i = 0; i < rows * heads; i++) mixed.set(outputs.subarray(i * stride, i * stride + hd), i * hd);
-    return mixed;
+    for (let i = 0; i < t; i++) {
+      const position = start + i;
+      for (let r = 0; r < rows; r++) {
+        const row = (r * t + i) * 3 * width;
+        // [3D] is [3, H, stride] already unless head vectors need padding to whole lanes.
+        if (stride === hd) this.qkv.set(qkv.subarray(row, row + 3 * width), r * 3 * width);
+        else for (let v = 0; v < 3 * heads; v++) this.qkv.set(qkv.subarray(row + v * hd, row + (v + 1) * hd), (r * 3 * heads + v) * stride);
+        // A padding position attends to itself alone: nothing reads its output.
+        firsts[r] = Math.min(this.pads[r]!, position);
+      }
+      this.kernels.attendRows(
+        this.qkv.byteOffset, this.keys[index]!.byteOffset, this.values[index]!.byteOffset, outputs.byteOffset,
+        this.scores.byteOffset, firsts.byteOffset, rows, heads, stride, this.capacity, position, 1 / Math.sqrt(hd),
+      );
+      for (let r = 0; r < rows; r++) {
+        const row = (r * t + i) * width;
+        if (stride === hd) mixed.set(outputs.subarray(r * width, (r + 1) * width), row);
+        else for (let h = 0; h < heads; h++) mixed.set(outputs.subarray((r * heads + h) * stride, (r * heads + h) * stride + hd), row + h * hd);
+      }
+    }
+    return mixed.subarray(0, rows * t * width);
   }
 
   dispose(): void {

@@ -47,6 +47,8 @@ function padStarts(pads: number[] | null): number[][] | null {
 export interface DecodeWeights {
   width: number;
   heads: number;
+  context: number;
+  vocab: number;
   /** Token embedding [V, D] and learned positions [context, D] (null with rotary positions). */
   embedding: Float32Array;
   positions: Float32Array | null;
@@ -260,6 +262,8 @@ export class Gpt {
     return {
       width: this.config.width,
       heads: this.config.heads,
+      context: this.config.context,
+      vocab: this.vocabSize,
       embedding: array(this.wte),
       positions: this.wpe ? array(this.wpe) : null,
       rotary: rotary ? { cos: rotary.cos.dataSync() as Float32Array, sin: rotary.sin.dataSync() as Float32Array } : null,
