@@ -1,7 +1,7 @@
 // Compiles src/trainer/model/decode-attention.wat (WebAssembly text, SIMD) with
-// wabt and writes its bytes as base64 into decode-attention-wasm.ts, so the
-// trainer needs no compiler at run time. `npm run build:wasm`; a unit test
-// checks the committed file matches the source.
+// wabt and writes its bytes as base64 into decode-attention-wasm.ts (generated,
+// git-ignored), so the trainer needs no compiler at run time. `npm run build:wasm`
+// runs before every build and typecheck; a unit test checks the file is current.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import createWabt from 'wabt';

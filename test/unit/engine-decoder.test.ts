@@ -1,6 +1,6 @@
 // The KV-cache decoders: the array decoder (WASM SIMD attention over caches it
 // owns) step for step against the tensor decoder (tfjs ops) and a full forward
-// pass, over random shapes; and the committed kernel bytes against their source.
+// pass, over random shapes; and the generated kernel bytes against their source.
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -17,7 +17,7 @@ before(async () => {
   await selectBackend('wasm');
 });
 
-test('the committed WebAssembly kernels are the compiled decode-attention.wat (run `npm run build:wasm`)', async () => {
+test('the generated WebAssembly kernels are the compiled decode-attention.wat (run `npm run build:wasm`)', async () => {
   assert.equal(readFileSync(MODULE_PATH, 'utf8'), await decodeAttentionSource());
 });
 
