@@ -6,7 +6,7 @@
 // directory and base checkpoint that `bench:rl` starts from) and pretrain.svg.
 //
 //   npm run bench:pretrain -- [--minutes 20] [--values 1..10] [--target 1..30]
-//                             [--traces dfs] [--batch 8] [--lr 2e-3] [--k 8] [--final-limit 100] [--steps N] [--preset tiny] [--positions rotary]
+//                             [--traces dfs] [--batch 4] [--lr 2e-3] [--k 8] [--final-limit 100] [--steps N] [--preset tiny] [--positions rotary]
 //
 // The number of steps is fixed before the run (the cosine schedule needs it):
 // `--steps`, or from a short calibration of the step time (on a busy machine
@@ -51,7 +51,7 @@ const { values: args } = parseArgs({
     values: { type: 'string', default: '1..10' },
     target: { type: 'string', default: '1..30' },
     traces: { type: 'string', default: 'dfs' },
-    batch: { type: 'string', default: '8' },
+    batch: { type: 'string', default: '4' },
     lr: { type: 'string', default: '2e-3' },
     k: { type: 'string', default: '8' },
     'final-limit': { type: 'string', default: '100' },

@@ -90,6 +90,17 @@ test('every number a trace writes is right: steps, and the results of a settled 
   );
 });
 
+test('settling a pair with only the operations that can hit never misses a solution', () => {
+  fc.assert(
+    fc.property(fc.integer({ min: 0, max: 120 }), fc.integer({ min: 0, max: 120 }), fc.integer({ min: 1, max: 200 }), (x, y, target) => {
+      const reachable = ['+', '-', '*', '/'].some((o) => (o !== '/' || (Math.min(x, y) !== 0 && Math.max(x, y) % Math.min(x, y) === 0)) && apply(o, x, y) === target);
+      const trace = searchTrace({ numbers: [x, y], target }, 'dfs', 10, xoroshiro128plus(0));
+      assert.equal(trace.solved, reachable, `${x} ${y} -> ${target}: ${trace.completion}`);
+    }),
+    { numRuns: 2000 },
+  );
+});
+
 test('solution traces have no dead ends: one step per number down to two, settled on the last', () => {
   for (const p of problems) {
     const trace = solutionTrace(p, xoroshiro128plus(1));
@@ -102,15 +113,15 @@ test('solution traces have no dead ends: one step per number down to two, settle
   }
 });
 
-test('DFS tries pairs in list order, growing operations first when the target is above every number', () => {
+test('DFS tries pairs in list order, growing operations first when the target is above every number; a pair gets only the operations that can hit', () => {
   const trace = searchTrace({ numbers: [3, 2, 9], target: 12 }, 'dfs', 100, xoroshiro128plus(0));
   assert.ok(trace.solved);
   assert.deepEqual(parts(trace.completion).lines, [
-    '3*2=6|9 6: *54 +15 -3 no',
-    '3+2=5|9 5: *45 +14 -4 no',
-    '3-2=1|9 1: *9 +10 -8 /9 no',
-    '3*9=27|2 27: -25 +29 *54 no',
-    '3+9=12|2 12: -10 /6 +14 *24 no',
+    '3*2=6|9 6: *54 +15 no',
+    '3+2=5|9 5: *45 +14 no',
+    '3-2=1|9 1: *9 +10 no',
+    '3*9=27|2 27: -25 no',
+    '3+9=12|2 12: -10 /6 no',
     '9-3=6|2 6: *12 ok',
   ]);
   assert.equal(trace.expression, '2*(9-3)');

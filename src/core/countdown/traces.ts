@@ -2,8 +2,8 @@
 // Stream of Search, in a compact line format a small character-level model can
 // learn to copy (format: docs/countdown-rules.md, "Search traces").
 //
-//   3*2=6|9 6: *54 +15 -3 no    a step (two numbers, the numbers left after it); with two
-//                                numbers left, their results in operation order until one hits
+//   3*2=6|9 6: *54 +15 no       a step (two numbers, the numbers left after it); with two
+//                                left, the results that can hit the target, until one does
 //   9-3=6|2 6: *12 ok
 //   @44 19 35                   back to a state other than the start (deeper searches, BFS levels)
 //   (9-3)*2=12                  last line: the answer, which the <answer> tag copies
@@ -12,7 +12,8 @@
 // extends, in an order that does not depend on results: a depth-first search
 // tries pairs in list order and operations in an order picked from what is
 // visible (growing ones first when the target is above every number left,
-// shrinking ones first otherwise). Ordering steps by how close their result
+// shrinking ones first otherwise), and a pair of numbers is settled with only
+// the operations that can reach the target. Ordering steps by how close their result
 // comes to the target would make "a result near the target" a shortcut a small
 // model learns instead of arithmetic.
 //
@@ -144,11 +145,15 @@ class TraceSearch {
     return out;
   }
 
-  /** The results of the last two numbers in `order`, up to the first that hits the target. */
+  /**
+   * The results of the last two numbers that can hit the target, up to the first that does:
+   * the growing operations when the target is above both, else the shrinking ones (a sum or
+   * product at or below the larger number equals its difference or quotient with 0 or 1).
+   */
   leaf(items: Item[]): Leaf {
     const written: string[] = [];
     let best: { item: Item; distance: number } | null = null;
-    for (const s of stepsOf(items[0]!, items[1]!, this.order(items))) {
+    for (const s of stepsOf(items[0]!, items[1]!, this.order(items).slice(0, 2))) {
       written.push(`${s.op}${s.item.value}`);
       const distance = Math.abs(s.item.value - this.target);
       if (best === null || distance < best.distance) best = { item: s.item, distance };
