@@ -32,13 +32,13 @@ function rlab(args: string[], threads: string, nodeFlags: string[] = []): { stat
   return spawnSync(process.execPath, [...nodeFlags, cli, ...args], { cwd: root, encoding: 'utf8', env, timeout: EXIT_DEADLINE_MS });
 }
 
-function train(dir: string, threads: string, nodeFlags: string[] = []): { run: RunInfo; runDir: string } {
+function train(dir: string, threads: string, nodeFlags: string[] = []): { run: RunInfo; runDir: string; stderr: string } {
   fs.writeFileSync(path.join(dir, 'a.countdown'), tinySpec({ steps: 2, evalEvery: 2 }));
   const runDir = path.join(dir, `run-${threads}`);
   const result = rlab(['train', path.join(dir, 'a.countdown'), '--stage', 'pretrain', '--out', runDir], threads, nodeFlags);
   assert.equal(result.signal, null, `rlab train did not exit on its own within ${EXIT_DEADLINE_MS / 1000} s`);
   assert.equal(result.status, 0, result.stderr);
-  return { run: JSON.parse(fs.readFileSync(runFile(runDir, 'run'), 'utf8')) as RunInfo, runDir };
+  return { run: JSON.parse(fs.readFileSync(runFile(runDir, 'run'), 'utf8')) as RunInfo, runDir, stderr: result.stderr };
 }
 
 const checkpointFile = (runDir: string, file: string) => fs.readFileSync(path.join(runDir, 'checkpoints', 'step-000002', file));
@@ -60,10 +60,13 @@ test('rlab train and rlab eval run on 2 WASM threads and exit on their own, with
   }
 });
 
-test('a bad RLAB_WASM_THREADS trains on 1 thread, and the run says why', async (t) => {
-  const backend = train(tempDir(t), 'many').run.backend!;
-  assert.equal(backend.threads, 1);
-  assert.match(backend.fallback!, /RLAB_WASM_THREADS="many" is not a whole number/);
+test('a bad RLAB_WASM_THREADS trains on 1 thread, and the run, its log and the terminal say why', async (t) => {
+  const { run, runDir, stderr } = train(tempDir(t), 'many');
+  assert.equal(run.backend!.threads, 1);
+  assert.match(run.backend!.fallback!, /RLAB_WASM_THREADS="many" is not a whole number/);
+  const said = /backend wasm, 1 thread\(s\), SIMD on \(RLAB_WASM_THREADS="many" is not a whole number/;
+  assert.match(stderr, said); // the progress display writes to stderr
+  assert.match(fs.readFileSync(runFile(runDir, 'log'), 'utf8'), said);
 });
 
 test('when the threaded build cannot start, training falls back to 1 thread, says why and exits', async (t) => {

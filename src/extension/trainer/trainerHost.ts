@@ -1,6 +1,7 @@
 // Starts, stops and follows trainer processes for the window: workspace trust,
 // the Node binary, startup under a cancellable progress notification, and the
 // run's end (a trainer that dies without saying so leaves its run failed).
+import { describeBackend } from '../../core/protocol/describe-backend';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { rmdirSync } from 'node:fs';
@@ -173,7 +174,7 @@ export class TrainerHost implements vscode.Disposable {
             proc.hello.then(resolve, reject);
           }),
       );
-      this.ctx.log.info(`run ${hello.run.id} started on ${hello.backend.name} (pid ${proc.pid})`);
+      this.ctx.log.info(`run ${hello.run.id} started on ${describeBackend(hello.backend)} (pid ${proc.pid})`);
       this.ctx.tailer?.refresh(launch.runDir);
       return { runId: hello.run.id, runDir: launch.runDir };
     } catch (err) {

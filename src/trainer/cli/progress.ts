@@ -1,6 +1,7 @@
 // What `rlab train` shows while it runs: a progress bar per stage on a
 // terminal (cli-progress), plain log lines otherwise (CI, pipes), and a final
 // summary. It is a TrainerSink: the same events the extension gets over IPC.
+import { describeBackend } from '../../core/protocol/describe-backend';
 import { SingleBar, Presets } from 'cli-progress';
 import type { EvalRecord, Phase, StepRecord } from '../../core/protocol/records';
 import type { ResolvedConfig } from '../../core/spec/config';
@@ -30,7 +31,7 @@ export class TrainProgress implements TrainerSink {
     this.config = p.run.config;
     this.runDir = p.runDir;
     const from = p.resumedFrom ? `, resuming from ${p.resumedFrom.phase} step ${p.resumedFrom.step}` : '';
-    this.line(`run ${p.runDir}\nbackend ${p.backend.name} (${p.backend.threads} thread(s), SIMD ${p.backend.simd ? 'on' : 'off'})${from}`);
+    this.line(`run ${p.runDir}\nbackend ${describeBackend(p.backend)}${from}`);
   }
 
   step(r: StepRecord): void {

@@ -12,6 +12,7 @@ import type { TrainerLaunch } from '../../core/protocol/trainer';
 import type { Device, ResolvedConfig } from '../../core/spec/config';
 import { resolveSpec } from '../../core/spec/resolve';
 import { selectBackend } from '../backend';
+import { describeBackend } from '../../core/protocol/describe-backend';
 import { latestCheckpoint, listCheckpoints, readCheckpoint, writeCheckpoint, type Checkpoint } from '../checkpoint/store';
 import { assignArrays, toArrays } from '../checkpoint/tensors';
 import { PretrainStream, mixSeed } from '../data/pretrain-stream';
@@ -56,7 +57,7 @@ export async function runTraining(launch: TrainerLaunch, sink: TrainerSink, cont
       backend,
       resumedFrom: resumeFrom ? { phase: resumeFrom.state.phase, step: resumeFrom.state.step } : null,
     });
-    recorder.log('info', `backend ${backend.name}, ${backend.threads} thread(s), SIMD ${backend.simd ? 'on' : 'off'}`);
+    recorder.log('info', `backend ${describeBackend(backend)}`);
 
     const tokenizer = new Tokenizer();
     const gpt = new Gpt(config.model, tokenizer.vocabSize, config.task.seed);
