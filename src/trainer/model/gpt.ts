@@ -154,8 +154,8 @@ export class Gpt {
   private readonly head: tf.Variable | null;
   private readonly valueWeight: tf.Variable | null;
   private readonly valueBias: tf.Variable | null;
-  /** Constants kept across calls: causal masks by length, rotary tables. */
-  private readonly causalMasks = new Map<number, tf.Tensor2D>();
+  /** The causal mask over the whole context; a chunk of T tokens uses its top-left [T, T] corner. */
+  private contextMask: tf.Tensor2D | null = null;
   private readonly rotary: { cos: tf.Tensor2D; sin: tf.Tensor2D } | null;
   private readonly rotaryWide: WideRotary | null;
   private tiedHeadCache: { source: tf.DataId; weights: tf.Tensor2D } | null = null;
@@ -282,8 +282,8 @@ export class Gpt {
 
   dispose(): void {
     for (const v of this.variables.values()) v.dispose();
-    for (const m of this.causalMasks.values()) m.dispose();
-    this.causalMasks.clear();
+    this.contextMask?.dispose();
+    this.contextMask = null;
     this.rotary?.cos.dispose();
     this.rotary?.sin.dispose();
     if (this.rotaryWide) tf.dispose([this.rotaryWide.cos, this.rotaryWide.sin, this.rotaryWide.swap]);
@@ -398,13 +398,15 @@ export class Gpt {
     return this.tiedHeadCache.weights;
   }
 
+  /**
+   * The additive causal mask [t, t], cut from one kept context-sized mask (call it
+   * inside a tidy). Packed sequences come in every length, and keeping a mask per
+   * length would hold up to context³/3 floats.
+   */
   private causalMask(t: number): tf.Tensor2D {
-    let mask = this.causalMasks.get(t);
-    if (!mask) {
-      mask = tf.keep(tf.tensor2d(maskValues(1, t, 0, null), [t, t]));
-      this.causalMasks.set(t, mask);
-    }
-    return mask;
+    const { context } = this.config;
+    this.contextMask ??= tf.keep(tf.tensor2d(maskValues(1, context, 0, null), [context, context]));
+    return t === context ? this.contextMask : tf.slice(this.contextMask, [0, 0], [t, t]);
   }
 
   /**
