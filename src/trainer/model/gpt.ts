@@ -416,11 +416,14 @@ export class Gpt {
    */
   private sequenceBlocks(b: number, t: number, starts: number[][] | null): AttentionBlock[] {
     const blocks: AttentionBlock[] = [];
+    // Blocks of one length share their mask: one cut per length, not per block.
+    const masks = new Map<number, tf.Tensor2D>();
     for (let r = 0; r < b; r++) {
       const cuts = [...new Set([0, ...(starts?.[r] ?? []).filter((s) => s > 0 && s < t), t])];
       for (let i = 0; i + 1 < cuts.length; i++) {
         const length = cuts[i + 1]! - cuts[i]!;
-        blocks.push({ offset: r * t + cuts[i]!, length, mask: this.causalMask(length) });
+        if (!masks.has(length)) masks.set(length, this.causalMask(length));
+        blocks.push({ offset: r * t + cuts[i]!, length, mask: masks.get(length)! });
       }
     }
     return blocks;
