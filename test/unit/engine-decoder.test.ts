@@ -1,6 +1,6 @@
 // The KV-cache decoders: the array decoder (WASM SIMD attention over caches it
 // owns) step for step against the tensor decoder (tfjs ops) and a full forward
-// pass, over random shapes; and the generated kernel bytes against their source.
+// pass, over random shapes; and the generated kernel bytes against their sources.
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -9,7 +9,7 @@ import fc from 'fast-check';
 import { selectBackend } from '../../src/trainer/backend';
 import { Gpt } from '../../src/trainer/model/gpt';
 import { startDecoder } from '../../src/trainer/model/decoder';
-import { MODULE_PATH, decodeAttentionSource } from '../../scripts/build-decode-wasm';
+import { generatedSource, wasmSources } from '../../scripts/build-wasm';
 
 const VOCAB = 40;
 
@@ -17,8 +17,10 @@ before(async () => {
   await selectBackend('wasm');
 });
 
-test('the generated WebAssembly kernels are the compiled decode-attention.wat (run `npm run build:wasm`)', async () => {
-  assert.equal(readFileSync(MODULE_PATH, 'utf8'), await decodeAttentionSource());
+test('every generated WebAssembly module is its compiled .wat (run `npm run build:wasm`)', async () => {
+  const sources = wasmSources();
+  assert.ok(sources.some((s) => s.wat.endsWith('decode-attention.wat')));
+  for (const { wat, module } of sources) assert.equal(readFileSync(module, 'utf8'), await generatedSource(wat), module);
 });
 
 /** Last-position logits [B, V] of left-padded rows by a full forward pass. */
