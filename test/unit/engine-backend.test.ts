@@ -1,7 +1,7 @@
 // Backend selection: a backend that is asked for but missing is a clear error
 // that says how to install it; WASM always loads with SIMD, threaded here (this
-// process asks for 2 threads), and its replacement Slice kernel copies exactly
-// the requested block.
+// process asks for 2 threads), and its replacement Slice and GatherV2 kernels
+// copy exactly the requested elements.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
@@ -128,4 +128,49 @@ test('the replacement WASM Identity kernel shares memory safely: a clone outlive
   assert.deepEqual(Array.from(y.dataSync()), [1, 2, 3, 4]);
   assert.deepEqual(Array.from(z.dataSync()), [2, 3, 4, 5]);
   tf.dispose([y, z]);
+});
+
+test('the replacement WASM GatherV2 kernel picks the same elements as a plain reference, on any axis and index shape', async () => {
+  await selectBackend('wasm');
+  const gather = fc
+    .array(fc.integer({ min: 1, max: 4 }), { minLength: 1, maxLength: 3 })
+    .chain((shape) =>
+      fc.tuple(
+        fc.constant(shape),
+        fc.integer({ min: 0, max: shape.length - 1 }),
+        fc.constantFrom<'float32' | 'int32'>('float32', 'int32'),
+      ),
+    )
+    .chain(([shape, axis, dtype]) =>
+      fc.tuple(
+        fc.constant(shape),
+        fc.constant(axis),
+        fc.constant(dtype),
+        fc.array(fc.integer({ min: 0, max: shape[axis]! - 1 }), { minLength: 1, maxLength: 6 }),
+        fc.boolean(),
+      ),
+    );
+  fc.assert(
+    fc.property(gather, ([shape, axis, dtype, picks, asMatrix]) => {
+      const values = Array.from({ length: shape.reduce((a, b) => a * b, 1) }, (_, i) => i * 3 - 7);
+      const indexShape = asMatrix && picks.length % 2 === 0 ? [2, picks.length / 2] : [picks.length];
+      const outer = shape.slice(0, axis).reduce((a, b) => a * b, 1);
+      const inner = shape.slice(axis + 1).reduce((a, b) => a * b, 1);
+      const expected: number[] = [];
+      for (let o = 0; o < outer; o++) {
+        for (const i of picks) for (let k = 0; k < inner; k++) expected.push(values[(o * shape[axis]! + i) * inner + k]!);
+      }
+      const x = tf.tensor(values, shape, dtype);
+      const indices = tf.tensor(picks, indexShape, 'int32');
+      const picked = tf.gather(x, indices, axis);
+      assert.deepEqual(picked.shape, [...shape.slice(0, axis), ...indexShape, ...shape.slice(axis + 1)]);
+      assert.equal(picked.dtype, dtype);
+      assert.deepEqual(Array.from(picked.dataSync()), expected);
+      tf.dispose([x, indices, picked]);
+    }),
+  );
+  const x = tf.tensor2d([[1, 2], [3, 4]]);
+  const outside = tf.tensor1d([2], 'int32');
+  assert.throws(() => tf.gather(x, outside, 1), /gather: index 2 is outside \[0, 1\]/);
+  tf.dispose([x, outside]);
 });
