@@ -16,6 +16,7 @@ import { checkReport } from '../spec/specReport';
 import { evaluateCheckpoint } from './checkpointEval';
 import { resolveNodeRuntime, type NodeRuntime } from './nodePath';
 import { describeExit, TrainerProcess } from './trainerProcess';
+import { describeScore } from '../../core/protocol/describe-score';
 
 export interface StartedRun {
   runId: string;
@@ -108,8 +109,7 @@ export class TrainerHost implements vscode.Disposable {
           return evaluateCheckpoint(runtime, cli, target, split, abort.signal);
         },
       );
-      const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
-      const message = `${label} (${record.phase} step ${record.step}), ${record.score.n} ${split} problems: pass@1 ${pct(record.score.pass1)}, pass@${record.k} ${pct(record.score.passK)}, format ${pct(record.score.formatRate)}`;
+      const message = `${label} (${record.phase} step ${record.step}), ${record.score.n} ${split} problems: ${describeScore(record.score, record.k)}`;
       this.ctx.log.info(`evaluation: ${message}`);
       void vscode.window.showInformationMessage(`Reasoning Lab: ${message}`);
       return record;

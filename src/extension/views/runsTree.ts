@@ -144,7 +144,7 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
           `${e.phase === 'rl' ? 'RL' : 'pretrain'} step ${e.step}: pass@1 ${(e.score.pass1 * 100).toFixed(1)}%`,
           vscode.TreeItemCollapsibleState.None,
         );
-        item.description = `pass@${e.k} ${(e.score.passK * 100).toFixed(1)}% · ${e.split} · n=${e.score.n}`;
+        item.description = `${e.k > 1 ? `pass@${e.k} ${(e.score.passK * 100).toFixed(1)}% · ` : ''}${e.split} · n=${e.score.n}`;
         item.iconPath = new vscode.ThemeIcon('graph');
         item.contextValue = 'eval';
         return item;

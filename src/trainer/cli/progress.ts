@@ -7,6 +7,7 @@ import type { EvalRecord, Phase, StepRecord } from '../../core/protocol/records'
 import type { ResolvedConfig } from '../../core/spec/config';
 import type { DoneParams, FailedParams, HelloParams } from '../../core/protocol/trainer';
 import type { TrainerSink } from '../engine/sink';
+import { describeScore } from '../../core/protocol/describe-score';
 
 /** Without a terminal, one line per this many steps (and every evaluation). */
 const PLAIN_EVERY = 10;
@@ -56,7 +57,7 @@ export class TrainProgress implements TrainerSink {
   eval(r: EvalRecord): void {
     this.lastEval.set(`${r.phase}:${r.split}`, r);
     const s = r.score;
-    this.line(`eval ${r.phase} step ${r.step} ${r.split}: pass@1 ${pct(s.pass1)}, pass@${r.k} ${pct(s.passK)}, format ${pct(s.formatRate)}, length ${s.lengthMean.toFixed(0)} (${s.n} problems)${r.loss !== undefined ? `, held-out loss ${r.loss.toFixed(4)}` : ''}`);
+    this.line(`eval ${r.phase} step ${r.step} ${r.split}: ${describeScore(s, r.k)}, length ${s.lengthMean.toFixed(0)} (${s.n} problems)${r.loss !== undefined ? `, held-out loss ${r.loss.toFixed(4)}` : ''}`);
   }
 
   trace(): void {}
@@ -77,7 +78,7 @@ export class TrainProgress implements TrainerSink {
     const lines = [`${p.status === 'done' ? 'done' : 'stopped'} in ${formatDuration(Date.now() - this.started)}: ${p.run.step.pretrain} pretraining step(s), ${p.run.step.rl} RL step(s)`];
     if (this.lastLoss !== undefined) lines.push(`last loss ${this.lastLoss.toFixed(4)}`);
     for (const r of this.lastEval.values()) {
-      lines.push(`${r.phase} ${r.split} (step ${r.step}): pass@1 ${pct(r.score.pass1)}, pass@${r.k} ${pct(r.score.passK)}, format ${pct(r.score.formatRate)}`);
+      lines.push(`${r.phase} ${r.split} (step ${r.step}): ${describeScore(r.score, r.k)}`);
     }
     lines.push(`run directory ${this.runDir}`);
     if (p.status === 'stopped') lines.push(`continue with: rlab train --resume ${this.runDir}`);

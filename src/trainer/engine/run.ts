@@ -28,6 +28,7 @@ import type { RunControl } from './control';
 import { RunRecorder } from './recorder';
 import type { TrainerSink } from './sink';
 import { STAGES } from './stages';
+import { describeScore } from '../../core/protocol/describe-score';
 
 export type RunOutcome = 'done' | 'stopped' | 'failed';
 
@@ -240,7 +241,7 @@ function makeContext(parts: ContextParts): TrainingContext {
     const test = records.find((r) => r.split === 'test');
     if (test) {
       const s = test.score;
-      recorder.log('info', `eval ${phase} step ${step}: pass@1 ${pct(s.pass1)}, pass@${test.k} ${pct(s.passK)}, format ${pct(s.formatRate)}, held-out loss ${test.loss?.toFixed(3)} (${s.n} test problems, ${((performance.now() - started) / 1000).toFixed(1)} s)`);
+      recorder.log('info', `eval ${phase} step ${step}: ${describeScore(s, test.k)}, held-out loss ${test.loss?.toFixed(3)} (${s.n} test problems, ${((performance.now() - started) / 1000).toFixed(1)} s)`);
     }
     return records;
   };
@@ -303,8 +304,4 @@ function processAlive(pid: number): boolean {
   } catch (e) {
     return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
-}
-
-function pct(share: number): string {
-  return `${(share * 100).toFixed(1)}%`;
 }
