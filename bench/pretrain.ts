@@ -42,7 +42,7 @@ const RESULTS = path.join(ROOT, 'bench', 'results');
 const RUNS = path.join(ROOT, '.rlab', 'runs');
 const TARGETS = { formatRate: 0.95, accuracy: 0.25 };
 /** Share of the budget for training steps; the rest goes to the periodic evaluations. */
-const TRAIN_SHARE = 0.85;
+const TRAIN_SHARE = 0.9;
 const EVALS = 8;
 
 const { values: args } = parseArgs({
