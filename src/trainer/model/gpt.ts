@@ -8,8 +8,10 @@
 // and their gradients are written out with explicit transposes (see `linear`),
 // because tfjs's own matMul gradient uses transpose flags that run ~10x slower.
 // Attention runs per (sequence, head) block for the same reason (attention.ts);
-// GELU and LayerNorm have written-out gradients. Embedding lookups are one-hot
-// products: gather has no gradient on WASM.
+// GELU and LayerNorm have written-out gradients. Where tensors live in this
+// process (WASM, pure-JS CPU), LayerNorm, GELU and each weight gradient xᵀ·dy
+// run as fused WebAssembly SIMD kernels instead (fused.ts); native backends keep
+// the tfjs ops. Embedding lookups are one-hot products: gather has no gradient on WASM.
 //
 // Weights are stored [in, out] (x · W), unlike PyTorch's Linear [out, in].
 
@@ -17,6 +19,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { ModelConfig } from '../../core/spec/config';
 import { Rng } from '../rng';
 import { type AttentionBlock, batchedAttention, blockAttention } from './attention';
+import { fusedGelu, fusedKernelsApply, fusedLayerNorm, fusedWeightGradient } from './fused';
 
 /** Keys and values of every layer for the tokens seen so far, [B, H, L, headDim] each. */
 export interface KvCache {
@@ -121,7 +124,8 @@ const ROTARY_BASE = 10000;
 
 /**
  * x · w for 2-D x [N, in] and w [in, out], with a gradient that multiplies
- * explicitly transposed operands so backward stays on the fast matMul path too.
+ * explicitly transposed operands so backward stays on the fast matMul path too;
+ * the weight gradient xᵀ·dy runs as a fused kernel where one applies (fused.ts).
  */
 export const linear = tf.customGrad((...inputs: Array<tf.Tensor | tf.GradSaveFunc>) => {
   const [x, w, save] = inputs as [tf.Tensor2D, tf.Tensor2D, tf.GradSaveFunc];
@@ -130,10 +134,15 @@ export const linear = tf.customGrad((...inputs: Array<tf.Tensor | tf.GradSaveFun
     value: tf.matMul(x, w),
     gradFunc: (dy: tf.Tensor2D, saved: tf.Tensor[]) => {
       const [xs, ws] = saved as [tf.Tensor2D, tf.Tensor2D];
-      return [tf.matMul(dy, tf.transpose(ws)), tf.matMul(tf.transpose(xs), dy)];
+      return [tf.matMul(dy, tf.transpose(ws)), weightGradient(xs, dy)];
     },
   };
 }) as (x: tf.Tensor2D, w: tf.Tensor2D | tf.Variable) => tf.Tensor2D;
+
+/** xᵀ·dy [in, out], the gradient of x·W for x [N, in] and dy [N, out]. */
+export function weightGradient(x: tf.Tensor2D, dy: tf.Tensor2D): tf.Tensor2D {
+  return fusedKernelsApply() ? fusedWeightGradient(x, dy) : tf.matMul(tf.transpose(x), dy);
+}
 
 /** x · w without gradient bookkeeping, for inference passes. */
 function product(x: tf.Tensor2D, w: tf.Tensor2D | tf.Variable): tf.Tensor2D {
@@ -446,8 +455,13 @@ export function oneHot(ids: tf.Tensor, depth: number): tf.Tensor2D {
   return tf.cast(tf.oneHot(tf.reshape(ids, [-1]) as tf.Tensor1D, depth), 'float32') as tf.Tensor2D;
 }
 
-/** LayerNorm over the last axis, its gradient written out (autodiff of the moments takes about twice the kernels). */
-export const layerNorm = tf.customGrad((...inputs: Array<tf.Tensor | tf.GradSaveFunc>) => {
+/** LayerNorm over the last axis: fused kernels where they apply (fused.ts), tfjs ops elsewhere. */
+export function layerNorm(x: tf.Tensor2D, weight: tf.Tensor | tf.Variable, bias: tf.Tensor | tf.Variable): tf.Tensor2D {
+  return fusedKernelsApply() ? fusedLayerNorm(x, weight, bias) : layerNormOps(x, weight, bias);
+}
+
+/** LayerNorm in tfjs ops, its gradient written out (autodiff of the moments takes about twice the kernels). */
+export const layerNormOps = tf.customGrad((...inputs: Array<tf.Tensor | tf.GradSaveFunc>) => {
   const [x, weight, bias, save] = inputs as [tf.Tensor2D, tf.Tensor1D, tf.Tensor1D, tf.GradSaveFunc];
   const centered = tf.sub(x, tf.mean(x, 1, true));
   const rstd = tf.rsqrt(tf.add(tf.mean(tf.square(centered), 1, true), LAYER_NORM_EPS));
@@ -468,12 +482,17 @@ export const layerNorm = tf.customGrad((...inputs: Array<tf.Tensor | tf.GradSave
 const GELU_K = Math.sqrt(2 / Math.PI);
 const GELU_C = 0.044715;
 
+/** GELU, tanh approximation (GPT-2; PyTorch `gelu(approximate='tanh')`): fused kernels where they apply (fused.ts), tfjs ops elsewhere. */
+export function gelu(x: tf.Tensor2D): tf.Tensor2D {
+  return fusedKernelsApply() ? fusedGelu(x) : geluOps(x);
+}
+
 /**
- * GELU, tanh approximation (GPT-2; PyTorch `gelu(approximate='tanh')`), in the
- * equal form x·σ(2k(x + c·x³)): WASM's sigmoid is vectorised, its tanh is ~15x
- * slower. The derivative is written out: fewer kernels and saved tensors than autodiff.
+ * GELU in tfjs ops, in the equal form x·σ(2k(x + c·x³)): WASM's sigmoid is
+ * vectorised, its tanh is ~15x slower. The derivative is written out: fewer
+ * kernels and saved tensors than autodiff.
  */
-export const gelu = tf.customGrad((...inputs: Array<tf.Tensor | tf.GradSaveFunc>) => {
+export const geluOps = tf.customGrad((...inputs: Array<tf.Tensor | tf.GradSaveFunc>) => {
   const [x, save] = inputs as [tf.Tensor2D, tf.GradSaveFunc];
   const square = tf.square(x);
   const s = tf.sigmoid(tf.mul(tf.mul(x, tf.add(tf.mul(square, GELU_C), 1)), 2 * GELU_K));

@@ -1,0 +1,186 @@
+// Fused training kernels (fused.wat) as tfjs operations with gradients, for the
+// backends whose tensors live in this process's memory (WASM and the pure-JS
+// CPU backend): LayerNorm and GELU forward and backward each in one WebAssembly
+// SIMD call instead of ~10 tfjs kernels, and the weight gradient xᵀ·dy of a
+// linear layer without the transposes and operand repacking tfjs needs.
+//
+// The kernels run in a WebAssembly memory of their own: each call copies its
+// inputs in (a view of the WASM heap, or the CPU backend's array) and its
+// results out into fresh tensors. The copies are linear in the data; the work
+// they replace is many passes over it (or, for xᵀ·dy, a product).
+
+import * as tf from '@tensorflow/tfjs-core';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { FUSED_WASM } from './fused-wasm';
+
+/** fused.wat's exports; addresses are byte offsets into its memory. */
+interface FusedExports {
+  pack(src: number, dst: number, rows: number, cols: number, width: number): void;
+  weightGrad(x: number, dy: number, out: number, k: number, m: number, n: number, block: number): void;
+  layerNormForward(x: number, weight: number, bias: number, out: number, stats: number, rows: number, width: number, eps: number): void;
+  layerNormBackward(
+    x: number, weight: number, stats: number, dy: number, dx: number, dweight: number, dbias: number, rows: number, width: number,
+  ): void;
+  geluForward(x: number, out: number, n: number): void;
+  geluBackward(x: number, dy: number, dx: number, n: number): void;
+}
+
+/** Backends whose tensor data this process can read and write directly. */
+const FUSED_BACKENDS = new Set(['wasm', 'cpu']);
+
+/** Whether the active backend runs the fused kernels (native tfjs-node backends keep tfjs ops). */
+export function fusedKernelsApply(): boolean {
+  return FUSED_BACKENDS.has(tf.getBackend());
+}
+
+const LAYER_NORM_EPS = 1e-5;
+/** WebAssembly memory pages (64 KiB) in 4 GB, the most a 32-bit memory holds. */
+const MAX_PAGES = 65536;
+const PAGE_BYTES = 65536;
+/** Register tiles of the weight-gradient kernel: 4 rows of xᵀ by 8 columns of dy. */
+const TILE_M = 4;
+const TILE_N = 8;
+/**
+ * Bytes of one operand's rows the weight-gradient kernel works through per
+ * block: small enough that the dy panel a tile reads is still cached for the next.
+ */
+const BLOCK_BYTES = 128 * 1024;
+
+/** The kernels' instance and memory, made on first use; the memory grows to the largest call and never shrinks. */
+let instance: { memory: WebAssembly.Memory; kernels: FusedExports } | null = null;
+
+/**
+ * Float32 views of consecutive regions of the kernels' memory, `sizes[i]`
+ * floats each (each starting 16-byte aligned), valid until the next call grows
+ * the memory. Grows it when needed.
+ */
+function regions(sizes: number[]): { kernels: FusedExports; views: Float32Array[] } {
+  const padded = sizes.map((n) => Math.ceil(n / 4) * 4);
+  const bytes = padded.reduce((a, b) => a + b, 0) * 4;
+  const pages = Math.ceil(bytes / PAGE_BYTES);
+  if (pages > MAX_PAGES) {
+    throw new Error(
+      `a fused training kernel needs ${(bytes / 2 ** 30).toFixed(1)} GB of WebAssembly memory, more than the 4 GB it can hold: ` +
+        'use smaller micro-batches',
+    );
+  }
+  if (!instance) {
+    const memory = new WebAssembly.Memory({ initial: Math.max(pages, 1), maximum: MAX_PAGES });
+    const module = new WebAssembly.Module(Buffer.from(FUSED_WASM, 'base64'));
+    instance = { memory, kernels: new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as FusedExports };
+  }
+  const { memory, kernels } = instance;
+  const have = memory.buffer.byteLength / PAGE_BYTES;
+  if (pages > have) memory.grow(pages - have);
+  let offset = 0;
+  const views = sizes.map((n, i) => {
+    const view = new Float32Array(memory.buffer, offset * 4, n);
+    offset += padded[i]!;
+    return view;
+  });
+  return { kernels, views };
+}
+
+/** A tensor's float data without a copy where the backend allows: a heap view on WASM (valid until tfjs allocates). */
+function data(t: tf.Tensor): Float32Array {
+  if (t.dtype !== 'float32') throw new Error(`fused kernels take float32 tensors, not ${t.dtype}`);
+  if (tf.getBackend() === 'wasm') return (tf.backend() as BackendWasm).typedArrayFromHeap(t) as Float32Array;
+  return t.dataSync() as Float32Array;
+}
+
+/** A new tensor holding a copy of `values` (WASM copies into its heap itself; the CPU backend keeps the array it gets). */
+function tensorOf<R extends tf.Rank>(values: Float32Array, shape: number[]): tf.Tensor<R> {
+  return tf.tensor(tf.getBackend() === 'wasm' ? values : values.slice(), shape as tf.ShapeMap[R], 'float32') as tf.Tensor<R>;
+}
+
+/** Copies a [rows, cols] matrix into `target` laid out [rows, stride] (stride >= cols; the extra columns are zeroed). */
+function copyRows(source: Float32Array, rows: number, cols: number, target: Float32Array, stride: number): void {
+  if (stride === cols) {
+    target.set(source);
+    return;
+  }
+  for (let r = 0; r < rows; r++) {
+    target.set(source.subarray(r * cols, (r + 1) * cols), r * stride);
+    target.fill(0, r * stride + cols, (r + 1) * stride);
+  }
+}
+
+/**
+ * xᵀ·dy for x [k, m] and dy [k, n]: the weight gradient of x·W. Operands whose
+ * widths are not whole register tiles are zero-padded on the way in and cut on the way out.
+ */
+export function fusedWeightGradient(x: tf.Tensor2D, dy: tf.Tensor2D): tf.Tensor2D {
+  const [k, m] = x.shape;
+  const n = dy.shape[1];
+  if (dy.shape[0] !== k) throw new Error(`xᵀ·dy needs as many rows in dy as in x, got [${x.shape}] and [${dy.shape}]`);
+  const mp = Math.ceil(m / TILE_M) * TILE_M;
+  const np = Math.ceil(n / TILE_N) * TILE_N;
+  const { kernels, views } = regions([k * mp, k * np, k * mp, k * np, mp * np]);
+  const [xs, dys, xPanels, dyPanels, out] = views as [Float32Array, Float32Array, Float32Array, Float32Array, Float32Array];
+  copyRows(data(x), k, m, xs, mp);
+  copyRows(data(dy), k, n, dys, np);
+  kernels.pack(xs.byteOffset, xPanels.byteOffset, k, mp, TILE_M);
+  kernels.pack(dys.byteOffset, dyPanels.byteOffset, k, np, TILE_N);
+  const block = Math.max(16, Math.floor(BLOCK_BYTES / (4 * mp)));
+  kernels.weightGrad(xPanels.byteOffset, dyPanels.byteOffset, out.byteOffset, k, mp, np, block);
+  if (np !== n) for (let r = 0; r < m; r++) out.copyWithin(r * n, r * np, r * np + n);
+  return tensorOf(out.subarray(0, m * n), [m, n]);
+}
+
+/**
+ * LayerNorm over the last axis of x [N, D] with gain and bias [D], in one pass
+ * forward and one backward (dx and the column sums of dweight and dbias). It
+ * keeps x and each row's mean and rstd for the backward: no normalised copy.
+ */
+export const fusedLayerNorm = tf.customGrad((...inputs: Array<tf.Tensor | tf.GradSaveFunc>) => {
+  const [x, weight, bias, save] = inputs as [tf.Tensor2D, tf.Tensor1D, tf.Tensor1D, tf.GradSaveFunc];
+  const [rows, width] = x.shape;
+  const { kernels, views } = regions([rows * width, width, width, rows * width, rows * 2]);
+  const [xs, ws, bs, out, stats] = views as [Float32Array, Float32Array, Float32Array, Float32Array, Float32Array];
+  xs.set(data(x));
+  ws.set(data(weight));
+  bs.set(data(bias));
+  kernels.layerNormForward(xs.byteOffset, ws.byteOffset, bs.byteOffset, out.byteOffset, stats.byteOffset, rows, width, LAYER_NORM_EPS);
+  const value = tensorOf<tf.Rank.R2>(out, [rows, width]);
+  save([x, tensorOf(stats, [rows, 2])]);
+  return {
+    value,
+    gradFunc: (dy: tf.Tensor2D, saved: tf.Tensor[]) => {
+      const [sx, sstats] = saved as [tf.Tensor2D, tf.Tensor2D];
+      const back = regions([rows * width, width, rows * 2, rows * width, rows * width, width, width]);
+      const [bx, bw, bstats, bdy, dx, dweight, dbias] = back.views as Float32Array[];
+      bx!.set(data(sx));
+      bw!.set(data(weight));
+      bstats!.set(data(sstats));
+      bdy!.set(data(dy));
+      back.kernels.layerNormBackward(
+        bx!.byteOffset, bw!.byteOffset, bstats!.byteOffset, bdy!.byteOffset, dx!.byteOffset, dweight!.byteOffset, dbias!.byteOffset,
+        rows, width,
+      );
+      return [tensorOf(dx!, [rows, width]), tensorOf(dweight!, [width]), tensorOf(dbias!, [width])];
+    },
+  };
+}) as (x: tf.Tensor2D, weight: tf.Tensor | tf.Variable, bias: tf.Tensor | tf.Variable) => tf.Tensor2D;
+
+/** GELU (tanh approximation, as gpt.ts's) in one pass each way; keeps only x for the backward. */
+export const fusedGelu = tf.customGrad((...inputs: Array<tf.Tensor | tf.GradSaveFunc>) => {
+  const [x, save] = inputs as [tf.Tensor2D, tf.GradSaveFunc];
+  const size = x.size;
+  const { kernels, views } = regions([size, size]);
+  const [xs, out] = views as [Float32Array, Float32Array];
+  xs.set(data(x));
+  // Whole lanes: the floats past `size` in the last lane are scratch.
+  kernels.geluForward(xs.byteOffset, out.byteOffset, Math.ceil(size / 4) * 4);
+  save([x]);
+  return {
+    value: tensorOf<tf.Rank.R2>(out, x.shape),
+    gradFunc: (dy: tf.Tensor2D, saved: tf.Tensor[]) => {
+      const back = regions([size, size, size]);
+      const [bx, bdy, dx] = back.views as [Float32Array, Float32Array, Float32Array];
+      bx.set(data(saved[0]!));
+      bdy.set(data(dy));
+      back.kernels.geluBackward(bx.byteOffset, bdy.byteOffset, dx.byteOffset, Math.ceil(size / 4) * 4);
+      return tensorOf(dx, x.shape);
+    },
+  };
+}) as (x: tf.Tensor2D) => tf.Tensor2D;

@@ -1,0 +1,351 @@
+;; Training kernels in WebAssembly SIMD (fused.ts runs them): the weight
+;; gradient of a linear layer, xᵀ·dy, without transposing either operand, and
+;; LayerNorm and GELU forward and backward each in one pass over the data. In
+;; tfjs ops on WASM these took a transpose plus XNNPACK repacking its right-hand
+;; operand on every call (~11 GFLOP/s), and ~10 elementwise kernels each.
+;;
+;; Every sum runs in one fixed order, whatever the thread count: results are
+;; deterministic. Addresses are byte offsets into the imported memory.
+;;
+;; Regenerate fused-wasm.ts after editing: `npm run build:wasm`.
+(module
+  (import "env" "memory" (memory 1))
+
+  ;; exp of four lanes, as in decode-attention.wat: x = n·ln2 + r, exp(r) by its
+  ;; degree-7 Taylor polynomial (relative error < 1e-8), times 2^n built in the
+  ;; exponent bits; inputs clamped to [-87, 88].
+  (func $exp4 (param $x v128) (result v128)
+    (local $n v128) (local $r v128) (local $p v128)
+    (local.set $x (f32x4.min (f32x4.max (local.get $x) (v128.const f32x4 -87 -87 -87 -87)) (v128.const f32x4 88 88 88 88)))
+    (local.set $n (f32x4.nearest (f32x4.mul (local.get $x) (v128.const f32x4 1.44269504 1.44269504 1.44269504 1.44269504))))
+    (local.set $r
+      (f32x4.sub
+        (f32x4.sub (local.get $x) (f32x4.mul (local.get $n) (v128.const f32x4 0.693359375 0.693359375 0.693359375 0.693359375)))
+        (f32x4.mul (local.get $n) (v128.const f32x4 -2.12194440e-4 -2.12194440e-4 -2.12194440e-4 -2.12194440e-4))))
+    (local.set $p (v128.const f32x4 1.98412698e-4 1.98412698e-4 1.98412698e-4 1.98412698e-4))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (v128.const f32x4 1.38888889e-3 1.38888889e-3 1.38888889e-3 1.38888889e-3)))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (v128.const f32x4 8.33333333e-3 8.33333333e-3 8.33333333e-3 8.33333333e-3)))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (v128.const f32x4 4.16666667e-2 4.16666667e-2 4.16666667e-2 4.16666667e-2)))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (v128.const f32x4 0.166666667 0.166666667 0.166666667 0.166666667)))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (v128.const f32x4 0.5 0.5 0.5 0.5)))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (v128.const f32x4 1 1 1 1)))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (v128.const f32x4 1 1 1 1)))
+    (f32x4.mul (local.get $p)
+      (i32x4.shl (i32x4.add (i32x4.trunc_sat_f32x4_s (local.get $n)) (v128.const i32x4 127 127 127 127)) (i32.const 23))))
+
+  ;; The sum of four lanes, always as (l0 + l1) + (l2 + l3).
+  (func $sum4 (param $v v128) (result f32)
+    (f32.add
+      (f32.add (f32x4.extract_lane 0 (local.get $v)) (f32x4.extract_lane 1 (local.get $v)))
+      (f32.add (f32x4.extract_lane 2 (local.get $v)) (f32x4.extract_lane 3 (local.get $v)))))
+
+  ;; GELU's gate σ(2k(x + c·x³)) (tanh approximation, k = √(2/π), c = 0.044715) of four lanes.
+  (func $gate4 (param $x v128) (result v128)
+    ;; -2k(x + c·x³) = x·(-2k - 2kc·x²)
+    (f32x4.div (v128.const f32x4 1 1 1 1)
+      (f32x4.add (v128.const f32x4 1 1 1 1)
+        (call $exp4
+          (f32x4.mul (local.get $x)
+            (f32x4.add (v128.const f32x4 -1.59576912 -1.59576912 -1.59576912 -1.59576912)
+              (f32x4.mul (v128.const f32x4 -0.0713548163 -0.0713548163 -0.0713548163 -0.0713548163)
+                (f32x4.mul (local.get $x) (local.get $x)))))))))
+
+  ;; Packs a row-major [rows, cols] matrix at src into panels of `width`
+  ;; columns (a multiple of 4 dividing cols), [cols/width][rows][width] at dst, so
+  ;; the weight-gradient kernel reads each operand's panel as one contiguous run
+  ;; (rows of a wide matrix a power of two apart fall into a few cache sets).
+  (func (export "pack") (param $src i32) (param $dst i32) (param $rows i32) (param $cols i32) (param $width i32)
+    (local $stride i32) (local $chunk i32) (local $panel i32) (local $r i32) (local $i i32) (local $from i32)
+    (local.set $stride (i32.shl (local.get $cols) (i32.const 2)))
+    (local.set $chunk (i32.shl (local.get $width) (i32.const 2)))
+    (local.set $panel (i32.const 0))
+    (loop $panels
+      (local.set $from (i32.add (local.get $src) (local.get $panel)))
+      (local.set $r (i32.const 0))
+      (loop $rows
+        (local.set $i (i32.const 0))
+        (loop $lanes
+          (v128.store (i32.add (local.get $dst) (local.get $i)) (v128.load (i32.add (local.get $from) (local.get $i))))
+          (br_if $lanes (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 16))) (local.get $chunk))))
+        (local.set $dst (i32.add (local.get $dst) (local.get $chunk)))
+        (local.set $from (i32.add (local.get $from) (local.get $stride)))
+        (br_if $rows (i32.lt_u (local.tee $r (i32.add (local.get $r) (i32.const 1))) (local.get $rows))))
+      (br_if $panels (i32.lt_u (local.tee $panel (i32.add (local.get $panel) (local.get $chunk))) (local.get $stride)))))
+
+  ;; out [m, n] = xᵀ·dy for x [k, m] and dy [k, n], m a multiple of 4 and n of
+  ;; 8, given packed: x in panels of 4 columns, dy of 8 (see pack). Register
+  ;; tiles of 4x8 outputs add x[r, i..i+3] (each lane splatted) times
+  ;; dy[r, j..j+7] over rows r, in blocks of `block` rows so the x rows of a
+  ;; block stay in cache while every dy panel passes over them.
+  (func (export "weightGrad")
+    (param $x i32) (param $dy i32) (param $out i32) (param $k i32) (param $m i32) (param $n i32) (param $block i32)
+    (local $ds i32) (local $r0 i32) (local $r1 i32) (local $i i32) (local $j i32) (local $r i32)
+    (local $px i32) (local $pd i32) (local $po i32) (local $end i32)
+    (local $c00 v128) (local $c01 v128) (local $c10 v128) (local $c11 v128)
+    (local $c20 v128) (local $c21 v128) (local $c30 v128) (local $c31 v128)
+    (local $d0 v128) (local $d1 v128) (local $a v128)
+    (local.set $ds (i32.shl (local.get $n) (i32.const 2)))
+    ;; out = 0
+    (local.set $po (local.get $out))
+    (local.set $end (i32.add (local.get $out) (i32.mul (local.get $ds) (local.get $m))))
+    (loop $zero
+      (v128.store (local.get $po) (v128.const f32x4 0 0 0 0))
+      (br_if $zero (i32.lt_u (local.tee $po (i32.add (local.get $po) (i32.const 16))) (local.get $end))))
+    (local.set $r0 (i32.const 0))
+    (loop $rows
+      (local.set $r1 (select (i32.add (local.get $r0) (local.get $block)) (local.get $k)
+        (i32.lt_u (i32.add (local.get $r0) (local.get $block)) (local.get $k))))
+      (local.set $j (i32.const 0))
+      (loop $columns
+        (local.set $i (i32.const 0))
+        (loop $tiles
+          ;; the tile at out[i, j]
+          (local.set $po (i32.add (local.get $out) (i32.shl (i32.add (i32.mul (local.get $i) (local.get $n)) (local.get $j)) (i32.const 2))))
+          (local.set $c00 (v128.load (local.get $po)))
+          (local.set $c01 (v128.load offset=16 (local.get $po)))
+          (local.set $c10 (v128.load (i32.add (local.get $po) (local.get $ds))))
+          (local.set $c11 (v128.load offset=16 (i32.add (local.get $po) (local.get $ds))))
+          (local.set $c20 (v128.load (i32.add (local.get $po) (i32.shl (local.get $ds) (i32.const 1)))))
+          (local.set $c21 (v128.load offset=16 (i32.add (local.get $po) (i32.shl (local.get $ds) (i32.const 1)))))
+          (local.set $c30 (v128.load (i32.add (local.get $po) (i32.mul (local.get $ds) (i32.const 3)))))
+          (local.set $c31 (v128.load offset=16 (i32.add (local.get $po) (i32.mul (local.get $ds) (i32.const 3)))))
+          ;; row r0 of x's panel i/4 (16 bytes a row) and of dy's panel j/8 (32 bytes a row)
+          (local.set $px (i32.add (local.get $x) (i32.shl (i32.add (i32.mul (local.get $i) (local.get $k)) (i32.shl (local.get $r0) (i32.const 2))) (i32.const 2))))
+          (local.set $pd (i32.add (local.get $dy) (i32.shl (i32.add (i32.mul (local.get $j) (local.get $k)) (i32.shl (local.get $r0) (i32.const 3))) (i32.const 2))))
+          (local.set $r (local.get $r0))
+          (loop $accumulate
+            (local.set $d0 (v128.load (local.get $pd)))
+            (local.set $d1 (v128.load offset=16 (local.get $pd)))
+            (local.set $a (v128.load32_splat (local.get $px)))
+            (local.set $c00 (f32x4.add (local.get $c00) (f32x4.mul (local.get $a) (local.get $d0))))
+            (local.set $c01 (f32x4.add (local.get $c01) (f32x4.mul (local.get $a) (local.get $d1))))
+            (local.set $a (v128.load32_splat offset=4 (local.get $px)))
+            (local.set $c10 (f32x4.add (local.get $c10) (f32x4.mul (local.get $a) (local.get $d0))))
+            (local.set $c11 (f32x4.add (local.get $c11) (f32x4.mul (local.get $a) (local.get $d1))))
+            (local.set $a (v128.load32_splat offset=8 (local.get $px)))
+            (local.set $c20 (f32x4.add (local.get $c20) (f32x4.mul (local.get $a) (local.get $d0))))
+            (local.set $c21 (f32x4.add (local.get $c21) (f32x4.mul (local.get $a) (local.get $d1))))
+            (local.set $a (v128.load32_splat offset=12 (local.get $px)))
+            (local.set $c30 (f32x4.add (local.get $c30) (f32x4.mul (local.get $a) (local.get $d0))))
+            (local.set $c31 (f32x4.add (local.get $c31) (f32x4.mul (local.get $a) (local.get $d1))))
+            (local.set $px (i32.add (local.get $px) (i32.const 16)))
+            (local.set $pd (i32.add (local.get $pd) (i32.const 32)))
+            (br_if $accumulate (i32.lt_u (local.tee $r (i32.add (local.get $r) (i32.const 1))) (local.get $r1))))
+          (v128.store (local.get $po) (local.get $c00))
+          (v128.store offset=16 (local.get $po) (local.get $c01))
+          (v128.store (i32.add (local.get $po) (local.get $ds)) (local.get $c10))
+          (v128.store offset=16 (i32.add (local.get $po) (local.get $ds)) (local.get $c11))
+          (v128.store (i32.add (local.get $po) (i32.shl (local.get $ds) (i32.const 1))) (local.get $c20))
+          (v128.store offset=16 (i32.add (local.get $po) (i32.shl (local.get $ds) (i32.const 1))) (local.get $c21))
+          (v128.store (i32.add (local.get $po) (i32.mul (local.get $ds) (i32.const 3))) (local.get $c30))
+          (v128.store offset=16 (i32.add (local.get $po) (i32.mul (local.get $ds) (i32.const 3))) (local.get $c31))
+          (br_if $tiles (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 4))) (local.get $m))))
+        (br_if $columns (i32.lt_u (local.tee $j (i32.add (local.get $j) (i32.const 8))) (local.get $n))))
+      (br_if $rows (i32.lt_u (local.tee $r0 (local.get $r1)) (local.get $k)))))
+
+  ;; LayerNorm of each of `rows` rows of x [rows, width] into out:
+  ;; (x - mean)·rstd·weight + bias, rstd = 1/√(var + eps); stats [rows, 2] gets
+  ;; each row's mean and rstd for the backward pass. Any width.
+  (func (export "layerNormForward")
+    (param $x i32) (param $weight i32) (param $bias i32) (param $out i32) (param $stats i32)
+    (param $rows i32) (param $width i32) (param $eps f32)
+    (local $row i32) (local $bytes i32) (local $vector i32) (local $i i32)
+    (local $acc v128) (local $s f32) (local $mean f32) (local $rstd f32) (local $d f32) (local $vm v128) (local $vr v128)
+    (local.set $bytes (i32.shl (local.get $width) (i32.const 2)))
+    ;; bytes of the row taken four lanes at a time
+    (local.set $vector (i32.and (local.get $bytes) (i32.const -16)))
+    (local.set $row (i32.const 0))
+    (loop $each
+      ;; mean
+      (local.set $acc (v128.const f32x4 0 0 0 0))
+      (local.set $i (i32.const 0))
+      (block $done
+        (loop $lanes
+          (br_if $done (i32.ge_u (local.get $i) (local.get $vector)))
+          (local.set $acc (f32x4.add (local.get $acc) (v128.load (i32.add (local.get $x) (local.get $i)))))
+          (local.set $i (i32.add (local.get $i) (i32.const 16)))
+          (br $lanes)))
+      (local.set $s (call $sum4 (local.get $acc)))
+      (block $done
+        (loop $tail
+          (br_if $done (i32.ge_u (local.get $i) (local.get $bytes)))
+          (local.set $s (f32.add (local.get $s) (f32.load (i32.add (local.get $x) (local.get $i)))))
+          (local.set $i (i32.add (local.get $i) (i32.const 4)))
+          (br $tail)))
+      (local.set $mean (f32.div (local.get $s) (f32.convert_i32_u (local.get $width))))
+      (local.set $vm (f32x4.splat (local.get $mean)))
+      ;; variance, from the centred values
+      (local.set $acc (v128.const f32x4 0 0 0 0))
+      (local.set $i (i32.const 0))
+      (block $done
+        (loop $lanes
+          (br_if $done (i32.ge_u (local.get $i) (local.get $vector)))
+          (local.set $vr (f32x4.sub (v128.load (i32.add (local.get $x) (local.get $i))) (local.get $vm)))
+          (local.set $acc (f32x4.add (local.get $acc) (f32x4.mul (local.get $vr) (local.get $vr))))
+          (local.set $i (i32.add (local.get $i) (i32.const 16)))
+          (br $lanes)))
+      (local.set $s (call $sum4 (local.get $acc)))
+      (block $done
+        (loop $tail
+          (br_if $done (i32.ge_u (local.get $i) (local.get $bytes)))
+          (local.set $d (f32.sub (f32.load (i32.add (local.get $x) (local.get $i))) (local.get $mean)))
+          (local.set $s (f32.add (local.get $s) (f32.mul (local.get $d) (local.get $d))))
+          (local.set $i (i32.add (local.get $i) (i32.const 4)))
+          (br $tail)))
+      (local.set $rstd
+        (f32.div (f32.const 1)
+          (f32.sqrt (f32.add (f32.div (local.get $s) (f32.convert_i32_u (local.get $width))) (local.get $eps)))))
+      (f32.store (local.get $stats) (local.get $mean))
+      (f32.store offset=4 (local.get $stats) (local.get $rstd))
+      ;; out = (x - mean)·rstd·weight + bias
+      (local.set $vr (f32x4.splat (local.get $rstd)))
+      (local.set $i (i32.const 0))
+      (block $done
+        (loop $lanes
+          (br_if $done (i32.ge_u (local.get $i) (local.get $vector)))
+          (v128.store (i32.add (local.get $out) (local.get $i))
+            (f32x4.add
+              (f32x4.mul
+                (f32x4.mul (f32x4.sub (v128.load (i32.add (local.get $x) (local.get $i))) (local.get $vm)) (local.get $vr))
+                (v128.load (i32.add (local.get $weight) (local.get $i))))
+              (v128.load (i32.add (local.get $bias) (local.get $i)))))
+          (local.set $i (i32.add (local.get $i) (i32.const 16)))
+          (br $lanes)))
+      (block $done
+        (loop $tail
+          (br_if $done (i32.ge_u (local.get $i) (local.get $bytes)))
+          (f32.store (i32.add (local.get $out) (local.get $i))
+            (f32.add
+              (f32.mul
+                (f32.mul (f32.sub (f32.load (i32.add (local.get $x) (local.get $i))) (local.get $mean)) (local.get $rstd))
+                (f32.load (i32.add (local.get $weight) (local.get $i))))
+              (f32.load (i32.add (local.get $bias) (local.get $i)))))
+          (local.set $i (i32.add (local.get $i) (i32.const 4)))
+          (br $tail)))
+      (local.set $x (i32.add (local.get $x) (local.get $bytes)))
+      (local.set $out (i32.add (local.get $out) (local.get $bytes)))
+      (local.set $stats (i32.add (local.get $stats) (i32.const 8)))
+      (br_if $each (i32.lt_u (local.tee $row (i32.add (local.get $row) (i32.const 1))) (local.get $rows)))))
+
+  ;; LayerNorm's backward from x, the forward's stats and dy [rows, width]:
+  ;; with n = (x - mean)·rstd and dn = dy·weight,
+  ;; dx = rstd·(dn - mean(dn) - n·mean(dn·n)); dweight = Σ_rows dy·n and
+  ;; dbias = Σ_rows dy, summed row after row. Any width.
+  (func (export "layerNormBackward")
+    (param $x i32) (param $weight i32) (param $stats i32) (param $dy i32)
+    (param $dx i32) (param $dweight i32) (param $dbias i32) (param $rows i32) (param $width i32)
+    (local $row i32) (local $bytes i32) (local $vector i32) (local $i i32)
+    (local $vm v128) (local $vr v128) (local $n v128) (local $g v128) (local $dn v128) (local $sa v128) (local $sb v128)
+    (local $mean f32) (local $rstd f32) (local $a f32) (local $b f32) (local $ns f32) (local $gs f32) (local $dns f32)
+    (local.set $bytes (i32.shl (local.get $width) (i32.const 2)))
+    (local.set $vector (i32.and (local.get $bytes) (i32.const -16)))
+    ;; dweight = dbias = 0
+    (local.set $i (i32.const 0))
+    (block $done
+      (loop $zero
+        (br_if $done (i32.ge_u (local.get $i) (local.get $bytes)))
+        (f32.store (i32.add (local.get $dweight) (local.get $i)) (f32.const 0))
+        (f32.store (i32.add (local.get $dbias) (local.get $i)) (f32.const 0))
+        (local.set $i (i32.add (local.get $i) (i32.const 4)))
+        (br $zero)))
+    (local.set $row (i32.const 0))
+    (loop $each
+      (local.set $mean (f32.load (local.get $stats)))
+      (local.set $rstd (f32.load offset=4 (local.get $stats)))
+      (local.set $vm (f32x4.splat (local.get $mean)))
+      (local.set $vr (f32x4.splat (local.get $rstd)))
+      ;; Σ dn and Σ dn·n of the row; dweight += dy·n, dbias += dy
+      (local.set $sa (v128.const f32x4 0 0 0 0))
+      (local.set $sb (v128.const f32x4 0 0 0 0))
+      (local.set $i (i32.const 0))
+      (block $done
+        (loop $lanes
+          (br_if $done (i32.ge_u (local.get $i) (local.get $vector)))
+          (local.set $n (f32x4.mul (f32x4.sub (v128.load (i32.add (local.get $x) (local.get $i))) (local.get $vm)) (local.get $vr)))
+          (local.set $g (v128.load (i32.add (local.get $dy) (local.get $i))))
+          (local.set $dn (f32x4.mul (local.get $g) (v128.load (i32.add (local.get $weight) (local.get $i)))))
+          (local.set $sa (f32x4.add (local.get $sa) (local.get $dn)))
+          (local.set $sb (f32x4.add (local.get $sb) (f32x4.mul (local.get $dn) (local.get $n))))
+          (v128.store (i32.add (local.get $dweight) (local.get $i))
+            (f32x4.add (v128.load (i32.add (local.get $dweight) (local.get $i))) (f32x4.mul (local.get $g) (local.get $n))))
+          (v128.store (i32.add (local.get $dbias) (local.get $i))
+            (f32x4.add (v128.load (i32.add (local.get $dbias) (local.get $i))) (local.get $g)))
+          (local.set $i (i32.add (local.get $i) (i32.const 16)))
+          (br $lanes)))
+      (local.set $a (call $sum4 (local.get $sa)))
+      (local.set $b (call $sum4 (local.get $sb)))
+      (block $done
+        (loop $tail
+          (br_if $done (i32.ge_u (local.get $i) (local.get $bytes)))
+          (local.set $ns (f32.mul (f32.sub (f32.load (i32.add (local.get $x) (local.get $i))) (local.get $mean)) (local.get $rstd)))
+          (local.set $gs (f32.load (i32.add (local.get $dy) (local.get $i))))
+          (local.set $dns (f32.mul (local.get $gs) (f32.load (i32.add (local.get $weight) (local.get $i)))))
+          (local.set $a (f32.add (local.get $a) (local.get $dns)))
+          (local.set $b (f32.add (local.get $b) (f32.mul (local.get $dns) (local.get $ns))))
+          (f32.store (i32.add (local.get $dweight) (local.get $i))
+            (f32.add (f32.load (i32.add (local.get $dweight) (local.get $i))) (f32.mul (local.get $gs) (local.get $ns))))
+          (f32.store (i32.add (local.get $dbias) (local.get $i))
+            (f32.add (f32.load (i32.add (local.get $dbias) (local.get $i))) (local.get $gs)))
+          (local.set $i (i32.add (local.get $i) (i32.const 4)))
+          (br $tail)))
+      (local.set $a (f32.div (local.get $a) (f32.convert_i32_u (local.get $width))))
+      (local.set $b (f32.div (local.get $b) (f32.convert_i32_u (local.get $width))))
+      ;; dx = rstd·(dn - a - n·b)
+      (local.set $sa (f32x4.splat (local.get $a)))
+      (local.set $sb (f32x4.splat (local.get $b)))
+      (local.set $i (i32.const 0))
+      (block $done
+        (loop $lanes
+          (br_if $done (i32.ge_u (local.get $i) (local.get $vector)))
+          (local.set $n (f32x4.mul (f32x4.sub (v128.load (i32.add (local.get $x) (local.get $i))) (local.get $vm)) (local.get $vr)))
+          (local.set $dn (f32x4.mul (v128.load (i32.add (local.get $dy) (local.get $i))) (v128.load (i32.add (local.get $weight) (local.get $i)))))
+          (v128.store (i32.add (local.get $dx) (local.get $i))
+            (f32x4.mul (local.get $vr)
+              (f32x4.sub (f32x4.sub (local.get $dn) (local.get $sa)) (f32x4.mul (local.get $n) (local.get $sb)))))
+          (local.set $i (i32.add (local.get $i) (i32.const 16)))
+          (br $lanes)))
+      (block $done
+        (loop $tail
+          (br_if $done (i32.ge_u (local.get $i) (local.get $bytes)))
+          (local.set $ns (f32.mul (f32.sub (f32.load (i32.add (local.get $x) (local.get $i))) (local.get $mean)) (local.get $rstd)))
+          (local.set $dns (f32.mul (f32.load (i32.add (local.get $dy) (local.get $i))) (f32.load (i32.add (local.get $weight) (local.get $i)))))
+          (f32.store (i32.add (local.get $dx) (local.get $i))
+            (f32.mul (local.get $rstd)
+              (f32.sub (f32.sub (local.get $dns) (local.get $a)) (f32.mul (local.get $ns) (local.get $b)))))
+          (local.set $i (i32.add (local.get $i) (i32.const 4)))
+          (br $tail)))
+      (local.set $x (i32.add (local.get $x) (local.get $bytes)))
+      (local.set $dy (i32.add (local.get $dy) (local.get $bytes)))
+      (local.set $dx (i32.add (local.get $dx) (local.get $bytes)))
+      (local.set $stats (i32.add (local.get $stats) (i32.const 8)))
+      (br_if $each (i32.lt_u (local.tee $row (i32.add (local.get $row) (i32.const 1))) (local.get $rows)))))
+
+  ;; out = x·σ(2k(x + c·x³)) over n floats, n a multiple of 4.
+  (func (export "geluForward") (param $x i32) (param $out i32) (param $n i32)
+    (local $end i32) (local $v v128)
+    (local.set $end (i32.add (local.get $x) (i32.shl (local.get $n) (i32.const 2))))
+    (loop $each
+      (local.set $v (v128.load (local.get $x)))
+      (v128.store (local.get $out) (f32x4.mul (local.get $v) (call $gate4 (local.get $v))))
+      (local.set $out (i32.add (local.get $out) (i32.const 16)))
+      (br_if $each (i32.lt_u (local.tee $x (i32.add (local.get $x) (i32.const 16))) (local.get $end)))))
+
+  ;; dx = dy·(s + x·s(1 - s)·2k(1 + 3c·x²)) with s the gate of x, over n floats, n a multiple of 4.
+  (func (export "geluBackward") (param $x i32) (param $dy i32) (param $dx i32) (param $n i32)
+    (local $end i32) (local $v v128) (local $s v128)
+    (local.set $end (i32.add (local.get $x) (i32.shl (local.get $n) (i32.const 2))))
+    (loop $each
+      (local.set $v (v128.load (local.get $x)))
+      (local.set $s (call $gate4 (local.get $v)))
+      (v128.store (local.get $dx)
+        (f32x4.mul (v128.load (local.get $dy))
+          (f32x4.add (local.get $s)
+            (f32x4.mul
+              (f32x4.mul (local.get $v) (f32x4.mul (local.get $s) (f32x4.sub (v128.const f32x4 1 1 1 1) (local.get $s))))
+              ;; 2k(1 + 3c·x²) = 2k + 6kc·x²
+              (f32x4.add (v128.const f32x4 1.59576912 1.59576912 1.59576912 1.59576912)
+                (f32x4.mul (v128.const f32x4 0.214064449 0.214064449 0.214064449 0.214064449)
+                  (f32x4.mul (local.get $v) (local.get $v))))))))
+      (local.set $dy (i32.add (local.get $dy) (i32.const 16)))
+      (local.set $dx (i32.add (local.get $dx) (i32.const 16)))
+      (br_if $each (i32.lt_u (local.tee $x (i32.add (local.get $x) (i32.const 16))) (local.get $end))))))

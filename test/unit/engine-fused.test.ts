@@ -1,0 +1,111 @@
+// The fused WebAssembly kernels (fused.ts) equal the tfjs-op versions they
+// replace on WASM and CPU (which native backends keep), in values and
+// gradients, over random shapes: widths that are not whole SIMD lanes or
+// register tiles included.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import * as tf from '@tensorflow/tfjs-core';
+import { selectBackend } from '../../src/trainer/backend';
+import { fusedGelu, fusedLayerNorm, fusedWeightGradient } from '../../src/trainer/model/fused';
+import { geluOps, layerNormOps } from '../../src/trainer/model/gpt';
+
+/** |actual - expected| <= 1e-4 of the larger of 1 and the expected tensor's largest magnitude. */
+function assertClose(actual: tf.Tensor, expected: tf.Tensor, label: string): void {
+  assert.deepEqual(actual.shape, expected.shape, label);
+  const a = actual.dataSync();
+  const e = expected.dataSync();
+  const scale = Math.max(1, ...Array.from(e, Math.abs));
+  e.forEach((x, i) => assert.ok(Math.abs(a[i]! - x) <= 1e-4 * scale, `${label}[${i}]: ${a[i]} vs ${x}`));
+}
+
+/** Values and gradients (w.r.t. every input, under a random cotangent) of the fused and the tfjs-op function agree. */
+function sameValuesAndGradients(fused: (...xs: tf.Tensor[]) => tf.Tensor, ops: (...xs: tf.Tensor[]) => tf.Tensor, inputs: tf.Tensor[], seed: number): void {
+  const before = tf.memory().numTensors;
+  const shape = tf.tidy(() => ops(...inputs).shape);
+  const cotangent = tf.randomNormal(shape, 0, 1, 'float32', seed);
+  const grads = (f: (...xs: tf.Tensor[]) => tf.Tensor) => tf.grads((...xs: tf.Tensor[]) => tf.sum(tf.mul(f(...xs), cotangent)))(inputs);
+  tf.tidy(() => assertClose(fused(...inputs), ops(...inputs), 'value'));
+  const g1 = grads(fused);
+  const g2 = grads(ops);
+  g1.forEach((g, i) => assertClose(g, g2[i]!, `gradient ${i}`));
+  tf.dispose([cotangent, ...g1, ...g2]);
+  // tidy disposes the values above; what is left must be exactly what came in.
+  assert.equal(tf.memory().numTensors, before, 'tensors leaked');
+}
+
+const shapes = fc.record({ rows: fc.integer({ min: 1, max: 40 }), width: fc.integer({ min: 1, max: 70 }), seed: fc.integer({ min: 1, max: 1e6 }) });
+
+for (const device of ['wasm', 'js'] as const) {
+  test(`${device}: fused LayerNorm equals the tfjs-op LayerNorm, values and gradients`, async () => {
+    await selectBackend(device);
+    fc.assert(
+      fc.property(shapes, ({ rows, width, seed }) => {
+        const x = tf.add(tf.mul(tf.randomNormal([rows, width], 0, 1, 'float32', seed), 3), 1);
+        const weight = tf.randomNormal([width], 1, 0.3, 'float32', seed + 1);
+        const bias = tf.randomNormal([width], 0, 0.3, 'float32', seed + 2);
+        try {
+          sameValuesAndGradients(
+            (v, g, b) => fusedLayerNorm(v as tf.Tensor2D, g!, b!),
+            (v, g, b) => layerNormOps(v as tf.Tensor2D, g!, b!),
+            [x, weight, bias],
+            seed + 3,
+          );
+        } finally {
+          tf.dispose([x, weight, bias]);
+        }
+      }),
+      { numRuns: 25 },
+    );
+  });
+
+  test(`${device}: fused GELU equals the tfjs-op GELU, values and gradients`, async () => {
+    await selectBackend(device);
+    fc.assert(
+      fc.property(shapes, ({ rows, width, seed }) => {
+        // Wide enough to reach both tails of the gate.
+        const x = tf.mul(tf.randomNormal([rows, width], 0, 1, 'float32', seed), 4);
+        try {
+          sameValuesAndGradients((v) => fusedGelu(v as tf.Tensor2D), (v) => geluOps(v as tf.Tensor2D), [x], seed + 1);
+        } finally {
+          x.dispose();
+        }
+      }),
+      { numRuns: 25 },
+    );
+  });
+
+  test(`${device}: fused weight gradient xᵀ·dy equals the transposed tfjs product`, async () => {
+    await selectBackend(device);
+    const dims = fc.record({
+      k: fc.integer({ min: 1, max: 300 }),
+      m: fc.integer({ min: 1, max: 40 }),
+      n: fc.integer({ min: 1, max: 40 }),
+      seed: fc.integer({ min: 1, max: 1e6 }),
+    });
+    fc.assert(
+      fc.property(dims, ({ k, m, n, seed }) => {
+        tf.tidy(() => {
+          const x = tf.randomNormal([k, m], 0, 1, 'float32', seed) as tf.Tensor2D;
+          const dy = tf.randomNormal([k, n], 0, 1, 'float32', seed + 1) as tf.Tensor2D;
+          assertClose(fusedWeightGradient(x, dy), tf.matMul(tf.transpose(x), dy), 'xᵀ·dy');
+        });
+      }),
+      { numRuns: 40 },
+    );
+  });
+}
+
+test('wasm: the fused kernels are deterministic, and the weight gradient spans several row blocks', async () => {
+  await selectBackend('wasm');
+  tf.tidy(() => {
+    // 2048 rows of width 512: the kernel works through them in blocks of 64.
+    const x = tf.randomNormal([2048, 512], 0, 1, 'float32', 1) as tf.Tensor2D;
+    const dy = tf.randomNormal([2048, 24], 0, 1, 'float32', 2) as tf.Tensor2D;
+    const first = fusedWeightGradient(x, dy);
+    assertClose(first, tf.matMul(tf.transpose(x), dy), 'xᵀ·dy');
+    assert.deepEqual(fusedWeightGradient(x, dy).dataSync(), first.dataSync());
+    const w = tf.ones([512]);
+    assert.deepEqual(fusedLayerNorm(x, w, w).dataSync(), fusedLayerNorm(x, w, w).dataSync());
+  });
+});
