@@ -1,34 +1,97 @@
 // Causal multi-head attention over 2-D activations, fast on WASM.
 //
-// WASM runs only a plain 2-D matMul (batch 1, no transpose flags) on XNNPACK;
-// a batched or transposed one runs a generic loop about 10x slower, and the
-// batched products of attention took most of a training step. So attention is
-// computed one (sequence, head) block at a time as 2-D products, with its
+// Training and other full-sequence passes attend within blocks of rows (one
+// block per sequence, causal inside it). On the WASM and pure-JS CPU backends
+// a layer's forward and backward each run in one call of block-attention.wat's
+// SIMD kernels, over the lower triangle only; the probabilities are kept (as a
+// tensor, only while a gradient tape records) for the backward. tfjs-node
+// keeps tfjs ops (`tensorBlockAttention`), so GPU backends keep their data on
+// the device.
+//
+// The tensor form: WASM runs only a plain 2-D matMul (batch 1, no transpose
+// flags) on XNNPACK, a batched or transposed one about 10x slower, so it
+// computes one (sequence, head) block at a time as 2-D products, with its
 // gradient written out by hand (tf.customGrad): automatic gradients of the
 // slices would each allocate a full-size padded tensor. Blocks are cut with
-// column slices of the [B*T, D] activations, which WASM copies natively (a
-// slice of whole leading rows goes through a slower full-buffer read).
+// column slices of the [B*T, D] activations.
 //
 // Decoding with a key/value cache (one new position per step) and other short
 // inference chunks keep the batched 4-D form with the native transpose flag:
 // their products are tiny and one call beats B*H small ones.
 
 import * as tf from '@tensorflow/tfjs-core';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { BlockAttentionKernels } from './block-attention';
 
-/** A run of consecutive rows of the [N, D] activations that attend among themselves under `mask` [length, length]. */
+/**
+ * A run of consecutive rows of the [N, D] activations that attend among
+ * themselves causally; `mask` [length, length] is that causal mask (additive,
+ * for the tensor form).
+ */
 export interface AttentionBlock {
   offset: number;
   length: number;
   mask: tf.Tensor2D;
 }
 
+/** Backends whose tensors live in this process's memory, where the kernels pay. */
+const KERNEL_BACKENDS = new Set(['wasm', 'cpu']);
+
 /**
  * softmax(q·kᵀ/√hd + mask)·v for q, k, v [N, D] (heads side by side in D),
  * computed block by block: `blocks` tile the N rows in order, one block per
- * sequence (a padded row, or one of the sequences packed into a row), so no
- * work is spent on pairs of tokens that cannot see each other. Returns [N, D].
+ * sequence (a padded row's padding, or one of the sequences packed into a
+ * row), so no work is spent on pairs of tokens that cannot see each other.
+ * Returns [N, D].
  */
 export function blockAttention(q: tf.Tensor2D, k: tf.Tensor2D, v: tf.Tensor2D, blocks: readonly AttentionBlock[], heads: number): tf.Tensor2D {
+  return KERNEL_BACKENDS.has(tf.getBackend()) ? kernelBlockAttention(q, k, v, blocks, heads) : tensorBlockAttention(q, k, v, blocks, heads);
+}
+
+/** The kernels' memory, made on first use. */
+let kernels: BlockAttentionKernels | null = null;
+
+/** blockAttention on block-attention.wat (the wasm and cpu backends). */
+export function kernelBlockAttention(q: tf.Tensor2D, k: tf.Tensor2D, v: tf.Tensor2D, blocks: readonly AttentionBlock[], heads: number): tf.Tensor2D {
+  kernels ??= new BlockAttentionKernels();
+  const run = kernels;
+  const [rows, width] = q.shape;
+  // Forward-only passes (evaluation, log-probs without gradients) keep no probabilities.
+  const recording = tf.engine().isTapeOn();
+  const attend = tf.customGrad((...inputs: Array<tf.Tensor | tf.GradSaveFunc>) => {
+    const [qs, ks, vs, save] = inputs as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.GradSaveFunc];
+    const { out, probabilities } = run.forward({ q: floats(qs), k: floats(ks), v: floats(vs) }, rows, width, heads, blocks);
+    const value = tensorFrom(out, [rows, width]) as tf.Tensor2D;
+    if (recording) save([qs, ks, vs, tensorFrom(probabilities, [probabilities.length])]);
+    return {
+      value,
+      gradFunc: (dy: tf.Tensor2D, saved: tf.Tensor[]) => {
+        const [sq, sk, sv, probs] = saved as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor1D];
+        const { dq, dk, dv } = run.backward({ q: floats(sq), k: floats(sk), v: floats(sv) }, floats(dy), floats(probs), rows, width, heads, blocks);
+        return [tensorFrom(dq, [rows, width]), tensorFrom(dk, [rows, width]), tensorFrom(dv, [rows, width])];
+      },
+    };
+  }) as (q: tf.Tensor2D, k: tf.Tensor2D, v: tf.Tensor2D) => tf.Tensor2D;
+  return attend(q, k, v);
+}
+
+/** A float32 tensor's values without a copy where the backend allows: a WASM heap view, the CPU backend's own array. */
+function floats(t: tf.Tensor): Float32Array {
+  if (tf.getBackend() === 'wasm') return (tf.backend() as BackendWasm).typedArrayFromHeap(t) as Float32Array;
+  return t.dataSync() as Float32Array;
+}
+
+/** A new tensor holding a copy of `values` (on WASM written straight into its heap). */
+function tensorFrom(values: Float32Array, shape: number[]): tf.Tensor {
+  if (tf.getBackend() !== 'wasm') return tf.tensor(values.slice(), shape, 'float32');
+  const backend = tf.backend() as BackendWasm;
+  const info = backend.makeOutput(shape, 'float32');
+  backend.typedArrayFromHeap(info).set(values);
+  return tf.engine().makeTensorFromTensorInfo(info);
+}
+
+/** blockAttention as tfjs ops, one 2-D product per (block, head): tfjs-node, and the reference for the kernels. */
+export function tensorBlockAttention(q: tf.Tensor2D, k: tf.Tensor2D, v: tf.Tensor2D, blocks: readonly AttentionBlock[], heads: number): tf.Tensor2D {
   const width = q.shape[1];
   const hd = width / heads;
   const scale = 1 / Math.sqrt(hd);

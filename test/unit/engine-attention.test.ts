@@ -1,0 +1,105 @@
+// The WebAssembly attention kernels (block-attention.wat) compute what the
+// tfjs tensor form computes, values and gradients, over random block layouts
+// (packed sequences, length-1 blocks), head counts and head dimensions, on the
+// wasm and pure-JS cpu backends; they keep no tensors and refuse bad input.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import * as tf from '@tensorflow/tfjs-core';
+import { selectBackend } from '../../src/trainer/backend';
+import { type AttentionBlock, kernelBlockAttention, tensorBlockAttention } from '../../src/trainer/model/attention';
+import { BlockAttentionKernels } from '../../src/trainer/model/block-attention';
+
+before(async () => {
+  await selectBackend('wasm');
+});
+
+after(async () => {
+  await selectBackend('wasm');
+});
+
+/** Blocks of `lengths` tiling the rows in order, each with its causal mask. */
+function causalBlocks(lengths: number[]): AttentionBlock[] {
+  let offset = 0;
+  return lengths.map((length) => {
+    const mask = tf.tensor2d(Array.from({ length: length * length }, (_, x) => (x % length <= Math.floor(x / length) ? 0 : -1e9)), [length, length]);
+    const block = { offset, length, mask };
+    offset += length;
+    return block;
+  });
+}
+
+function assertClose(actual: tf.Tensor, expected: tf.Tensor, label: string): void {
+  assert.deepEqual(actual.shape, expected.shape, label);
+  const a = actual.dataSync();
+  const e = expected.dataSync();
+  e.forEach((x, i) => assert.ok(Math.abs(a[i]! - x) <= 1e-4 * Math.max(1, Math.abs(x)), `${label}[${i}]: ${a[i]} vs ${x}`));
+}
+
+/** Kernel and tensor forms agree in value and in the gradient of Σ out ⊙ w for a random cotangent w. */
+function sameAttention(lengths: number[], heads: number, hd: number, seed: number): void {
+  const blocks = causalBlocks(lengths);
+  const rows = lengths.reduce((a, b) => a + b, 0);
+  const [q, k, v, weight] = [0, 1, 2, 3].map((i) => tf.randomNormal([rows, heads * hd], 0, i === 3 ? 1 : 1.5, 'float32', seed + i) as tf.Tensor2D);
+  const forms = [kernelBlockAttention, tensorBlockAttention].map(
+    (attend) => (qs: tf.Tensor, ks: tf.Tensor, vs: tf.Tensor) => attend(qs as tf.Tensor2D, ks as tf.Tensor2D, vs as tf.Tensor2D, blocks, heads),
+  );
+  const label = `blocks ${lengths.join(',')} heads ${heads} hd ${hd}`;
+  const [fast, plain] = forms.map((f) => tf.tidy(() => f(q!, k!, v!)));
+  assertClose(fast!, plain!, `${label} value`);
+  const [fastGrads, plainGrads] = forms.map((f) => tf.grads((qs: tf.Tensor, ks: tf.Tensor, vs: tf.Tensor) => tf.sum(tf.mul(f(qs, ks, vs), weight!)))([q!, k!, v!]));
+  fastGrads!.forEach((g, i) => assertClose(g, plainGrads![i]!, `${label} grad ${'qkv'[i]}`));
+  tf.dispose([q!, k!, v!, weight!, fast!, plain!, ...fastGrads!, ...plainGrads!, ...blocks.map((b) => b.mask)]);
+}
+
+const layout = fc.record({
+  lengths: fc.array(fc.oneof(fc.constant(1), fc.integer({ min: 1, max: 12 }), fc.integer({ min: 13, max: 45 })), { minLength: 1, maxLength: 5 }),
+  heads: fc.integer({ min: 1, max: 4 }),
+  hd: fc.oneof(fc.integer({ min: 1, max: 13 }), fc.constantFrom(8, 16, 32)),
+  seed: fc.integer({ min: 0, max: 1000 }),
+});
+
+for (const backend of ['wasm', 'js'] as const) {
+  test(`kernel attention equals the tensor form, values and gradients (${backend})`, async () => {
+    await selectBackend(backend);
+    fc.assert(
+      fc.property(layout, ({ lengths, heads, hd, seed }) => sameAttention(lengths, heads, hd, seed)),
+      { numRuns: backend === 'wasm' ? 40 : 15 },
+    );
+  });
+}
+
+test('kernel attention equals the tensor form on whole 256-token rows at head dimension 32 (the training benchmark)', () => {
+  sameAttention([256, 256], 2, 32, 11);
+});
+
+test('kernel attention keeps no tensors: forward-only passes and gradient steps leave the count flat', () => {
+  const blocks = causalBlocks([7, 1, 24]);
+  const [q, k, v] = [0, 1, 2].map((i) => tf.randomNormal([32, 24], 0, 1, 'float32', i) as tf.Tensor2D);
+  const attend = (qs: tf.Tensor, ks: tf.Tensor, vs: tf.Tensor) => kernelBlockAttention(qs as tf.Tensor2D, ks as tf.Tensor2D, vs as tf.Tensor2D, blocks, 3);
+  const counts: number[] = [];
+  for (let step = 0; step < 3; step++) {
+    tf.tidy(() => {
+      attend(q!, k!, v!);
+    });
+    const grads = tf.grads((qs: tf.Tensor, ks: tf.Tensor, vs: tf.Tensor) => tf.sum(attend(qs, ks, vs)))([q!, k!, v!]);
+    tf.dispose(grads);
+    counts.push(tf.memory().numTensors);
+  }
+  assert.deepEqual(new Set(counts).size, 1, `tensor counts ${counts.join(' ')}`);
+  tf.dispose([q!, k!, v!, ...blocks.map((b) => b.mask)]);
+});
+
+test('blocks that do not tile the rows, and calls past 4 GB of memory, are clear errors', () => {
+  const kernels = new BlockAttentionKernels();
+  const inputs = (rows: number, width: number) => ({ q: new Float32Array(rows * width), k: new Float32Array(rows * width), v: new Float32Array(rows * width) });
+  assert.throws(() => kernels.forward(inputs(10, 8), 10, 8, 1, [{ offset: 0, length: 4 }, { offset: 5, length: 5 }]), /tile the 10 rows in order; block 1/);
+  assert.throws(() => kernels.forward(inputs(10, 8), 10, 8, 1, [{ offset: 0, length: 6 }]), /cover 6 of the 10 rows/);
+  // One 40,000-token block: its probabilities alone are 6.4 GB.
+  assert.throws(() => kernels.forward(inputs(40_000, 8), 40_000, 8, 1, [{ offset: 0, length: 40_000 }]), /more than the 4 GB it holds: lower `micro-batch`/);
+  // The kernels still work after refusing.
+  const { out } = kernels.forward({ q: new Float32Array([1, 2]), k: new Float32Array([3, 4]), v: new Float32Array([5, 6]) }, 2, 1, 1, [{ offset: 0, length: 2 }]);
+  assert.equal(out[0], 5);
+  const p = 1 / (1 + Math.exp(-(2 * 3 - 2 * 4)));
+  assert.ok(Math.abs(out[1]! - (p * 5 + (1 - p) * 6)) < 1e-6, `${out[1]}`);
+});
