@@ -21,8 +21,8 @@ interface FusedExports {
   layerNormBackward(
     x: number, weight: number, stats: number, dy: number, dx: number, dweight: number, dbias: number, rows: number, width: number,
   ): void;
-  geluForward(x: number, out: number, n: number): void;
-  geluBackward(x: number, dy: number, dx: number, n: number): void;
+  /** Forward (backward 0) ignores dy. */
+  gelu(x: number, dy: number, out: number, n: number, backward: 0 | 1): void;
 }
 
 /** Backends whose tensor data this process can read and write directly. */
@@ -170,7 +170,7 @@ export const fusedGelu = tf.customGrad((...inputs: Array<tf.Tensor | tf.GradSave
   const [xs, out] = views as [Float32Array, Float32Array];
   xs.set(data(x));
   // Whole lanes: the floats past `size` in the last lane are scratch.
-  kernels.geluForward(xs.byteOffset, out.byteOffset, Math.ceil(size / 4) * 4);
+  kernels.gelu(xs.byteOffset, 0, out.byteOffset, Math.ceil(size / 4) * 4, 0);
   save([x]);
   return {
     value: tensorOf<tf.Rank.R2>(out, x.shape),
@@ -179,7 +179,7 @@ export const fusedGelu = tf.customGrad((...inputs: Array<tf.Tensor | tf.GradSave
       const [bx, bdy, dx] = back.views as [Float32Array, Float32Array, Float32Array];
       bx.set(data(saved[0]!));
       bdy.set(data(dy));
-      back.kernels.geluBackward(bx.byteOffset, bdy.byteOffset, dx.byteOffset, Math.ceil(size / 4) * 4);
+      back.kernels.gelu(bx.byteOffset, bdy.byteOffset, dx.byteOffset, Math.ceil(size / 4) * 4, 1);
       return tensorOf(dx, x.shape);
     },
   };

@@ -11,66 +11,44 @@
 (module
   (import "env" "memory" (memory 1))
 
-  ;; exp of four lanes, as in decode-attention.wat: x = n·ln2 + r, exp(r) by its
-  ;; degree-7 Taylor polynomial (relative error < 1e-8), times 2^n built in the
-  ;; exponent bits; inputs clamped to [-87, 88].
-  (func $exp4 (param $x v128) (result v128)
-    (local $n v128) (local $r v128) (local $p v128)
-    (local.set $x (f32x4.min (f32x4.max (local.get $x) (v128.const f32x4 -87 -87 -87 -87)) (v128.const f32x4 88 88 88 88)))
-    (local.set $n (f32x4.nearest (f32x4.mul (local.get $x) (v128.const f32x4 1.44269504 1.44269504 1.44269504 1.44269504))))
-    (local.set $r
-      (f32x4.sub
-        (f32x4.sub (local.get $x) (f32x4.mul (local.get $n) (v128.const f32x4 0.693359375 0.693359375 0.693359375 0.693359375)))
-        (f32x4.mul (local.get $n) (v128.const f32x4 -2.12194440e-4 -2.12194440e-4 -2.12194440e-4 -2.12194440e-4))))
-    (local.set $p (v128.const f32x4 1.98412698e-4 1.98412698e-4 1.98412698e-4 1.98412698e-4))
-    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (v128.const f32x4 1.38888889e-3 1.38888889e-3 1.38888889e-3 1.38888889e-3)))
-    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (v128.const f32x4 8.33333333e-3 8.33333333e-3 8.33333333e-3 8.33333333e-3)))
-    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (v128.const f32x4 4.16666667e-2 4.16666667e-2 4.16666667e-2 4.16666667e-2)))
-    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (v128.const f32x4 0.166666667 0.166666667 0.166666667 0.166666667)))
-    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (v128.const f32x4 0.5 0.5 0.5 0.5)))
-    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (v128.const f32x4 1 1 1 1)))
-    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (v128.const f32x4 1 1 1 1)))
-    (f32x4.mul (local.get $p)
-      (i32x4.shl (i32x4.add (i32x4.trunc_sat_f32x4_s (local.get $n)) (v128.const i32x4 127 127 127 127)) (i32.const 23))))
-
   ;; The sum of four lanes, always as (l0 + l1) + (l2 + l3).
   (func $sum4 (param $v v128) (result f32)
     (f32.add
       (f32.add (f32x4.extract_lane 0 (local.get $v)) (f32x4.extract_lane 1 (local.get $v)))
       (f32.add (f32x4.extract_lane 2 (local.get $v)) (f32x4.extract_lane 3 (local.get $v)))))
 
-  ;; GELU's gate σ(2k(x + c·x³)) (tanh approximation, k = √(2/π), c = 0.044715) of four lanes.
-  (func $gate4 (param $x v128) (result v128)
-    ;; -2k(x + c·x³) = x·(-2k - 2kc·x²)
-    (f32x4.div (v128.const f32x4 1 1 1 1)
-      (f32x4.add (v128.const f32x4 1 1 1 1)
-        (call $exp4
-          (f32x4.mul (local.get $x)
-            (f32x4.add (v128.const f32x4 -1.59576912 -1.59576912 -1.59576912 -1.59576912)
-              (f32x4.mul (v128.const f32x4 -0.0713548163 -0.0713548163 -0.0713548163 -0.0713548163)
-                (f32x4.mul (local.get $x) (local.get $x)))))))))
-
   ;; Packs a row-major [rows, cols] matrix at src into panels of `width`
   ;; columns (a multiple of 4 dividing cols), [cols/width][rows][width] at dst, so
   ;; the weight-gradient kernel reads each operand's panel as one contiguous run
   ;; (rows of a wide matrix a power of two apart fall into a few cache sets).
+  ;; Goes 16 rows at a time: they stay in cache while every panel takes its part.
   (func (export "pack") (param $src i32) (param $dst i32) (param $rows i32) (param $cols i32) (param $width i32)
-    (local $stride i32) (local $chunk i32) (local $panel i32) (local $r i32) (local $i i32) (local $from i32)
+    (local $stride i32) (local $chunk i32) (local $panelBytes i32) (local $r0 i32) (local $r1 i32) (local $r i32)
+    (local $p i32) (local $i i32) (local $from i32) (local $to i32)
     (local.set $stride (i32.shl (local.get $cols) (i32.const 2)))
     (local.set $chunk (i32.shl (local.get $width) (i32.const 2)))
-    (local.set $panel (i32.const 0))
-    (loop $panels
-      (local.set $from (i32.add (local.get $src) (local.get $panel)))
-      (local.set $r (i32.const 0))
-      (loop $rows
-        (local.set $i (i32.const 0))
-        (loop $lanes
-          (v128.store (i32.add (local.get $dst) (local.get $i)) (v128.load (i32.add (local.get $from) (local.get $i))))
-          (br_if $lanes (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 16))) (local.get $chunk))))
-        (local.set $dst (i32.add (local.get $dst) (local.get $chunk)))
-        (local.set $from (i32.add (local.get $from) (local.get $stride)))
-        (br_if $rows (i32.lt_u (local.tee $r (i32.add (local.get $r) (i32.const 1))) (local.get $rows))))
-      (br_if $panels (i32.lt_u (local.tee $panel (i32.add (local.get $panel) (local.get $chunk))) (local.get $stride)))))
+    (local.set $panelBytes (i32.mul (local.get $rows) (local.get $chunk)))
+    (local.set $r0 (i32.const 0))
+    (loop $blocks
+      (local.set $r1 (select (i32.add (local.get $r0) (i32.const 16)) (local.get $rows)
+        (i32.lt_u (i32.add (local.get $r0) (i32.const 16)) (local.get $rows))))
+      (local.set $p (i32.const 0))
+      (loop $panels
+        (local.set $from (i32.add (i32.add (local.get $src) (i32.mul (local.get $r0) (local.get $stride))) (local.get $p)))
+        (local.set $to
+          (i32.add (local.get $dst)
+            (i32.add (i32.mul (i32.div_u (local.get $p) (local.get $chunk)) (local.get $panelBytes)) (i32.mul (local.get $r0) (local.get $chunk)))))
+        (local.set $r (local.get $r0))
+        (loop $each
+          (local.set $i (i32.const 0))
+          (loop $lanes
+            (v128.store (i32.add (local.get $to) (local.get $i)) (v128.load (i32.add (local.get $from) (local.get $i))))
+            (br_if $lanes (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 16))) (local.get $chunk))))
+          (local.set $from (i32.add (local.get $from) (local.get $stride)))
+          (local.set $to (i32.add (local.get $to) (local.get $chunk)))
+          (br_if $each (i32.lt_u (local.tee $r (i32.add (local.get $r) (i32.const 1))) (local.get $r1))))
+        (br_if $panels (i32.lt_u (local.tee $p (i32.add (local.get $p) (local.get $chunk))) (local.get $stride))))
+      (br_if $blocks (i32.lt_u (local.tee $r0 (local.get $r1)) (local.get $rows)))))
 
   ;; out [m, n] = xᵀ·dy for x [k, m] and dy [k, n], m a multiple of 4 and n of
   ;; 8, given packed: x in panels of 4 columns, dy of 8 (see pack). Register
@@ -320,32 +298,77 @@
       (local.set $stats (i32.add (local.get $stats) (i32.const 8)))
       (br_if $each (i32.lt_u (local.tee $row (i32.add (local.get $row) (i32.const 1))) (local.get $rows)))))
 
-  ;; out = x·σ(2k(x + c·x³)) over n floats, n a multiple of 4.
-  (func (export "geluForward") (param $x i32) (param $out i32) (param $n i32)
-    (local $end i32) (local $v v128)
+  ;; GELU (tanh approximation, k = √(2/π), c = 0.044715) over n floats at x, n
+  ;; a multiple of 4: with the gate s = σ(2k(x + c·x³)) = 1/(1 + exp(z)),
+  ;; z = -2k(x + c·x³), forward writes out = x·s; backward writes
+  ;; out = dy·(s + x·s(1 - s)·2k(1 + 3c·x²)). One loop serves both so the gate is
+  ;; written once; its constants live in locals (a v128.const in the loop body
+  ;; is rebuilt on every use).
+  ;;
+  ;; exp(z) as in Cephes' expf: z = n·ln2 + r with |r| <= ln2/2, exp(r) by its
+  ;; minimax polynomial (float precision), times 2^n made in the exponent bits.
+  ;; n is rounded by adding 1.5·2^23, which leaves it in the low mantissa bits;
+  ;; z is clamped to [-87, 88] (pmin/pmax: one instruction each, no NaN to keep).
+  (func (export "gelu") (param $x i32) (param $dy i32) (param $out i32) (param $n i32) (param $backward i32)
+    (local $end i32) (local $v v128) (local $z v128) (local $t v128) (local $m v128) (local $r v128) (local $p v128) (local $s v128)
+    (local $one v128) (local $k2 v128) (local $kc2 v128) (local $lo v128) (local $hi v128) (local $log2e v128) (local $magic v128)
+    (local $ln2a v128) (local $ln2b v128) (local $p0 v128) (local $p1 v128) (local $p2 v128) (local $p3 v128) (local $p4 v128) (local $p5 v128)
+    (local $bias v128) (local $kc6 v128)
+    (local.set $one (v128.const f32x4 1 1 1 1))
+    (local.set $k2 (v128.const f32x4 1.59576912 1.59576912 1.59576912 1.59576912))
+    (local.set $kc2 (v128.const f32x4 0.0713548163 0.0713548163 0.0713548163 0.0713548163))
+    (local.set $kc6 (v128.const f32x4 0.214064449 0.214064449 0.214064449 0.214064449))
+    (local.set $lo (v128.const f32x4 -87 -87 -87 -87))
+    (local.set $hi (v128.const f32x4 88 88 88 88))
+    (local.set $log2e (v128.const f32x4 1.44269504 1.44269504 1.44269504 1.44269504))
+    (local.set $magic (v128.const f32x4 12582912 12582912 12582912 12582912))
+    (local.set $ln2a (v128.const f32x4 0.693359375 0.693359375 0.693359375 0.693359375))
+    (local.set $ln2b (v128.const f32x4 -2.12194440e-4 -2.12194440e-4 -2.12194440e-4 -2.12194440e-4))
+    (local.set $p0 (v128.const f32x4 1.9875691500e-4 1.9875691500e-4 1.9875691500e-4 1.9875691500e-4))
+    (local.set $p1 (v128.const f32x4 1.3981999507e-3 1.3981999507e-3 1.3981999507e-3 1.3981999507e-3))
+    (local.set $p2 (v128.const f32x4 8.3334519073e-3 8.3334519073e-3 8.3334519073e-3 8.3334519073e-3))
+    (local.set $p3 (v128.const f32x4 4.1665795894e-2 4.1665795894e-2 4.1665795894e-2 4.1665795894e-2))
+    (local.set $p4 (v128.const f32x4 1.6666665459e-1 1.6666665459e-1 1.6666665459e-1 1.6666665459e-1))
+    (local.set $p5 (v128.const f32x4 5.0000001201e-1 5.0000001201e-1 5.0000001201e-1 5.0000001201e-1))
+    (local.set $bias (v128.const i32x4 127 127 127 127))
     (local.set $end (i32.add (local.get $x) (i32.shl (local.get $n) (i32.const 2))))
     (loop $each
       (local.set $v (v128.load (local.get $x)))
-      (v128.store (local.get $out) (f32x4.mul (local.get $v) (call $gate4 (local.get $v))))
+      ;; z = -x·(2k + 2kc·x²)
+      (local.set $z
+        (f32x4.pmin
+          (f32x4.pmax
+            (f32x4.neg (f32x4.mul (local.get $v) (f32x4.add (local.get $k2) (f32x4.mul (local.get $kc2) (f32x4.mul (local.get $v) (local.get $v))))))
+            (local.get $lo))
+          (local.get $hi)))
+      (local.set $t (f32x4.add (f32x4.mul (local.get $z) (local.get $log2e)) (local.get $magic)))
+      (local.set $m (f32x4.sub (local.get $t) (local.get $magic)))
+      (local.set $r
+        (f32x4.sub (f32x4.sub (local.get $z) (f32x4.mul (local.get $m) (local.get $ln2a))) (f32x4.mul (local.get $m) (local.get $ln2b))))
+      (local.set $p (f32x4.add (f32x4.mul (local.get $p0) (local.get $r)) (local.get $p1)))
+      (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (local.get $p2)))
+      (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (local.get $p3)))
+      (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (local.get $p4)))
+      (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (local.get $p5)))
+      ;; exp(r) = p·r² + r + 1; exp(z) = exp(r)·2^n, 2^n = bits((bits(t) + 127) << 23)
+      (local.set $p
+        (f32x4.add (f32x4.add (f32x4.mul (local.get $p) (f32x4.mul (local.get $r) (local.get $r))) (local.get $r)) (local.get $one)))
+      (local.set $s
+        (f32x4.div (local.get $one)
+          (f32x4.add (local.get $one)
+            (f32x4.mul (local.get $p) (i32x4.shl (i32x4.add (local.get $t) (local.get $bias)) (i32.const 23))))))
+      (if (local.get $backward)
+        (then
+          (v128.store (local.get $out)
+            (f32x4.mul (v128.load (local.get $dy))
+              (f32x4.add (local.get $s)
+                (f32x4.mul
+                  (f32x4.mul (local.get $v) (f32x4.mul (local.get $s) (f32x4.sub (local.get $one) (local.get $s))))
+                  ;; 2k(1 + 3c·x²) = 2k + 6kc·x²
+                  (f32x4.add (local.get $k2) (f32x4.mul (local.get $kc6) (f32x4.mul (local.get $v) (local.get $v))))))))
+          (local.set $dy (i32.add (local.get $dy) (i32.const 16))))
+        (else
+          (v128.store (local.get $out) (f32x4.mul (local.get $v) (local.get $s)))))
       (local.set $out (i32.add (local.get $out) (i32.const 16)))
       (br_if $each (i32.lt_u (local.tee $x (i32.add (local.get $x) (i32.const 16))) (local.get $end)))))
-
-  ;; dx = dy·(s + x·s(1 - s)·2k(1 + 3c·x²)) with s the gate of x, over n floats, n a multiple of 4.
-  (func (export "geluBackward") (param $x i32) (param $dy i32) (param $dx i32) (param $n i32)
-    (local $end i32) (local $v v128) (local $s v128)
-    (local.set $end (i32.add (local.get $x) (i32.shl (local.get $n) (i32.const 2))))
-    (loop $each
-      (local.set $v (v128.load (local.get $x)))
-      (local.set $s (call $gate4 (local.get $v)))
-      (v128.store (local.get $dx)
-        (f32x4.mul (v128.load (local.get $dy))
-          (f32x4.add (local.get $s)
-            (f32x4.mul
-              (f32x4.mul (local.get $v) (f32x4.mul (local.get $s) (f32x4.sub (v128.const f32x4 1 1 1 1) (local.get $s))))
-              ;; 2k(1 + 3c·x²) = 2k + 6kc·x²
-              (f32x4.add (v128.const f32x4 1.59576912 1.59576912 1.59576912 1.59576912)
-                (f32x4.mul (v128.const f32x4 0.214064449 0.214064449 0.214064449 0.214064449)
-                  (f32x4.mul (local.get $v) (local.get $v))))))))
-      (local.set $dy (i32.add (local.get $dy) (i32.const 16)))
-      (local.set $dx (i32.add (local.get $dx) (i32.const 16)))
-      (br_if $each (i32.lt_u (local.tee $x (i32.add (local.get $x) (i32.const 16))) (local.get $end))))))
+)
