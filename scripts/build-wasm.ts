@@ -32,7 +32,7 @@ function constantName(wat: string): string {
 /** The TypeScript source the generated module of `wat` should hold. */
 export async function generatedSource(wat: string): Promise<string> {
   const wabt = await createWabt();
-  const parsed = wabt.parseWat(basename(wat), readFileSync(wat, 'utf8'), { simd: true });
+  const parsed = wabt.parseWat(basename(wat), readFileSync(wat, 'utf8'), { simd: true, threads: true });
   try {
     const { buffer } = parsed.toBinary({});
     return (

@@ -90,6 +90,30 @@ test('kernel attention keeps no tensors: forward-only passes and gradient steps 
   tf.dispose([q!, k!, v!, ...blocks.map((b) => b.mask)]);
 });
 
+test('kernel attention on helper threads gives exactly the one-thread results', async () => {
+  const kernels = new BlockAttentionKernels();
+  const lengths = [40, 1, 17, 64, 5];
+  let offset = 0;
+  const runs = lengths.map((length) => ({ offset: (offset += length) - length, length }));
+  const [rows, width, heads] = [offset, 48, 3];
+  const random = (seed: number) => Float32Array.from({ length: rows * width }, (_, i) => Math.sin(seed * 1000 + i * 12.9898) * 2);
+  const inputs = { q: random(1), k: random(2), v: random(3) };
+  const dout = random(4);
+  const results = (threads: number) => {
+    const { out, probabilities } = kernels.forward(inputs, rows, width, heads, runs, threads);
+    const o = out.slice();
+    const { dq, dk, dv } = kernels.backward(inputs, dout, probabilities.slice(), rows, width, heads, runs, threads);
+    return [o, dq.slice(), dk.slice(), dv.slice()];
+  };
+  const one = results(1);
+  // Helpers start on first use and take work once ready.
+  results(3);
+  const deadline = Date.now() + 20_000;
+  while (kernels.readyThreads < 3 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+  assert.equal(kernels.readyThreads, 3, 'two helper threads became ready');
+  results(3).forEach((values, i) => assert.deepEqual(values, one[i], ['out', 'dq', 'dk', 'dv'][i]));
+});
+
 test('blocks that do not tile the rows, and calls past 4 GB of memory, are clear errors', () => {
   const kernels = new BlockAttentionKernels();
   const inputs = (rows: number, width: number) => ({ q: new Float32Array(rows * width), k: new Float32Array(rows * width), v: new Float32Array(rows * width) });

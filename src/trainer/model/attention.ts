@@ -56,23 +56,32 @@ export function kernelBlockAttention(q: tf.Tensor2D, k: tf.Tensor2D, v: tf.Tenso
   kernels ??= new BlockAttentionKernels();
   const run = kernels;
   const [rows, width] = q.shape;
+  const threads = kernelThreads();
   // Forward-only passes (evaluation, log-probs without gradients) keep no probabilities.
   const recording = tf.engine().isTapeOn();
   const attend = tf.customGrad((...inputs: Array<tf.Tensor | tf.GradSaveFunc>) => {
     const [qs, ks, vs, save] = inputs as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.GradSaveFunc];
-    const { out, probabilities } = run.forward({ q: floats(qs), k: floats(ks), v: floats(vs) }, rows, width, heads, blocks);
+    const { out, probabilities } = run.forward({ q: floats(qs), k: floats(ks), v: floats(vs) }, rows, width, heads, blocks, threads);
     const value = tensorFrom(out, [rows, width]) as tf.Tensor2D;
     if (recording) save([qs, ks, vs, tensorFrom(probabilities, [probabilities.length])]);
     return {
       value,
       gradFunc: (dy: tf.Tensor2D, saved: tf.Tensor[]) => {
         const [sq, sk, sv, probs] = saved as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor1D];
-        const { dq, dk, dv } = run.backward({ q: floats(sq), k: floats(sk), v: floats(sv) }, floats(dy), floats(probs), rows, width, heads, blocks);
+        const { dq, dk, dv } = run.backward({ q: floats(sq), k: floats(sk), v: floats(sv) }, floats(dy), floats(probs), rows, width, heads, blocks, threads);
         return [tensorFrom(dq, [rows, width]), tensorFrom(dk, [rows, width]), tensorFrom(dv, [rows, width])];
       },
     };
   }) as (q: tf.Tensor2D, k: tf.Tensor2D, v: tf.Tensor2D) => tf.Tensor2D;
   return attend(q, k, v);
+}
+
+/** Threads the kernels use: the WASM backend's (its own pool idles while they run); 1 on the CPU backend. */
+function kernelThreads(): number {
+  if (tf.getBackend() !== 'wasm') return 1;
+  // Loaded already: the active backend is this package's.
+  const wasm = require('@tensorflow/tfjs-backend-wasm') as typeof import('@tensorflow/tfjs-backend-wasm');
+  return wasm.getThreadsCount();
 }
 
 /** A float32 tensor's values without a copy where the backend allows: a WASM heap view, the CPU backend's own array. */

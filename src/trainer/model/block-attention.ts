@@ -1,13 +1,15 @@
 // The training attention kernels of block-attention.wat over plain arrays: one
 // WebAssembly memory, grown to the largest call, holds a layer's activations
 // while the forward or backward of every (block, head) pair runs in one call.
-// Results are views of that memory, valid until the next call.
+// Results are views of that memory, valid until the next call. With more than
+// one thread the pairs are shared with helper threads (block-attention-pool.ts).
 //
 // Activations stay [N, D] (heads side by side) when the head dimension is a
 // multiple of 8, the kernels' column group; otherwise each head is copied into
 // its own zero-padded [N, ⌈hd/8⌉·8] matrix and back.
 
 import { BLOCK_ATTENTION_WASM } from './block-attention-wasm';
+import { KernelPool } from './block-attention-pool';
 
 /** A run of rows of the [N, D] activations, causal within itself. */
 export interface AttentionRun {
@@ -41,6 +43,8 @@ interface Kernels {
   transposeHeads(src: number, dst: number, n: number, heads: number, hd: number, row: number, head: number, tRow: number): void;
 }
 
+/** Helper threads at most: the WASM backend's own pool never has more than 8 threads. */
+const MAX_HELPERS = 7;
 const PAGE_BYTES = 65536;
 /** WebAssembly memory pages in 4 GB, the most a 32-bit memory holds. */
 const MAX_PAGES = 65536;
@@ -69,6 +73,8 @@ class Layout {
   /** 4 i32s per (block, head) pair: first row, length, head, byte offset of its probabilities. */
   readonly table: Int32Array;
   readonly probabilityFloats: number;
+  /** Work of each pair, for sharing them between threads: its lower triangle. */
+  readonly costs: Float64Array;
   /** Floats of 4 rows of the longest pair's square. */
   readonly scratchFloats: number;
   private offset = 0;
@@ -89,6 +95,7 @@ class Layout {
     this.tRowBytes = 4 * roundUp(rows + COLUMN_SLACK, 4);
     this.transposedFloats = (width * this.tRowBytes) / 4;
     this.table = new Int32Array(4 * runs.length * heads);
+    this.costs = new Float64Array(runs.length * heads);
     let probabilities = 0;
     let longest = 0;
     let next = 0;
@@ -101,6 +108,7 @@ class Layout {
       longest = Math.max(longest, run.length);
       for (let h = 0; h < heads; h++) {
         this.table.set([run.offset, run.length, h, 4 * probabilities], 4 * (b * heads + h));
+        this.costs[b * heads + h] = (run.length * (run.length + 1)) / 2;
         probabilities += square;
       }
     });
@@ -128,20 +136,29 @@ class Layout {
 let compiled: WebAssembly.Module | null = null;
 
 export class BlockAttentionKernels {
-  private readonly memory = new WebAssembly.Memory({ initial: 1 });
+  private readonly memory = new WebAssembly.Memory({ initial: 1, maximum: MAX_PAGES, shared: true });
   private readonly kernels: Kernels;
+  private readonly pool: KernelPool;
 
   constructor() {
     compiled ??= new WebAssembly.Module(Buffer.from(BLOCK_ATTENTION_WASM, 'base64'));
     this.kernels = new WebAssembly.Instance(compiled, { env: { memory: this.memory } }).exports as unknown as Kernels;
+    this.pool = new KernelPool(compiled, this.memory, this.kernels, MAX_HELPERS);
   }
 
   /**
    * softmax(q·kᵀ/√hd)·v within each run, causal, for [rows, width] inputs:
    * the output [rows, width] and every pair's probabilities (what `backward`
-   * takes back).
+   * takes back), on up to `threads` threads.
    */
-  forward(inputs: AttentionInputs, rows: number, width: number, heads: number, runs: readonly AttentionRun[]): { out: Float32Array; probabilities: Float32Array } {
+  forward(
+    inputs: AttentionInputs,
+    rows: number,
+    width: number,
+    heads: number,
+    runs: readonly AttentionRun[],
+    threads = 1,
+  ): { out: Float32Array; probabilities: Float32Array } {
     const layout = new Layout(rows, width, heads, runs);
     const table = layout.take(layout.table.length);
     const q = layout.take(layout.activationFloats);
@@ -156,7 +173,8 @@ export class BlockAttentionKernels {
     this.stage(layout, inputs.v, v);
     this.stage(layout, inputs.k, o);
     this.kernels.transposeHeads(o, kt, rows, heads, layout.hd, layout.rowBytes, layout.headBytes, layout.tRowBytes);
-    this.kernels.forward(table, 0, layout.pairs, q, kt, v, o, p, layout.rowBytes, layout.headBytes, layout.tRowBytes, layout.hd, layout.cols, 1 / Math.sqrt(layout.hd));
+    const shape = [layout.rowBytes, layout.headBytes, layout.tRowBytes, layout.hd, layout.cols];
+    this.pool.run('forward', [table, q, kt, v, o, p, ...shape], 1 / Math.sqrt(layout.hd), layout.costs, threads);
     return { out: this.unstage(layout, o), probabilities: this.floats(p, layout.probabilityFloats) };
   }
 
@@ -169,6 +187,7 @@ export class BlockAttentionKernels {
     width: number,
     heads: number,
     runs: readonly AttentionRun[],
+    threads = 1,
   ): AttentionGradients {
     const layout = new Layout(rows, width, heads, runs);
     if (probabilities.length !== layout.probabilityFloats) {
@@ -183,7 +202,8 @@ export class BlockAttentionKernels {
     const dv = layout.take(layout.activationFloats);
     const vt = layout.take(layout.transposedFloats);
     const p = layout.take(layout.probabilityFloats);
-    const t = layout.take(layout.scratchFloats);
+    // 4 rows of the longest pair's square per thread.
+    const scratch = layout.take(threads * layout.scratchFloats);
     this.reserve(layout);
     new Int32Array(this.memory.buffer, table, layout.table.length).set(layout.table);
     this.stage(layout, inputs.q, q);
@@ -193,11 +213,17 @@ export class BlockAttentionKernels {
     this.stage(layout, inputs.v, dv);
     this.kernels.transposeHeads(dv, vt, rows, heads, layout.hd, layout.rowBytes, layout.headBytes, layout.tRowBytes);
     this.floats(p, layout.probabilityFloats).set(probabilities);
-    this.kernels.backward(
-      table, 0, layout.pairs, q, k, vt, dOut, p, t, dq, dk, dv,
-      layout.rowBytes, layout.headBytes, layout.tRowBytes, layout.hd, layout.cols, 1 / Math.sqrt(layout.hd),
-    );
+    const shape = [layout.rowBytes, layout.headBytes, layout.tRowBytes, layout.hd, layout.cols];
+    this.pool.run('backward', [table, q, k, vt, dOut, p, scratch, dq, dk, dv, ...shape], 1 / Math.sqrt(layout.hd), layout.costs, threads, {
+      at: 6,
+      step: 4 * layout.scratchFloats,
+    });
     return { dq: this.unstage(layout, dq), dk: this.unstage(layout, dk), dv: this.unstage(layout, dv) };
+  }
+
+  /** Threads that take a share of a call now: this one and the helpers ready so far (they start on first use). */
+  get readyThreads(): number {
+    return 1 + this.pool.readyHelpers;
   }
 
   /** Grows the memory to hold the call's arrays. */

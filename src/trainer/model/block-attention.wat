@@ -17,7 +17,8 @@
 ;;
 ;; Regenerate block-attention-wasm.ts after editing: `npm run build:wasm`.
 (module
-  (import "env" "memory" (memory 1))
+  ;; Shared: helper threads (block-attention-pool.ts) run other pairs over it.
+  (import "env" "memory" (memory 1 65536 shared))
 
   ;; exp of four lanes (as in decode-attention.wat): x = n·ln2 + r, exp(r) by
   ;; its degree-7 Taylor polynomial, times 2^n in the exponent bits; inputs
