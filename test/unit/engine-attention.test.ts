@@ -37,10 +37,10 @@ function assertClose(actual: tf.Tensor, expected: tf.Tensor, label: string): voi
 }
 
 /** Kernel and tensor forms agree in value and in the gradient of Σ out ⊙ w for a random cotangent w. */
-function sameAttention(lengths: number[], heads: number, hd: number, seed: number): void {
+function sameAttention(lengths: number[], heads: number, hd: number, seed: number, spread = 1.5): void {
   const blocks = causalBlocks(lengths);
   const rows = lengths.reduce((a, b) => a + b, 0);
-  const [q, k, v, weight] = [0, 1, 2, 3].map((i) => tf.randomNormal([rows, heads * hd], 0, i === 3 ? 1 : 1.5, 'float32', seed + i) as tf.Tensor2D);
+  const [q, k, v, weight] = [0, 1, 2, 3].map((i) => tf.randomNormal([rows, heads * hd], 0, i === 3 ? 1 : spread, 'float32', seed + i) as tf.Tensor2D);
   const forms = [kernelBlockAttention, tensorBlockAttention].map(
     (attend) => (qs: tf.Tensor, ks: tf.Tensor, vs: tf.Tensor) => attend(qs as tf.Tensor2D, ks as tf.Tensor2D, vs as tf.Tensor2D, blocks, heads),
   );
@@ -57,13 +57,15 @@ const layout = fc.record({
   heads: fc.integer({ min: 1, max: 4 }),
   hd: fc.oneof(fc.integer({ min: 1, max: 13 }), fc.constantFrom(8, 16, 32)),
   seed: fc.integer({ min: 0, max: 1000 }),
+  // Wide inputs give near one-hot rows, whose other weights underflow.
+  spread: fc.constantFrom(1.5, 6),
 });
 
 for (const backend of ['wasm', 'js'] as const) {
   test(`kernel attention equals the tensor form, values and gradients (${backend})`, async () => {
     await selectBackend(backend);
     fc.assert(
-      fc.property(layout, ({ lengths, heads, hd, seed }) => sameAttention(lengths, heads, hd, seed)),
+      fc.property(layout, ({ lengths, heads, hd, seed, spread }) => sameAttention(lengths, heads, hd, seed, spread)),
       { numRuns: backend === 'wasm' ? 40 : 15 },
     );
   });

@@ -20,28 +20,6 @@
   ;; Shared: helper threads (block-attention-pool.ts) run other pairs over it.
   (import "env" "memory" (memory 1 65536 shared))
 
-  ;; exp of four lanes (as in decode-attention.wat): x = n·ln2 + r, exp(r) by
-  ;; its degree-7 Taylor polynomial, times 2^n in the exponent bits; inputs
-  ;; clamped to [-87, 88].
-  (func $exp4 (param $x v128) (result v128)
-    (local $n v128) (local $r v128) (local $p v128)
-    (local.set $x (f32x4.min (f32x4.max (local.get $x) (v128.const f32x4 -87 -87 -87 -87)) (v128.const f32x4 88 88 88 88)))
-    (local.set $n (f32x4.nearest (f32x4.mul (local.get $x) (v128.const f32x4 1.44269504 1.44269504 1.44269504 1.44269504))))
-    (local.set $r
-      (f32x4.sub
-        (f32x4.sub (local.get $x) (f32x4.mul (local.get $n) (v128.const f32x4 0.693359375 0.693359375 0.693359375 0.693359375)))
-        (f32x4.mul (local.get $n) (v128.const f32x4 -2.12194440e-4 -2.12194440e-4 -2.12194440e-4 -2.12194440e-4))))
-    (local.set $p (v128.const f32x4 1.98412698e-4 1.98412698e-4 1.98412698e-4 1.98412698e-4))
-    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (v128.const f32x4 1.38888889e-3 1.38888889e-3 1.38888889e-3 1.38888889e-3)))
-    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (v128.const f32x4 8.33333333e-3 8.33333333e-3 8.33333333e-3 8.33333333e-3)))
-    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (v128.const f32x4 4.16666667e-2 4.16666667e-2 4.16666667e-2 4.16666667e-2)))
-    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (v128.const f32x4 0.166666667 0.166666667 0.166666667 0.166666667)))
-    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (v128.const f32x4 0.5 0.5 0.5 0.5)))
-    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (v128.const f32x4 1 1 1 1)))
-    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (v128.const f32x4 1 1 1 1)))
-    (f32x4.mul (local.get $p)
-      (i32x4.shl (i32x4.add (i32x4.trunc_sat_f32x4_s (local.get $n)) (v128.const i32x4 127 127 127 127)) (i32.const 23))))
-
   (func $sum4 (param $x v128) (result f32)
     (f32.add
       (f32.add (f32x4.extract_lane 0 (local.get $x)) (f32x4.extract_lane 1 (local.get $x)))
@@ -101,9 +79,18 @@
                 (v128.store offset=16 (local.get $c) (local.get $c31)))))))))
 
   ;; Row of raw scores at `row` -> softmax(score·scale) over its first n
-  ;; floats, zeros from n up to `end` floats.
+  ;; floats, zeros from n up to `end` floats. max(score·scale) = scale·max(score)
+  ;; (scale > 0), so the scores are read raw for the maximum.
+  ;;
+  ;; exp as in fused.wat (Cephes' expf): z = n·ln2 + r with |r| <= ln2/2, exp(r)
+  ;; by its minimax polynomial, times 2^n made in the exponent bits; n rounded by
+  ;; adding 1.5·2^23. z <= 0 here, clamped below at -87 (pmax: one instruction).
+  ;; Constants live in locals: a v128.const in a loop body is rebuilt every use.
   (func $softmaxRow (param $row i32) (param $n i32) (param $end i32) (param $scale f32)
     (local $j i32) (local $lanes i32) (local $x v128) (local $m v128) (local $sum v128) (local $max f32)
+    (local $t v128) (local $r v128) (local $p v128) (local $sc v128)
+    (local $one v128) (local $lo v128) (local $log2e v128) (local $magic v128) (local $ln2a v128) (local $ln2b v128)
+    (local $p0 v128) (local $p1 v128) (local $p2 v128) (local $p3 v128) (local $p4 v128) (local $p5 v128) (local $bias v128)
     ;; bytes of n rounded up to whole lanes; the lanes past n start at -inf
     (local.set $lanes (i32.shl (i32.and (i32.add (local.get $n) (i32.const 3)) (i32.const -4)) (i32.const 2)))
     (local.set $j (i32.shl (local.get $n) (i32.const 2)))
@@ -116,20 +103,49 @@
     (local.set $m (v128.const f32x4 -inf -inf -inf -inf))
     (local.set $j (i32.const 0))
     (loop $scan
-      (local.set $x (f32x4.mul (v128.load (i32.add (local.get $row) (local.get $j))) (f32x4.splat (local.get $scale))))
-      (v128.store (i32.add (local.get $row) (local.get $j)) (local.get $x))
-      (local.set $m (f32x4.max (local.get $m) (local.get $x)))
+      (local.set $m (f32x4.pmax (local.get $m) (v128.load (i32.add (local.get $row) (local.get $j)))))
       (br_if $scan (i32.lt_u (local.tee $j (i32.add (local.get $j) (i32.const 16))) (local.get $lanes))))
     (local.set $max
       (f32.max
         (f32.max (f32x4.extract_lane 0 (local.get $m)) (f32x4.extract_lane 1 (local.get $m)))
         (f32.max (f32x4.extract_lane 2 (local.get $m)) (f32x4.extract_lane 3 (local.get $m)))))
-    (local.set $m (f32x4.splat (local.get $max)))
+    (local.set $sc (f32x4.splat (local.get $scale)))
+    (local.set $m (f32x4.splat (f32.mul (local.get $scale) (local.get $max))))
+    (local.set $one (v128.const f32x4 1 1 1 1))
+    (local.set $lo (v128.const f32x4 -87 -87 -87 -87))
+    (local.set $log2e (v128.const f32x4 1.44269504 1.44269504 1.44269504 1.44269504))
+    (local.set $magic (v128.const f32x4 12582912 12582912 12582912 12582912))
+    (local.set $ln2a (v128.const f32x4 0.693359375 0.693359375 0.693359375 0.693359375))
+    (local.set $ln2b (v128.const f32x4 -2.12194440e-4 -2.12194440e-4 -2.12194440e-4 -2.12194440e-4))
+    (local.set $p0 (v128.const f32x4 1.9875691500e-4 1.9875691500e-4 1.9875691500e-4 1.9875691500e-4))
+    (local.set $p1 (v128.const f32x4 1.3981999507e-3 1.3981999507e-3 1.3981999507e-3 1.3981999507e-3))
+    (local.set $p2 (v128.const f32x4 8.3334519073e-3 8.3334519073e-3 8.3334519073e-3 8.3334519073e-3))
+    (local.set $p3 (v128.const f32x4 4.1665795894e-2 4.1665795894e-2 4.1665795894e-2 4.1665795894e-2))
+    (local.set $p4 (v128.const f32x4 1.6666665459e-1 1.6666665459e-1 1.6666665459e-1 1.6666665459e-1))
+    (local.set $p5 (v128.const f32x4 5.0000001201e-1 5.0000001201e-1 5.0000001201e-1 5.0000001201e-1))
+    (local.set $bias (v128.const i32x4 127 127 127 127))
     ;; exp(-inf) clamps to about 1e-38 here: negligible in the sum, zeroed below.
     (local.set $sum (v128.const f32x4 0 0 0 0))
     (local.set $j (i32.const 0))
     (loop $exp
-      (local.set $x (call $exp4 (f32x4.sub (v128.load (i32.add (local.get $row) (local.get $j))) (local.get $m))))
+      (local.set $x
+        (f32x4.pmax
+          (f32x4.sub (f32x4.mul (v128.load (i32.add (local.get $row) (local.get $j))) (local.get $sc)) (local.get $m))
+          (local.get $lo)))
+      (local.set $t (f32x4.add (f32x4.mul (local.get $x) (local.get $log2e)) (local.get $magic)))
+      (local.set $p (f32x4.sub (local.get $t) (local.get $magic)))
+      (local.set $r
+        (f32x4.sub (f32x4.sub (local.get $x) (f32x4.mul (local.get $p) (local.get $ln2a))) (f32x4.mul (local.get $p) (local.get $ln2b))))
+      (local.set $p (f32x4.add (f32x4.mul (local.get $p0) (local.get $r)) (local.get $p1)))
+      (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (local.get $p2)))
+      (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (local.get $p3)))
+      (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (local.get $p4)))
+      (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (local.get $p5)))
+      ;; exp(r) = p·r² + r + 1; times 2^n = bits((bits(t) + 127) << 23)
+      (local.set $x
+        (f32x4.mul
+          (f32x4.add (f32x4.add (f32x4.mul (local.get $p) (f32x4.mul (local.get $r) (local.get $r))) (local.get $r)) (local.get $one))
+          (i32x4.shl (i32x4.add (local.get $t) (local.get $bias)) (i32.const 23))))
       (v128.store (i32.add (local.get $row) (local.get $j)) (local.get $x))
       (local.set $sum (f32x4.add (local.get $sum) (local.get $x)))
       (br_if $exp (i32.lt_u (local.tee $j (i32.add (local.get $j) (i32.const 16))) (local.get $lanes))))
