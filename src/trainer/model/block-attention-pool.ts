@@ -63,6 +63,7 @@ for (;;) {
 
 export class KernelPool {
   private readonly workers: Worker[] = [];
+  private unavailable = false;
   private readonly words: Int32Array;
   private readonly floats: Float32Array;
 
@@ -126,16 +127,23 @@ export class KernelPool {
 
   /** Starts helpers up to `count` (they become ready in the background). */
   private start(count: number): void {
-    while (this.workers.length < count) {
+    while (this.workers.length < count && !this.unavailable) {
       const index = this.workers.length;
-      const worker = new Worker(HELPER, {
-        eval: true,
-        workerData: {
-          module: this.module, memory: this.memory, control: this.words.buffer, index,
-          slot: SLOT, argsAt: this.maxHelpers * SLOT, kinds: KINDS,
-        },
-      });
-      // A helper that cannot start is never marked ready: its share stays on the calling thread.
+      let worker: Worker;
+      try {
+        worker = new Worker(HELPER, {
+          eval: true,
+          workerData: {
+            module: this.module, memory: this.memory, control: this.words.buffer, index,
+            slot: SLOT, argsAt: this.maxHelpers * SLOT, kinds: KINDS,
+          },
+        });
+      } catch {
+        // This process cannot start workers: every call runs on the calling thread.
+        this.unavailable = true;
+        return;
+      }
+      // A helper that fails to start is never marked ready: its share stays on the calling thread.
       worker.on('error', () => undefined);
       worker.unref();
       this.workers.push(worker);
