@@ -8,7 +8,7 @@ import fc from 'fast-check';
 import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend } from '../../src/trainer/backend';
 import { fusedGelu, fusedLayerNorm, fusedWeightGradient } from '../../src/trainer/model/fused';
-import { geluOps, layerNormOps } from '../../src/trainer/model/gpt';
+import { LAYER_NORM_EPS, geluOps, layerNormOps } from '../../src/trainer/model/gpt';
 
 /** |actual - expected| <= 1e-4 of the larger of 1 and the expected tensor's largest magnitude. */
 function assertClose(actual: tf.Tensor, expected: tf.Tensor, label: string): void {
@@ -46,7 +46,7 @@ for (const device of ['wasm', 'js'] as const) {
         const bias = tf.randomNormal([width], 0, 0.3, 'float32', seed + 2);
         try {
           sameValuesAndGradients(
-            (v, g, b) => fusedLayerNorm(v as tf.Tensor2D, g!, b!),
+            (v, g, b) => fusedLayerNorm(v as tf.Tensor2D, g!, b!, LAYER_NORM_EPS),
             (v, g, b) => layerNormOps(v as tf.Tensor2D, g!, b!),
             [x, weight, bias],
             seed + 3,
@@ -106,6 +106,6 @@ test('wasm: the fused kernels are deterministic, and the weight gradient spans s
     assertClose(first, tf.matMul(tf.transpose(x), dy), 'xᵀ·dy');
     assert.deepEqual(fusedWeightGradient(x, dy).dataSync(), first.dataSync());
     const w = tf.ones([512]);
-    assert.deepEqual(fusedLayerNorm(x, w, w).dataSync(), fusedLayerNorm(x, w, w).dataSync());
+    assert.deepEqual(fusedLayerNorm(x, w, w, LAYER_NORM_EPS).dataSync(), fusedLayerNorm(x, w, w, LAYER_NORM_EPS).dataSync());
   });
 });

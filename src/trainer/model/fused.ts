@@ -33,7 +33,6 @@ export function fusedKernelsApply(): boolean {
   return FUSED_BACKENDS.has(tf.getBackend());
 }
 
-const LAYER_NORM_EPS = 1e-5;
 /** WebAssembly memory pages (64 KiB) in 4 GB, the most a 32-bit memory holds. */
 const MAX_PAGES = 65536;
 const PAGE_BYTES = 65536;
@@ -41,8 +40,8 @@ const PAGE_BYTES = 65536;
 const TILE_M = 4;
 const TILE_N = 8;
 /**
- * Bytes of one operand's rows the weight-gradient kernel works through per
- * block: small enough that the dy panel a tile reads is still cached for the next.
+ * Bytes of x's rows (block × m floats) the weight-gradient kernel works through
+ * at a time: they stay in the core's L2 cache while every dy panel passes over them.
  */
 const BLOCK_BYTES = 128 * 1024;
 
@@ -132,35 +131,38 @@ export function fusedWeightGradient(x: tf.Tensor2D, dy: tf.Tensor2D): tf.Tensor2
  * forward and one backward (dx and the column sums of dweight and dbias). It
  * keeps x and each row's mean and rstd for the backward: no normalised copy.
  */
-export const fusedLayerNorm = tf.customGrad((...inputs: Array<tf.Tensor | tf.GradSaveFunc>) => {
-  const [x, weight, bias, save] = inputs as [tf.Tensor2D, tf.Tensor1D, tf.Tensor1D, tf.GradSaveFunc];
-  const [rows, width] = x.shape;
-  const { kernels, views } = regions([rows * width, width, width, rows * width, rows * 2]);
-  const [xs, ws, bs, out, stats] = views as [Float32Array, Float32Array, Float32Array, Float32Array, Float32Array];
-  xs.set(data(x));
-  ws.set(data(weight));
-  bs.set(data(bias));
-  kernels.layerNormForward(xs.byteOffset, ws.byteOffset, bs.byteOffset, out.byteOffset, stats.byteOffset, rows, width, LAYER_NORM_EPS);
-  const value = tensorOf<tf.Rank.R2>(out, [rows, width]);
-  save([x, tensorOf(stats, [rows, 2])]);
-  return {
-    value,
-    gradFunc: (dy: tf.Tensor2D, saved: tf.Tensor[]) => {
-      const [sx, sstats] = saved as [tf.Tensor2D, tf.Tensor2D];
-      const back = regions([rows * width, width, rows * 2, rows * width, rows * width, width, width]);
-      const [bx, bw, bstats, bdy, dx, dweight, dbias] = back.views as Float32Array[];
-      bx!.set(data(sx));
-      bw!.set(data(weight));
-      bstats!.set(data(sstats));
-      bdy!.set(data(dy));
-      back.kernels.layerNormBackward(
-        bx!.byteOffset, bw!.byteOffset, bstats!.byteOffset, bdy!.byteOffset, dx!.byteOffset, dweight!.byteOffset, dbias!.byteOffset,
-        rows, width,
-      );
-      return [tensorOf(dx!, [rows, width]), tensorOf(dweight!, [width]), tensorOf(dbias!, [width])];
-    },
-  };
-}) as (x: tf.Tensor2D, weight: tf.Tensor | tf.Variable, bias: tf.Tensor | tf.Variable) => tf.Tensor2D;
+export function fusedLayerNorm(x: tf.Tensor2D, weight: tf.Tensor | tf.Variable, bias: tf.Tensor | tf.Variable, eps: number): tf.Tensor2D {
+  const run = tf.customGrad((...inputs: Array<tf.Tensor | tf.GradSaveFunc>) => {
+    const [xt, wt, bt, save] = inputs as [tf.Tensor2D, tf.Tensor1D, tf.Tensor1D, tf.GradSaveFunc];
+    const [rows, width] = xt.shape;
+    const { kernels, views } = regions([rows * width, width, width, rows * width, rows * 2]);
+    const [xs, ws, bs, out, stats] = views as [Float32Array, Float32Array, Float32Array, Float32Array, Float32Array];
+    xs.set(data(xt));
+    ws.set(data(wt));
+    bs.set(data(bt));
+    kernels.layerNormForward(xs.byteOffset, ws.byteOffset, bs.byteOffset, out.byteOffset, stats.byteOffset, rows, width, eps);
+    const value = tensorOf<tf.Rank.R2>(out, [rows, width]);
+    save([xt, tensorOf(stats, [rows, 2])]);
+    return {
+      value,
+      gradFunc: (dy: tf.Tensor2D, saved: tf.Tensor[]) => {
+        const [sx, sstats] = saved as [tf.Tensor2D, tf.Tensor2D];
+        const back = regions([rows * width, width, rows * 2, rows * width, rows * width, width, width]);
+        const [bx, bw, bstats, bdy, dx, dweight, dbias] = back.views as Float32Array[];
+        bx!.set(data(sx));
+        bw!.set(data(wt));
+        bstats!.set(data(sstats));
+        bdy!.set(data(dy));
+        back.kernels.layerNormBackward(
+          bx!.byteOffset, bw!.byteOffset, bstats!.byteOffset, bdy!.byteOffset, dx!.byteOffset, dweight!.byteOffset, dbias!.byteOffset,
+          rows, width,
+        );
+        return [tensorOf(dx!, [rows, width]), tensorOf(dweight!, [width]), tensorOf(dbias!, [width])];
+      },
+    };
+  }) as (x: tf.Tensor2D, weight: tf.Tensor | tf.Variable, bias: tf.Tensor | tf.Variable) => tf.Tensor2D;
+  return run(x, weight, bias);
+}
 
 /** GELU (tanh approximation, as gpt.ts's) in one pass each way; keeps only x for the backward. */
 export const fusedGelu = tf.customGrad((...inputs: Array<tf.Tensor | tf.GradSaveFunc>) => {

@@ -118,7 +118,7 @@ interface Layer {
   mlpProj: tf.Variable;
 }
 
-const LAYER_NORM_EPS = 1e-5;
+export const LAYER_NORM_EPS = 1e-5;
 const MASKED = -1e9;
 const ROTARY_BASE = 10000;
 
@@ -457,7 +457,7 @@ export function oneHot(ids: tf.Tensor, depth: number): tf.Tensor2D {
 
 /** LayerNorm over the last axis: fused kernels where they apply (fused.ts), tfjs ops elsewhere. */
 export function layerNorm(x: tf.Tensor2D, weight: tf.Tensor | tf.Variable, bias: tf.Tensor | tf.Variable): tf.Tensor2D {
-  return fusedKernelsApply() ? fusedLayerNorm(x, weight, bias) : layerNormOps(x, weight, bias);
+  return fusedKernelsApply() ? fusedLayerNorm(x, weight, bias, LAYER_NORM_EPS) : layerNormOps(x, weight, bias);
 }
 
 /** LayerNorm in tfjs ops, its gradient written out (autodiff of the moments takes about twice the kernels). */
