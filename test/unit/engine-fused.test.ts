@@ -1,14 +1,15 @@
 // The fused WebAssembly kernels (fused.ts) equal the tfjs-op versions they
 // replace on WASM and CPU (which native backends keep), in values and
 // gradients, over random shapes: widths that are not whole SIMD lanes or
-// register tiles included.
+// register tiles included; and the gathered embedding equals the one-hot
+// product it replaces.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend } from '../../src/trainer/backend';
 import { fusedGelu, fusedLayerNorm, fusedWeightGradient } from '../../src/trainer/model/fused';
-import { LAYER_NORM_EPS, geluOps, layerNormOps } from '../../src/trainer/model/gpt';
+import { LAYER_NORM_EPS, embed, geluOps, layerNormOps, oneHot } from '../../src/trainer/model/gpt';
 
 /** |actual - expected| <= 1e-4 of the larger of 1 and the expected tensor's largest magnitude. */
 function assertClose(actual: tf.Tensor, expected: tf.Tensor, label: string): void {
@@ -93,6 +94,19 @@ for (const device of ['wasm', 'js'] as const) {
       }),
       { numRuns: 40 },
     );
+  });
+
+  test(`${device}: embedding rows by gather equals the one-hot product, values and table gradient`, async () => {
+    await selectBackend(device);
+    const ids = tf.tensor2d([[3, 0, 6], [6, 6, 1]], [2, 3], 'int32');
+    const table = tf.randomNormal([7, 5], 0, 1, 'float32', 11);
+    sameValuesAndGradients(
+      (t) => embed(ids, t as tf.Tensor2D),
+      (t) => tf.matMul(oneHot(ids, 7), t as tf.Tensor2D),
+      [table],
+      12,
+    );
+    tf.dispose([ids, table]);
   });
 }
 

@@ -11,7 +11,8 @@
 // GELU and LayerNorm have written-out gradients. Where tensors live in this
 // process (WASM, pure-JS CPU), LayerNorm, GELU and each weight gradient xᵀ·dy
 // run as fused WebAssembly SIMD kernels instead (fused.ts); native backends keep
-// the tfjs ops. Embedding lookups are one-hot products: gather has no gradient on WASM.
+// the tfjs ops. Embedding lookups gather rows, with a written-out gradient
+// (`embed`): gather has none on WASM.
 //
 // Weights are stored [in, out] (x · W), unlike PyTorch's Linear [out, in].
 
@@ -143,6 +144,23 @@ export const linear = tf.customGrad((...inputs: Array<tf.Tensor | tf.GradSaveFun
 export function weightGradient(x: tf.Tensor2D, dy: tf.Tensor2D): tf.Tensor2D {
   return fusedKernelsApply() ? fusedWeightGradient(x, dy) : tf.matMul(tf.transpose(x), dy);
 }
+
+/**
+ * Rows of `table` [V, D] picked by int32 ids (any shape), [ids.size, D]: a
+ * gather, with the table's gradient oneHot(ids)ᵀ·dy written out (gather's own
+ * gradient needs a kernel WASM lacks). The one-hot product it replaces ran
+ * ~4 GFLOP/s on WASM for a 102-token vocabulary and also paid for a gradient
+ * of the one-hot rows that nothing reads.
+ */
+export const embed = tf.customGrad((...inputs: Array<tf.Tensor | tf.GradSaveFunc>) => {
+  const [ids, table, save] = inputs as [tf.Tensor, tf.Tensor2D, tf.GradSaveFunc];
+  const flat = tf.reshape(ids, [-1]) as tf.Tensor1D;
+  save([flat]);
+  return {
+    value: tf.gather(table, flat) as tf.Tensor2D,
+    gradFunc: (dy: tf.Tensor2D, saved: tf.Tensor[]) => [tf.zerosLike(ids), weightGradient(oneHot(saved[0]!, table.shape[0]), dy)],
+  };
+}) as (ids: tf.Tensor, table: tf.Tensor2D | tf.Variable) => tf.Tensor2D;
 
 /** x · w without gradient bookkeeping, for inference passes. */
 function product(x: tf.Tensor2D, w: tf.Tensor2D | tf.Variable): tf.Tensor2D {
@@ -327,11 +345,11 @@ export class Gpt {
       : { blocks: this.sequenceBlocks(b, t, where.starts) };
 
     const mm = inference ? product : linear;
-    let x = mm(oneHot(ids, this.vocabSize), this.wte);
+    let x = embed(ids, this.wte);
     if (this.wpe) {
       const wpe = this.wpe as tf.Tensor2D;
       x = positions
-        ? tf.add(x, mm(oneHot(positions, this.config.context), wpe))
+        ? tf.add(x, embed(positions, wpe))
         : tf.reshape(tf.add(tf.reshape(x, [b, t, -1]), tf.slice(wpe, [0, 0], [t, -1])), [b * t, -1]);
     }
     const keys: tf.Tensor4D[] = [];
