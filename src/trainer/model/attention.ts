@@ -20,8 +20,8 @@
 // their products are tiny and one call beats B*H small ones.
 
 import * as tf from '@tensorflow/tfjs-core';
-import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { BlockAttentionKernels } from './block-attention';
+import { arrayBackend, tensorOfValues, tensorValues } from './tensor-arrays';
 
 /**
  * A run of consecutive rows of the [N, D] activations that attend among
@@ -34,9 +34,6 @@ export interface AttentionBlock {
   mask: tf.Tensor2D;
 }
 
-/** Backends whose tensors live in this process's memory, where the kernels pay. */
-const KERNEL_BACKENDS = new Set(['wasm', 'cpu']);
-
 /**
  * softmax(q·kᵀ/√hd + mask)·v for q, k, v [N, D] (heads side by side in D),
  * computed block by block: `blocks` tile the N rows in order, one block per
@@ -45,7 +42,7 @@ const KERNEL_BACKENDS = new Set(['wasm', 'cpu']);
  * Returns [N, D].
  */
 export function blockAttention(q: tf.Tensor2D, k: tf.Tensor2D, v: tf.Tensor2D, blocks: readonly AttentionBlock[], heads: number): tf.Tensor2D {
-  return KERNEL_BACKENDS.has(tf.getBackend()) ? kernelBlockAttention(q, k, v, blocks, heads) : tensorBlockAttention(q, k, v, blocks, heads);
+  return arrayBackend() ? kernelBlockAttention(q, k, v, blocks, heads) : tensorBlockAttention(q, k, v, blocks, heads);
 }
 
 /** The kernels' memory, made on first use. */
@@ -61,15 +58,16 @@ export function kernelBlockAttention(q: tf.Tensor2D, k: tf.Tensor2D, v: tf.Tenso
   const recording = tf.engine().isTapeOn();
   const attend = tf.customGrad((...inputs: Array<tf.Tensor | tf.GradSaveFunc>) => {
     const [qs, ks, vs, save] = inputs as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.GradSaveFunc];
-    const { out, probabilities } = run.forward({ q: floats(qs), k: floats(ks), v: floats(vs) }, rows, width, heads, blocks, threads);
-    const value = tensorFrom(out, [rows, width]) as tf.Tensor2D;
-    if (recording) save([qs, ks, vs, tensorFrom(probabilities, [probabilities.length])]);
+    const { out, probabilities } = run.forward({ q: tensorValues(qs), k: tensorValues(ks), v: tensorValues(vs) }, rows, width, heads, blocks, threads);
+    const value = tensorOfValues<tf.Rank.R2>(out, [rows, width]);
+    if (recording) save([qs, ks, vs, tensorOfValues(probabilities, [probabilities.length])]);
     return {
       value,
       gradFunc: (dy: tf.Tensor2D, saved: tf.Tensor[]) => {
         const [sq, sk, sv, probs] = saved as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor1D];
-        const { dq, dk, dv } = run.backward({ q: floats(sq), k: floats(sk), v: floats(sv) }, floats(dy), floats(probs), rows, width, heads, blocks, threads);
-        return [tensorFrom(dq, [rows, width]), tensorFrom(dk, [rows, width]), tensorFrom(dv, [rows, width])];
+        const inputs = { q: tensorValues(sq), k: tensorValues(sk), v: tensorValues(sv) };
+        const { dq, dk, dv } = run.backward(inputs, tensorValues(dy), tensorValues(probs), rows, width, heads, blocks, threads);
+        return [dq, dk, dv].map((g) => tensorOfValues(g, [rows, width]));
       },
     };
   }) as (q: tf.Tensor2D, k: tf.Tensor2D, v: tf.Tensor2D) => tf.Tensor2D;
@@ -82,21 +80,6 @@ function kernelThreads(): number {
   // Loaded already: the active backend is this package's.
   const wasm = require('@tensorflow/tfjs-backend-wasm') as typeof import('@tensorflow/tfjs-backend-wasm');
   return wasm.getThreadsCount();
-}
-
-/** A float32 tensor's values without a copy where the backend allows: a WASM heap view, the CPU backend's own array. */
-function floats(t: tf.Tensor): Float32Array {
-  if (tf.getBackend() === 'wasm') return (tf.backend() as BackendWasm).typedArrayFromHeap(t) as Float32Array;
-  return t.dataSync() as Float32Array;
-}
-
-/** A new tensor holding a copy of `values` (on WASM written straight into its heap). */
-function tensorFrom(values: Float32Array, shape: number[]): tf.Tensor {
-  if (tf.getBackend() !== 'wasm') return tf.tensor(values.slice(), shape, 'float32');
-  const backend = tf.backend() as BackendWasm;
-  const info = backend.makeOutput(shape, 'float32');
-  backend.typedArrayFromHeap(info).set(values);
-  return tf.engine().makeTensorFromTensorInfo(info);
 }
 
 /** blockAttention as tfjs ops, one 2-D product per (block, head): tfjs-node, and the reference for the kernels. */
