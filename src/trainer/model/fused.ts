@@ -10,8 +10,8 @@
 // they replace is many passes over it (or, for xᵀ·dy, a product).
 
 import * as tf from '@tensorflow/tfjs-core';
-import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { FUSED_WASM } from './fused-wasm';
+import { tensorOfValues, tensorValues } from './tensor-arrays';
 
 /** fused.wat's exports; addresses are byte offsets into its memory. */
 interface FusedExports {
@@ -23,14 +23,6 @@ interface FusedExports {
   ): void;
   /** Forward (backward 0) ignores dy. */
   gelu(x: number, dy: number, out: number, n: number, backward: 0 | 1): void;
-}
-
-/** Backends whose tensor data this process can read and write directly. */
-const FUSED_BACKENDS = new Set(['wasm', 'cpu']);
-
-/** Whether the active backend runs the fused kernels (native tfjs-node backends keep tfjs ops). */
-export function fusedKernelsApply(): boolean {
-  return FUSED_BACKENDS.has(tf.getBackend());
 }
 
 /** WebAssembly memory pages (64 KiB) in 4 GB, the most a 32-bit memory holds. */
@@ -80,18 +72,6 @@ function regions(sizes: number[]): { kernels: FusedExports; views: Float32Array[
   return { kernels, views };
 }
 
-/** A tensor's float data without a copy where the backend allows: a heap view on WASM (valid until tfjs allocates). */
-function data(t: tf.Tensor): Float32Array {
-  if (t.dtype !== 'float32') throw new Error(`fused kernels take float32 tensors, not ${t.dtype}`);
-  if (tf.getBackend() === 'wasm') return (tf.backend() as BackendWasm).typedArrayFromHeap(t) as Float32Array;
-  return t.dataSync() as Float32Array;
-}
-
-/** A new tensor holding a copy of `values` (WASM copies into its heap itself; the CPU backend keeps the array it gets). */
-function tensorOf<R extends tf.Rank>(values: Float32Array, shape: number[]): tf.Tensor<R> {
-  return tf.tensor(tf.getBackend() === 'wasm' ? values : values.slice(), shape as tf.ShapeMap[R], 'float32') as tf.Tensor<R>;
-}
-
 /** Copies a [rows, cols] matrix into `target` laid out [rows, stride] (stride >= cols; the extra columns are zeroed). */
 function copyRows(source: Float32Array, rows: number, cols: number, target: Float32Array, stride: number): void {
   if (stride === cols) {
@@ -116,14 +96,14 @@ export function fusedWeightGradient(x: tf.Tensor2D, dy: tf.Tensor2D): tf.Tensor2
   const np = Math.ceil(n / TILE_N) * TILE_N;
   const { kernels, views } = regions([k * mp, k * np, k * mp, k * np, mp * np]);
   const [xs, dys, xPanels, dyPanels, out] = views as [Float32Array, Float32Array, Float32Array, Float32Array, Float32Array];
-  copyRows(data(x), k, m, xs, mp);
-  copyRows(data(dy), k, n, dys, np);
+  copyRows(tensorValues(x), k, m, xs, mp);
+  copyRows(tensorValues(dy), k, n, dys, np);
   kernels.pack(xs.byteOffset, xPanels.byteOffset, k, mp, TILE_M);
   kernels.pack(dys.byteOffset, dyPanels.byteOffset, k, np, TILE_N);
   const block = Math.max(16, Math.floor(BLOCK_BYTES / (4 * mp)));
   kernels.weightGrad(xPanels.byteOffset, dyPanels.byteOffset, out.byteOffset, k, mp, np, block);
   if (np !== n) for (let r = 0; r < m; r++) out.copyWithin(r * n, r * np, r * np + n);
-  return tensorOf(out.subarray(0, m * n), [m, n]);
+  return tensorOfValues(out.subarray(0, m * n), [m, n]);
 }
 
 /**
@@ -137,27 +117,27 @@ export function fusedLayerNorm(x: tf.Tensor2D, weight: tf.Tensor | tf.Variable, 
     const [rows, width] = xt.shape;
     const { kernels, views } = regions([rows * width, width, width, rows * width, rows * 2]);
     const [xs, ws, bs, out, stats] = views as [Float32Array, Float32Array, Float32Array, Float32Array, Float32Array];
-    xs.set(data(xt));
-    ws.set(data(wt));
-    bs.set(data(bt));
+    xs.set(tensorValues(xt));
+    ws.set(tensorValues(wt));
+    bs.set(tensorValues(bt));
     kernels.layerNormForward(xs.byteOffset, ws.byteOffset, bs.byteOffset, out.byteOffset, stats.byteOffset, rows, width, eps);
-    const value = tensorOf<tf.Rank.R2>(out, [rows, width]);
-    save([xt, tensorOf(stats, [rows, 2])]);
+    const value = tensorOfValues<tf.Rank.R2>(out, [rows, width]);
+    save([xt, tensorOfValues(stats, [rows, 2])]);
     return {
       value,
       gradFunc: (dy: tf.Tensor2D, saved: tf.Tensor[]) => {
         const [sx, sstats] = saved as [tf.Tensor2D, tf.Tensor2D];
         const back = regions([rows * width, width, rows * 2, rows * width, rows * width, width, width]);
         const [bx, bw, bstats, bdy, dx, dweight, dbias] = back.views as Float32Array[];
-        bx!.set(data(sx));
-        bw!.set(data(wt));
-        bstats!.set(data(sstats));
-        bdy!.set(data(dy));
+        bx!.set(tensorValues(sx));
+        bw!.set(tensorValues(wt));
+        bstats!.set(tensorValues(sstats));
+        bdy!.set(tensorValues(dy));
         back.kernels.layerNormBackward(
           bx!.byteOffset, bw!.byteOffset, bstats!.byteOffset, bdy!.byteOffset, dx!.byteOffset, dweight!.byteOffset, dbias!.byteOffset,
           rows, width,
         );
-        return [tensorOf(dx!, [rows, width]), tensorOf(dweight!, [width]), tensorOf(dbias!, [width])];
+        return [tensorOfValues(dx!, [rows, width]), tensorOfValues(dweight!, [width]), tensorOfValues(dbias!, [width])];
       },
     };
   }) as (x: tf.Tensor2D, weight: tf.Tensor | tf.Variable, bias: tf.Tensor | tf.Variable) => tf.Tensor2D;
@@ -170,19 +150,19 @@ export const fusedGelu = tf.customGrad((...inputs: Array<tf.Tensor | tf.GradSave
   const size = x.size;
   const { kernels, views } = regions([size, size]);
   const [xs, out] = views as [Float32Array, Float32Array];
-  xs.set(data(x));
+  xs.set(tensorValues(x));
   // Whole lanes: the floats past `size` in the last lane are scratch.
   kernels.gelu(xs.byteOffset, 0, out.byteOffset, Math.ceil(size / 4) * 4, 0);
   save([x]);
   return {
-    value: tensorOf<tf.Rank.R2>(out, x.shape),
+    value: tensorOfValues<tf.Rank.R2>(out, x.shape),
     gradFunc: (dy: tf.Tensor2D, saved: tf.Tensor[]) => {
       const back = regions([size, size, size]);
       const [bx, bdy, dx] = back.views as [Float32Array, Float32Array, Float32Array];
-      bx.set(data(saved[0]!));
-      bdy.set(data(dy));
+      bx.set(tensorValues(saved[0]!));
+      bdy.set(tensorValues(dy));
       back.kernels.gelu(bx.byteOffset, bdy.byteOffset, dx.byteOffset, Math.ceil(size / 4) * 4, 1);
-      return tensorOf(dx, x.shape);
+      return tensorOfValues(dx, x.shape);
     },
   };
 }) as (x: tf.Tensor2D) => tf.Tensor2D;

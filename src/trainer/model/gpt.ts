@@ -20,7 +20,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { ModelConfig } from '../../core/spec/config';
 import { Rng } from '../rng';
 import { type AttentionBlock, batchedAttention, blockAttention } from './attention';
-import { fusedGelu, fusedKernelsApply, fusedLayerNorm, fusedWeightGradient } from './fused';
+import { fusedGelu, fusedLayerNorm, fusedWeightGradient } from './fused';
+import { arrayBackend } from './tensor-arrays';
 
 /** Keys and values of every layer for the tokens seen so far, [B, H, L, headDim] each. */
 export interface KvCache {
@@ -142,7 +143,7 @@ export const linear = tf.customGrad((...inputs: Array<tf.Tensor | tf.GradSaveFun
 
 /** xᵀ·dy [in, out], the gradient of x·W for x [N, in] and dy [N, out]. */
 export function weightGradient(x: tf.Tensor2D, dy: tf.Tensor2D): tf.Tensor2D {
-  return fusedKernelsApply() ? fusedWeightGradient(x, dy) : tf.matMul(tf.transpose(x), dy);
+  return arrayBackend() ? fusedWeightGradient(x, dy) : tf.matMul(tf.transpose(x), dy);
 }
 
 /**
@@ -475,7 +476,7 @@ export function oneHot(ids: tf.Tensor, depth: number): tf.Tensor2D {
 
 /** LayerNorm over the last axis: fused kernels where they apply (fused.ts), tfjs ops elsewhere. */
 export function layerNorm(x: tf.Tensor2D, weight: tf.Tensor | tf.Variable, bias: tf.Tensor | tf.Variable): tf.Tensor2D {
-  return fusedKernelsApply() ? fusedLayerNorm(x, weight, bias, LAYER_NORM_EPS) : layerNormOps(x, weight, bias);
+  return arrayBackend() ? fusedLayerNorm(x, weight, bias, LAYER_NORM_EPS) : layerNormOps(x, weight, bias);
 }
 
 /** LayerNorm in tfjs ops, its gradient written out (autodiff of the moments takes about twice the kernels). */
@@ -502,7 +503,7 @@ const GELU_C = 0.044715;
 
 /** GELU, tanh approximation (GPT-2; PyTorch `gelu(approximate='tanh')`): fused kernels where they apply (fused.ts), tfjs ops elsewhere. */
 export function gelu(x: tf.Tensor2D): tf.Tensor2D {
-  return fusedKernelsApply() ? fusedGelu(x) : geluOps(x);
+  return arrayBackend() ? fusedGelu(x) : geluOps(x);
 }
 
 /**
