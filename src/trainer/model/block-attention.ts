@@ -6,7 +6,8 @@
 //
 // Activations stay [N, D] (heads side by side) when the head dimension is a
 // multiple of 8, the kernels' column group; otherwise each head is copied into
-// its own zero-padded [N, ⌈hd/8⌉·8] matrix and back.
+// its own [N, ⌈hd/8⌉·8] matrix and back (the padding columns are scratch: no
+// product sums over them, and what they get is never copied out).
 
 import { BLOCK_ATTENTION_WASM } from './block-attention-wasm';
 import { KernelPool } from './block-attention-pool';
