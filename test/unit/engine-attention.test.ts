@@ -57,8 +57,9 @@ const layout = fc.record({
   heads: fc.integer({ min: 1, max: 4 }),
   hd: fc.oneof(fc.integer({ min: 1, max: 13 }), fc.constantFrom(8, 16, 32)),
   seed: fc.integer({ min: 0, max: 1000 }),
-  // Wide inputs give near one-hot rows, whose other weights underflow.
-  spread: fc.constantFrom(1.5, 6),
+  // Wide inputs give scores in the tens: near one-hot rows, whose other weights underflow.
+  // (Wider still, float32 rounding of the scores alone moves gradients past the tolerance.)
+  spread: fc.constantFrom(1.5, 3),
 });
 
 for (const backend of ['wasm', 'js'] as const) {
@@ -92,28 +93,32 @@ test('kernel attention keeps no tensors: forward-only passes and gradient steps 
   tf.dispose([q!, k!, v!, ...blocks.map((b) => b.mask)]);
 });
 
-test('kernel attention on helper threads gives exactly the one-thread results', async () => {
+test('kernel attention on helper threads gives exactly the one-thread results, also after the memory grows', async () => {
   const kernels = new BlockAttentionKernels();
-  const lengths = [40, 1, 17, 64, 5];
-  let offset = 0;
-  const runs = lengths.map((length) => ({ offset: (offset += length) - length, length }));
-  const [rows, width, heads] = [offset, 48, 3];
-  const random = (seed: number) => Float32Array.from({ length: rows * width }, (_, i) => Math.sin(seed * 1000 + i * 12.9898) * 2);
-  const inputs = { q: random(1), k: random(2), v: random(3) };
-  const dout = random(4);
-  const results = (threads: number) => {
-    const { out, probabilities } = kernels.forward(inputs, rows, width, heads, runs, threads);
+  const [width, heads] = [48, 3];
+  const results = (lengths: number[], threads: number) => {
+    let offset = 0;
+    const runs = lengths.map((length) => ({ offset: (offset += length) - length, length }));
+    const random = (seed: number) => Float32Array.from({ length: offset * width }, (_, i) => Math.sin(seed * 1000 + i * 12.9898) * 2);
+    const inputs = { q: random(1), k: random(2), v: random(3) };
+    const { out, probabilities } = kernels.forward(inputs, offset, width, heads, runs, threads);
     const o = out.slice();
-    const { dq, dk, dv } = kernels.backward(inputs, dout, probabilities.slice(), rows, width, heads, runs, threads);
+    const { dq, dk, dv } = kernels.backward(inputs, random(4), probabilities.slice(), offset, width, heads, runs, threads);
     return [o, dq.slice(), dk.slice(), dv.slice()];
   };
-  const one = results(1);
+  const same = (actual: Float32Array[], expected: Float32Array[], label: string) =>
+    actual.forEach((values, i) => assert.deepEqual(values, expected[i], `${['out', 'dq', 'dk', 'dv'][i]} (${label})`));
+  const small = [40, 1, 17, 64, 5];
+  const expected = results(small, 1);
   // Helpers start on first use and take work once ready.
-  results(3);
+  results(small, 3);
   const deadline = Date.now() + 20_000;
   while (kernels.readyThreads < 3 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
   assert.equal(kernels.readyThreads, 3, 'two helper threads became ready');
-  results(3).forEach((values, i) => assert.deepEqual(values, one[i], ['out', 'dq', 'dk', 'dv'][i]));
+  same(results(small, 3), expected, 'small');
+  // Ten times the rows: the memory grows while the helpers run.
+  const large = Array.from({ length: 10 }, () => small).flat();
+  same(results(large, 3), results(large, 1), 'after growing');
 });
 
 test('blocks that do not tile the rows, and calls past 4 GB of memory, are clear errors', () => {
