@@ -1,8 +1,8 @@
 // The fused WebAssembly kernels (fused.ts) equal the tfjs-op versions they
 // replace on WASM and CPU (which native backends keep), in values and
 // gradients, over random shapes: widths that are not whole SIMD lanes or
-// register tiles included; and the gathered embedding equals the one-hot
-// product it replaces.
+// register tiles included. Likewise the gathered embedding and the loss's
+// log-probabilities, whose gradients are written out.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
@@ -10,6 +10,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend } from '../../src/trainer/backend';
 import { fusedGelu, fusedLayerNorm, fusedWeightGradient } from '../../src/trainer/model/fused';
 import { LAYER_NORM_EPS, embed, geluOps, layerNormOps, oneHot } from '../../src/trainer/model/gpt';
+import { logProbsOf } from '../../src/trainer/model/logprobs';
 
 /** |actual - expected| <= 1e-4 of the larger of 1 and the expected tensor's largest magnitude. */
 function assertClose(actual: tf.Tensor, expected: tf.Tensor, label: string): void {
@@ -107,6 +108,28 @@ for (const device of ['wasm', 'js'] as const) {
       12,
     );
     tf.dispose([ids, table]);
+  });
+
+  test(`${device}: log-probs of targets with the written-out gradient equal log-softmax with autodiff`, async () => {
+    await selectBackend(device);
+    fc.assert(
+      fc.property(shapes, ({ rows, width, seed }) => {
+        const vocab = width + 1;
+        const logits = tf.mul(tf.randomNormal([2, rows, vocab], 0, 1, 'float32', seed), 5);
+        const targets = tf.randomUniform([2, rows], 0, vocab, 'int32', seed + 1) as tf.Tensor2D;
+        try {
+          sameValuesAndGradients(
+            (l) => logProbsOf(l as tf.Tensor3D, targets),
+            (l) => tf.sum(tf.mul(tf.logSoftmax(l!), tf.reshape(oneHot(targets, vocab), l!.shape)), -1),
+            [logits],
+            seed + 2,
+          );
+        } finally {
+          tf.dispose([logits, targets]);
+        }
+      }),
+      { numRuns: 15 },
+    );
   });
 }
 
