@@ -17,14 +17,14 @@
       (f32.add (f32x4.extract_lane 0 (local.get $v)) (f32x4.extract_lane 1 (local.get $v)))
       (f32.add (f32x4.extract_lane 2 (local.get $v)) (f32x4.extract_lane 3 (local.get $v)))))
 
-  ;; Packs a row-major [rows, cols] matrix at src into panels of `width`
-  ;; columns (a multiple of 4 dividing cols), [cols/width][rows][width] at dst, so
-  ;; the weight-gradient kernel reads each operand's panel as one contiguous run
-  ;; (rows of a wide matrix a power of two apart fall into a few cache sets).
-  ;; Goes 16 rows at a time: they stay in cache while every panel takes its part.
+  ;; Packs a row-major [rows, cols] matrix at src into panels of `width` (4 or
+  ;; 8) columns, [cols/width][rows][width] at dst, so the weight-gradient kernel
+  ;; reads each operand's panel as one contiguous run (rows of a wide matrix a
+  ;; power of two apart fall into a few cache sets). Goes 16 rows at a time:
+  ;; they stay in cache while every panel takes its part.
   (func (export "pack") (param $src i32) (param $dst i32) (param $rows i32) (param $cols i32) (param $width i32)
-    (local $stride i32) (local $chunk i32) (local $panelBytes i32) (local $r0 i32) (local $r1 i32) (local $r i32)
-    (local $p i32) (local $i i32) (local $from i32) (local $to i32)
+    (local $stride i32) (local $chunk i32) (local $panelBytes i32) (local $r0 i32) (local $r1 i32)
+    (local $p i32) (local $from i32) (local $to i32) (local $end i32) (local $panel i32)
     (local.set $stride (i32.shl (local.get $cols) (i32.const 2)))
     (local.set $chunk (i32.shl (local.get $width) (i32.const 2)))
     (local.set $panelBytes (i32.mul (local.get $rows) (local.get $chunk)))
@@ -33,20 +33,25 @@
       (local.set $r1 (select (i32.add (local.get $r0) (i32.const 16)) (local.get $rows)
         (i32.lt_u (i32.add (local.get $r0) (i32.const 16)) (local.get $rows))))
       (local.set $p (i32.const 0))
+      ;; panel p/chunk's rows r0.. start here
+      (local.set $panel (i32.add (local.get $dst) (i32.mul (local.get $r0) (local.get $chunk))))
       (loop $panels
         (local.set $from (i32.add (i32.add (local.get $src) (i32.mul (local.get $r0) (local.get $stride))) (local.get $p)))
-        (local.set $to
-          (i32.add (local.get $dst)
-            (i32.add (i32.mul (i32.div_u (local.get $p) (local.get $chunk)) (local.get $panelBytes)) (i32.mul (local.get $r0) (local.get $chunk)))))
-        (local.set $r (local.get $r0))
-        (loop $each
-          (local.set $i (i32.const 0))
-          (loop $lanes
-            (v128.store (i32.add (local.get $to) (local.get $i)) (v128.load (i32.add (local.get $from) (local.get $i))))
-            (br_if $lanes (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 16))) (local.get $chunk))))
-          (local.set $from (i32.add (local.get $from) (local.get $stride)))
-          (local.set $to (i32.add (local.get $to) (local.get $chunk)))
-          (br_if $each (i32.lt_u (local.tee $r (i32.add (local.get $r) (i32.const 1))) (local.get $r1))))
+        (local.set $to (local.get $panel))
+        (local.set $end (i32.add (local.get $to) (i32.mul (i32.sub (local.get $r1) (local.get $r0)) (local.get $chunk))))
+        (if (i32.eq (local.get $width) (i32.const 4))
+          (then
+            (loop $each4
+              (v128.store (local.get $to) (v128.load (local.get $from)))
+              (local.set $from (i32.add (local.get $from) (local.get $stride)))
+              (br_if $each4 (i32.lt_u (local.tee $to (i32.add (local.get $to) (i32.const 16))) (local.get $end)))))
+          (else
+            (loop $each8
+              (v128.store (local.get $to) (v128.load (local.get $from)))
+              (v128.store offset=16 (local.get $to) (v128.load offset=16 (local.get $from)))
+              (local.set $from (i32.add (local.get $from) (local.get $stride)))
+              (br_if $each8 (i32.lt_u (local.tee $to (i32.add (local.get $to) (i32.const 32))) (local.get $end))))))
+        (local.set $panel (i32.add (local.get $panel) (local.get $panelBytes)))
         (br_if $panels (i32.lt_u (local.tee $p (i32.add (local.get $p) (local.get $chunk))) (local.get $stride))))
       (br_if $blocks (i32.lt_u (local.tee $r0 (local.get $r1)) (local.get $rows)))))
 
