@@ -113,18 +113,18 @@ test('solution traces have no dead ends: one step per number down to two, settle
   }
 });
 
-test('DFS tries pairs in list order, growing operations first when the target is above every number; a pair gets only the operations that can hit', () => {
+test('DFS tries pairs in list order, larger operand first, growing operations first when the target is above every number; a pair gets only the operations that can hit', () => {
   const trace = searchTrace({ numbers: [3, 2, 9], target: 12 }, 'dfs', 100, xoroshiro128plus(0));
   assert.ok(trace.solved);
   assert.deepEqual(parts(trace.completion).lines, [
     '3*2=6|9 6: *54 +15 no',
     '3+2=5|9 5: *45 +14 no',
     '3-2=1|9 1: *9 +10 no',
-    '3*9=27|2 27: -25 no',
-    '3+9=12|2 12: -10 /6 no',
+    '9*3=27|2 27: -25 no',
+    '9+3=12|2 12: -10 /6 no',
     '9-3=6|2 6: *12 ok',
   ]);
-  assert.equal(trace.expression, '2*(9-3)');
+  assert.equal(trace.expression, '(9-3)*2');
 });
 
 test('an exhausted search still answers, with its closest result', () => {

@@ -78,14 +78,17 @@ function listOf(items: Item[]): string {
   return items.map((i) => i.value).join(' ');
 }
 
-/** The results of one step on a pair in `order`, larger operand first for - and /. */
+/**
+ * The results of one step on a pair in `order`, the larger operand first for
+ * every operation: `9*3` and `3*9` are one fact to learn, not two.
+ */
 function stepsOf(a: Item, b: Item, order: readonly Operator[]): Step[] {
   const [hi, lo] = a.value >= b.value ? [a, b] : [b, a];
   const out: Step[] = [];
   for (const o of order) {
     const [x, y, value] =
-      o === '+' ? [a, b, a.value + b.value]
-      : o === '*' ? [a, b, a.value * b.value]
+      o === '+' ? [hi, lo, a.value + b.value]
+      : o === '*' ? [hi, lo, a.value * b.value]
       : o === '-' ? [hi, lo, hi.value - lo.value]
       : [hi, lo, lo.value !== 0 && hi.value % lo.value === 0 ? hi.value / lo.value : NaN];
     if (Number.isSafeInteger(value)) out.push({ op: o, line: `${x.value}${o}${y.value}=${value}`, item: { value, expr: op(o, x.expr, y.expr) } });
