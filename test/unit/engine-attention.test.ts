@@ -1,5 +1,6 @@
-// The WebAssembly attention kernels (block-attention.wat) compute what the
-// tfjs tensor form computes, values and gradients, over random block layouts
+// The WebAssembly attention kernels (block-attention.wat), on q, k, v apart or
+// side by side in one array, compute what the tfjs tensor form computes,
+// values and gradients, over random block layouts
 // (packed sequences, length-1 blocks), head counts and head dimensions, on the
 // wasm and pure-JS cpu backends; they keep no tensors and refuse bad input.
 import { after, before, test } from 'node:test';
@@ -7,7 +8,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend } from '../../src/trainer/backend';
-import { type AttentionBlock, kernelBlockAttention, tensorBlockAttention } from '../../src/trainer/model/attention';
+import { type AttentionBlock, kernelBlockAttention, packedBlockAttention, tensorBlockAttention } from '../../src/trainer/model/attention';
 import { BlockAttentionKernels } from '../../src/trainer/model/block-attention';
 
 before(async () => {
@@ -36,20 +37,29 @@ function assertClose(actual: tf.Tensor, expected: tf.Tensor, label: string): voi
   e.forEach((x, i) => assert.ok(Math.abs(a[i]! - x) <= 1e-4 * Math.max(1, Math.abs(x)), `${label}[${i}]: ${a[i]} vs ${x}`));
 }
 
-/** Kernel and tensor forms agree in value and in the gradient of Σ out ⊙ w for a random cotangent w. */
+/** Kernel forms (q, k, v apart and packed) agree with the tensor form in value and in the gradient of Σ out ⊙ w for a random cotangent w. */
 function sameAttention(lengths: number[], heads: number, hd: number, seed: number, spread = 1.5): void {
   const blocks = causalBlocks(lengths);
   const rows = lengths.reduce((a, b) => a + b, 0);
   const [q, k, v, weight] = [0, 1, 2, 3].map((i) => tf.randomNormal([rows, heads * hd], 0, i === 3 ? 1 : spread, 'float32', seed + i) as tf.Tensor2D);
-  const forms = [kernelBlockAttention, tensorBlockAttention].map(
-    (attend) => (qs: tf.Tensor, ks: tf.Tensor, vs: tf.Tensor) => attend(qs as tf.Tensor2D, ks as tf.Tensor2D, vs as tf.Tensor2D, blocks, heads),
-  );
-  const label = `blocks ${lengths.join(',')} heads ${heads} hd ${hd}`;
-  const [fast, plain] = forms.map((f) => tf.tidy(() => f(q!, k!, v!)));
-  assertClose(fast!, plain!, `${label} value`);
-  const [fastGrads, plainGrads] = forms.map((f) => tf.grads((qs: tf.Tensor, ks: tf.Tensor, vs: tf.Tensor) => tf.sum(tf.mul(f(qs, ks, vs), weight!)))([q!, k!, v!]));
-  fastGrads!.forEach((g, i) => assertClose(g, plainGrads![i]!, `${label} grad ${'qkv'[i]}`));
-  tf.dispose([q!, k!, v!, weight!, fast!, plain!, ...fastGrads!, ...plainGrads!, ...blocks.map((b) => b.mask)]);
+  type Form = (qs: tf.Tensor, ks: tf.Tensor, vs: tf.Tensor) => tf.Tensor;
+  const plain: Form = (qs, ks, vs) => tensorBlockAttention(qs as tf.Tensor2D, ks as tf.Tensor2D, vs as tf.Tensor2D, blocks, heads);
+  const kernels: [string, Form][] = [
+    ['apart', (qs, ks, vs) => kernelBlockAttention(qs as tf.Tensor2D, ks as tf.Tensor2D, vs as tf.Tensor2D, blocks, heads)],
+    ['packed', (qs, ks, vs) => packedBlockAttention(tf.concat([qs, ks, vs], 1) as tf.Tensor2D, blocks, heads)],
+  ];
+  const gradients = (f: Form) => tf.grads((qs: tf.Tensor, ks: tf.Tensor, vs: tf.Tensor) => tf.sum(tf.mul(f(qs, ks, vs), weight!)))([q!, k!, v!]);
+  const expected = tf.tidy(() => plain(q!, k!, v!));
+  const expectedGrads = gradients(plain);
+  for (const [form, f] of kernels) {
+    const label = `${form}, blocks ${lengths.join(',')} heads ${heads} hd ${hd}`;
+    const value = tf.tidy(() => f(q!, k!, v!));
+    assertClose(value, expected, `${label} value`);
+    const grads = gradients(f);
+    grads.forEach((g, i) => assertClose(g, expectedGrads[i]!, `${label} grad ${'qkv'[i]}`));
+    tf.dispose([value, ...grads]);
+  }
+  tf.dispose([q!, k!, v!, weight!, expected, ...expectedGrads, ...blocks.map((b) => b.mask)]);
 }
 
 const layout = fc.record({

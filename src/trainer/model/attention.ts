@@ -45,33 +45,53 @@ export function blockAttention(q: tf.Tensor2D, k: tf.Tensor2D, v: tf.Tensor2D, b
   return arrayBackend() ? kernelBlockAttention(q, k, v, blocks, heads) : tensorBlockAttention(q, k, v, blocks, heads);
 }
 
-/** The kernels' memory, made on first use. */
-let kernels: BlockAttentionKernels | null = null;
+/**
+ * blockAttention of q, k and v side by side in one [N, 3D] tensor (the fused
+ * projection's output): on the kernels, no split of it and no concat of the
+ * three gradients.
+ */
+export function packedBlockAttention(qkv: tf.Tensor2D, blocks: readonly AttentionBlock[], heads: number): tf.Tensor2D {
+  if (arrayBackend()) return kernelAttention([qkv], blocks, heads);
+  const [q, k, v] = tf.split(qkv, 3, 1) as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
+  return tensorBlockAttention(q, k, v, blocks, heads);
+}
 
 /** blockAttention on block-attention.wat (the wasm and cpu backends). */
 export function kernelBlockAttention(q: tf.Tensor2D, k: tf.Tensor2D, v: tf.Tensor2D, blocks: readonly AttentionBlock[], heads: number): tf.Tensor2D {
+  return kernelAttention([q, k, v], blocks, heads);
+}
+
+/** The kernels' memory, made on first use. */
+let kernels: BlockAttentionKernels | null = null;
+
+/** Attention on the kernels of [q, k, v] ([N, D] each) or [qkv] ([N, 3D]); gradients in the same form. */
+function kernelAttention(tensors: tf.Tensor2D[], blocks: readonly AttentionBlock[], heads: number): tf.Tensor2D {
   kernels ??= new BlockAttentionKernels();
   const run = kernels;
-  const [rows, width] = q.shape;
+  const [rows, columns] = tensors[0]!.shape;
+  const width = tensors.length === 1 ? columns / 3 : columns;
+  const arrays = (xs: tf.Tensor[]) =>
+    xs.length === 1 ? { qkv: tensorValues(xs[0]!) } : { q: tensorValues(xs[0]!), k: tensorValues(xs[1]!), v: tensorValues(xs[2]!) };
   const threads = kernelThreads();
   // Forward-only passes (evaluation, log-probs without gradients) keep no probabilities.
   const recording = tf.engine().isTapeOn();
   const attend = tf.customGrad((...inputs: Array<tf.Tensor | tf.GradSaveFunc>) => {
-    const [qs, ks, vs, save] = inputs as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.GradSaveFunc];
-    const { out, probabilities } = run.forward({ q: tensorValues(qs), k: tensorValues(ks), v: tensorValues(vs) }, rows, width, heads, blocks, threads);
+    const xs = inputs.slice(0, -1) as tf.Tensor2D[];
+    const save = inputs.at(-1) as tf.GradSaveFunc;
+    const { out, probabilities } = run.forward(arrays(xs), rows, width, heads, blocks, threads);
     const value = tensorOfValues<tf.Rank.R2>(out, [rows, width]);
-    if (recording) save([qs, ks, vs, tensorOfValues(probabilities, [probabilities.length])]);
+    if (recording) save([...xs, tensorOfValues(probabilities, [probabilities.length])]);
     return {
       value,
       gradFunc: (dy: tf.Tensor2D, saved: tf.Tensor[]) => {
-        const [sq, sk, sv, probs] = saved as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor1D];
-        const inputs = { q: tensorValues(sq), k: tensorValues(sk), v: tensorValues(sv) };
-        const { dq, dk, dv } = run.backward(inputs, tensorValues(dy), tensorValues(probs), rows, width, heads, blocks, threads);
-        return [dq, dk, dv].map((g) => tensorOfValues(g, [rows, width]));
+        const probs = saved.at(-1)!;
+        const grads = run.backward(arrays(saved.slice(0, -1)), tensorValues(dy), tensorValues(probs), rows, width, heads, blocks, threads);
+        if ('dqkv' in grads) return [tensorOfValues(grads.dqkv, [rows, 3 * width])];
+        return [grads.dq, grads.dk, grads.dv].map((g) => tensorOfValues(g, [rows, width]));
       },
     };
-  }) as (q: tf.Tensor2D, k: tf.Tensor2D, v: tf.Tensor2D) => tf.Tensor2D;
-  return attend(q, k, v);
+  }) as (...xs: tf.Tensor2D[]) => tf.Tensor2D;
+  return attend(...tensors);
 }
 
 /** Threads the kernels use: the WASM backend's (its own pool idles while they run); 1 on the CPU backend. */

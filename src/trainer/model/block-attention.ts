@@ -4,10 +4,12 @@
 // Results are views of that memory, valid until the next call. With more than
 // one thread the pairs are shared with helper threads (block-attention-pool.ts).
 //
-// Activations stay [N, D] (heads side by side) when the head dimension is a
-// multiple of 8, the kernels' column group; otherwise each head is copied into
-// its own [N, ⌈hd/8⌉·8] matrix and back (the padding columns are scratch: no
-// product sums over them, and what they get is never copied out).
+// Activations stay as they come, [N, D] (heads side by side) or q, k and v
+// side by side in one [N, 3D] array (the fused projection's output, so no split
+// and no concat of the gradients), when the head dimension is a multiple of 8,
+// the kernels' column group; otherwise each head is copied into its own
+// [N, ⌈hd/8⌉·8] matrix and back (the padding columns are scratch: no product
+// sums over them, and what they get is never copied out).
 
 import { BLOCK_ATTENTION_WASM } from './block-attention-wasm';
 import { KernelPool } from './block-attention-pool';
@@ -18,28 +20,38 @@ export interface AttentionRun {
   length: number;
 }
 
-/** [N, D] float arrays, heads side by side in D. */
-export interface AttentionInputs {
+/** q, k and v as [N, D] float arrays, heads side by side in D. */
+export interface SeparateInputs {
   q: Float32Array;
   k: Float32Array;
   v: Float32Array;
 }
 
-export interface AttentionGradients {
+/** q, k and v side by side in one [N, 3D] array. */
+export interface PackedInputs {
+  qkv: Float32Array;
+}
+
+export interface SeparateGradients {
   dq: Float32Array;
   dk: Float32Array;
   dv: Float32Array;
+}
+
+/** [N, 3D]: dq, dk and dv side by side. */
+export interface PackedGradients {
+  dqkv: Float32Array;
 }
 
 /** block-attention.wat's exports; addresses are byte offsets into its memory. */
 interface Kernels {
   forward(
     table: number, from: number, to: number, q: number, kt: number, v: number, o: number, p: number,
-    row: number, head: number, tRow: number, hd: number, width: number, scale: number,
+    row: number, outRow: number, head: number, tRow: number, hd: number, width: number, scale: number,
   ): void;
   backward(
     table: number, from: number, to: number, q: number, k: number, vt: number, dout: number, p: number, t: number,
-    dq: number, dk: number, dv: number, row: number, head: number, tRow: number, hd: number, width: number, scale: number,
+    dq: number, dk: number, dv: number, row: number, outRow: number, head: number, tRow: number, hd: number, width: number, scale: number,
   ): void;
   transposeHeads(src: number, dst: number, n: number, heads: number, hd: number, row: number, head: number, tRow: number): void;
 }
@@ -62,12 +74,15 @@ class Layout {
   readonly hd: number;
   /** Columns the tiles run over per head: hd rounded up to the column group. */
   readonly cols: number;
-  /** Activations [N, D] as they come (hd a multiple of the group), or per head padded [N + slack, cols]. */
+  /** Activations as they come (hd a multiple of the group), or per head padded [N + slack, cols]. */
   readonly direct: boolean;
+  /** Row bytes of q, k, v and their gradients (side by side when packed and direct), and of o and dout. */
   readonly rowBytes: number;
+  readonly outRowBytes: number;
   readonly headBytes: number;
-  /** Floats of one activation buffer. */
-  readonly activationFloats: number;
+  /** Floats of one buffer of o or dout, and of one of q, k, v (or of all three when packed and direct). */
+  readonly outFloats: number;
+  readonly inputFloats: number;
   /** Row bytes of kᵀ and vᵀ ([heads·hd, N + slack]). */
   readonly tRowBytes: number;
   readonly transposedFloats: number;
@@ -85,14 +100,18 @@ class Layout {
     readonly width: number,
     readonly heads: number,
     readonly runs: readonly AttentionRun[],
+    /** q, k, v side by side in one [N, 3D] array. */
+    readonly packed: boolean,
   ) {
     this.hd = width / heads;
     this.cols = roundUp(this.hd, GROUP);
     this.direct = this.cols === this.hd;
     const padded = rows + ROW_SLACK;
-    this.rowBytes = 4 * (this.direct ? width : this.cols);
-    this.headBytes = this.direct ? 4 * this.hd : padded * this.rowBytes;
-    this.activationFloats = this.direct ? padded * width : heads * padded * this.cols;
+    this.outRowBytes = 4 * (this.direct ? width : this.cols);
+    this.rowBytes = this.direct && packed ? 3 * this.outRowBytes : this.outRowBytes;
+    this.headBytes = this.direct ? 4 * this.hd : padded * this.outRowBytes;
+    this.outFloats = this.direct ? padded * width : heads * padded * this.cols;
+    this.inputFloats = this.direct && packed ? 3 * this.outFloats : this.outFloats;
     this.tRowBytes = 4 * roundUp(rows + COLUMN_SLACK, 4);
     this.transposedFloats = (width * this.tRowBytes) / 4;
     this.table = new Int32Array(4 * runs.length * heads);
@@ -132,6 +151,20 @@ class Layout {
   get bytes(): number {
     return this.offset;
   }
+
+  /** Byte addresses of q, k and v (or of their gradients) in buffers taken for them. */
+  takeInputs(): [number, number, number] {
+    if (this.direct && this.packed) {
+      const at = this.take(this.inputFloats);
+      return [at, at + this.outRowBytes, at + 2 * this.outRowBytes];
+    }
+    return [this.take(this.inputFloats), this.take(this.inputFloats), this.take(this.inputFloats)];
+  }
+
+  /** The kernels' layout arguments after the buffers. */
+  get shape(): number[] {
+    return [this.rowBytes, this.outRowBytes, this.headBytes, this.tRowBytes, this.hd, this.cols];
+  }
 }
 
 let compiled: WebAssembly.Module | null = null;
@@ -148,40 +181,38 @@ export class BlockAttentionKernels {
   }
 
   /**
-   * softmax(q·kᵀ/√hd)·v within each run, causal, for [rows, width] inputs:
+   * softmax(q·kᵀ/√hd)·v within each run, causal, for q, k, v of [rows, width]:
    * the output [rows, width] and every pair's probabilities (what `backward`
    * takes back), on up to `threads` threads.
    */
   forward(
-    inputs: AttentionInputs,
+    inputs: SeparateInputs | PackedInputs,
     rows: number,
     width: number,
     heads: number,
     runs: readonly AttentionRun[],
     threads = 1,
   ): { out: Float32Array; probabilities: Float32Array } {
-    const layout = new Layout(rows, width, heads, runs);
+    const layout = new Layout(rows, width, heads, runs, 'qkv' in inputs);
     const table = layout.take(layout.table.length);
-    const q = layout.take(layout.activationFloats);
-    const v = layout.take(layout.activationFloats);
-    const o = layout.take(layout.activationFloats);
+    const [q, k, v] = layout.takeInputs();
+    const o = layout.take(layout.outFloats);
     const kt = layout.take(layout.transposedFloats);
-    // k goes through the output's buffer on its way to kᵀ.
     const p = layout.take(layout.probabilityFloats);
     this.reserve(layout);
     new Int32Array(this.memory.buffer, table, layout.table.length).set(layout.table);
-    this.stage(layout, inputs.q, q);
-    this.stage(layout, inputs.v, v);
-    this.stage(layout, inputs.k, o);
-    this.kernels.transposeHeads(o, kt, rows, heads, layout.hd, layout.rowBytes, layout.headBytes, layout.tRowBytes);
-    const shape = [layout.rowBytes, layout.headBytes, layout.tRowBytes, layout.hd, layout.cols];
-    this.pool.run('forward', [table, q, kt, v, o, p, ...shape], 1 / Math.sqrt(layout.hd), layout.costs, threads);
+    this.stageInputs(layout, inputs, [q, k, v]);
+    this.kernels.transposeHeads(k, kt, rows, heads, layout.hd, layout.rowBytes, layout.headBytes, layout.tRowBytes);
+    this.pool.run('forward', [table, q, kt, v, o, p, ...layout.shape], 1 / Math.sqrt(layout.hd), layout.costs, threads);
     return { out: this.unstage(layout, o), probabilities: this.floats(p, layout.probabilityFloats) };
   }
 
-  /** Gradients of `forward`'s output (cotangent `dout` [rows, width]) w.r.t. q, k and v. */
+  /** Gradients of `forward`'s output (cotangent `dout` [rows, width]) w.r.t. q, k and v, in the form of the inputs. */
+  backward(inputs: SeparateInputs, dout: Float32Array, probabilities: Float32Array, rows: number, width: number, heads: number, runs: readonly AttentionRun[], threads?: number): SeparateGradients;
+  backward(inputs: PackedInputs, dout: Float32Array, probabilities: Float32Array, rows: number, width: number, heads: number, runs: readonly AttentionRun[], threads?: number): PackedGradients;
+  backward(inputs: SeparateInputs | PackedInputs, dout: Float32Array, probabilities: Float32Array, rows: number, width: number, heads: number, runs: readonly AttentionRun[], threads?: number): SeparateGradients | PackedGradients;
   backward(
-    inputs: AttentionInputs,
+    inputs: SeparateInputs | PackedInputs,
     dout: Float32Array,
     probabilities: Float32Array,
     rows: number,
@@ -189,37 +220,34 @@ export class BlockAttentionKernels {
     heads: number,
     runs: readonly AttentionRun[],
     threads = 1,
-  ): AttentionGradients {
-    const layout = new Layout(rows, width, heads, runs);
+  ): SeparateGradients | PackedGradients {
+    const layout = new Layout(rows, width, heads, runs, 'qkv' in inputs);
     if (probabilities.length !== layout.probabilityFloats) {
       throw new Error(`attention backward got ${probabilities.length} probabilities for blocks that have ${layout.probabilityFloats}`);
     }
     const table = layout.take(layout.table.length);
-    const q = layout.take(layout.activationFloats);
-    const k = layout.take(layout.activationFloats);
-    const dOut = layout.take(layout.activationFloats);
-    const dq = layout.take(layout.activationFloats);
-    const dk = layout.take(layout.activationFloats);
-    const dv = layout.take(layout.activationFloats);
+    const [q, k, v] = layout.takeInputs();
+    const [dq, dk, dv] = layout.takeInputs();
+    const dOut = layout.take(layout.outFloats);
     const vt = layout.take(layout.transposedFloats);
     const p = layout.take(layout.probabilityFloats);
     // 4 rows of the longest pair's square per thread.
     const scratch = layout.take(threads * layout.scratchFloats);
     this.reserve(layout);
     new Int32Array(this.memory.buffer, table, layout.table.length).set(layout.table);
-    this.stage(layout, inputs.q, q);
-    this.stage(layout, inputs.k, k);
-    this.stage(layout, dout, dOut);
-    // v goes through dv's buffer on its way to vᵀ.
-    this.stage(layout, inputs.v, dv);
-    this.kernels.transposeHeads(dv, vt, rows, heads, layout.hd, layout.rowBytes, layout.headBytes, layout.tRowBytes);
+    this.stageInputs(layout, inputs, [q, k, v]);
+    this.stage(layout, dout, dOut, width, 0);
+    this.kernels.transposeHeads(v, vt, rows, heads, layout.hd, layout.rowBytes, layout.headBytes, layout.tRowBytes);
     this.floats(p, layout.probabilityFloats).set(probabilities);
-    const shape = [layout.rowBytes, layout.headBytes, layout.tRowBytes, layout.hd, layout.cols];
-    this.pool.run('backward', [table, q, k, vt, dOut, p, scratch, dq, dk, dv, ...shape], 1 / Math.sqrt(layout.hd), layout.costs, threads, {
+    this.pool.run('backward', [table, q, k, vt, dOut, p, scratch, dq, dk, dv, ...layout.shape], 1 / Math.sqrt(layout.hd), layout.costs, threads, {
       at: 6,
       step: 4 * layout.scratchFloats,
     });
-    return { dq: this.unstage(layout, dq), dk: this.unstage(layout, dk), dv: this.unstage(layout, dv) };
+    if (!layout.packed) return { dq: this.unstage(layout, dq), dk: this.unstage(layout, dk), dv: this.unstage(layout, dv) };
+    if (layout.direct) return { dqkv: this.floats(dq, rows * 3 * width) };
+    const dqkv = new Float32Array(rows * 3 * width);
+    [dq, dk, dv].forEach((at, i) => this.gatherHeads(layout, at, dqkv, 3 * width, i * width));
+    return { dqkv };
   }
 
   /** Threads that take a share of a call now: this one and the helpers ready so far (they start on first use). */
@@ -245,30 +273,57 @@ export class BlockAttentionKernels {
     return new Float32Array(this.memory.buffer, at, count);
   }
 
-  /** Copies [rows, width] `source` into the kernels' layout at byte `at`. */
-  private stage(layout: Layout, source: Float32Array, at: number): void {
-    const { rows, width, heads, hd, cols, direct } = layout;
-    const target = this.floats(at, layout.activationFloats);
-    if (direct) {
-      target.set(source.subarray(0, rows * width));
-      return;
-    }
-    const headFloats = layout.headBytes / 4;
-    for (let h = 0; h < heads; h++) {
-      for (let i = 0; i < rows; i++) target.set(source.subarray(i * width + h * hd, i * width + (h + 1) * hd), h * headFloats + i * cols);
+  /** Copies q, k and v into their buffers at `at` (one copy when packed and direct). */
+  private stageInputs(layout: Layout, inputs: SeparateInputs | PackedInputs, at: [number, number, number]): void {
+    const { rows, width } = layout;
+    if (!('qkv' in inputs)) {
+      [inputs.q, inputs.k, inputs.v].forEach((source, i) => this.stage(layout, source, at[i]!, width, 0));
+    } else if (layout.direct) {
+      this.floats(at[0], rows * 3 * width).set(inputs.qkv.subarray(0, rows * 3 * width));
+    } else {
+      at.forEach((to, i) => this.stage(layout, inputs.qkv, to, 3 * width, i * width));
     }
   }
 
-  /** The [rows, width] array at byte `at` in the kernels' layout: a view when direct, else a fresh array. */
-  private unstage(layout: Layout, at: number): Float32Array {
-    const { rows, width, heads, hd, cols, direct } = layout;
-    const staged = this.floats(at, layout.activationFloats);
-    if (direct) return staged.subarray(0, rows * width);
-    const out = new Float32Array(rows * width);
+  /**
+   * Copies the [rows, width] columns from `column` of `source` (rows of
+   * `stride` floats) into a q/k/v/dout buffer at byte `at`: as they are when
+   * direct (then the source is [rows, width] or packed side by side), else per head.
+   */
+  private stage(layout: Layout, source: Float32Array, at: number, stride: number, column: number): void {
+    const { rows, heads, hd, cols, direct } = layout;
+    if (direct) {
+      this.floats(at, rows * stride).set(source.subarray(0, rows * stride));
+      return;
+    }
+    const target = this.floats(at, layout.outFloats);
     const headFloats = layout.headBytes / 4;
     for (let h = 0; h < heads; h++) {
-      for (let i = 0; i < rows; i++) out.set(staged.subarray(h * headFloats + i * cols, h * headFloats + i * cols + hd), i * width + h * hd);
+      for (let i = 0; i < rows; i++) {
+        const from = i * stride + column + h * hd;
+        target.set(source.subarray(from, from + hd), h * headFloats + i * cols);
+      }
     }
+  }
+
+  /** The [rows, width] result in a buffer at byte `at`: a view when direct, else a fresh array. */
+  private unstage(layout: Layout, at: number): Float32Array {
+    const { rows, width } = layout;
+    if (layout.direct) return this.floats(at, rows * width);
+    const out = new Float32Array(rows * width);
+    this.gatherHeads(layout, at, out, width, 0);
     return out;
+  }
+
+  /** Copies the padded per-head buffer at byte `at` into `target`'s columns from `column` (rows of `stride` floats). */
+  private gatherHeads(layout: Layout, at: number, target: Float32Array, stride: number, column: number): void {
+    const { rows, heads, hd, cols } = layout;
+    const staged = this.floats(at, layout.outFloats);
+    const headFloats = layout.headBytes / 4;
+    for (let h = 0; h < heads; h++) {
+      for (let i = 0; i < rows; i++) {
+        target.set(staged.subarray(h * headFloats + i * cols, h * headFloats + i * cols + hd), i * stride + column + h * hd);
+      }
+    }
   }
 }

@@ -3,8 +3,9 @@
 ;; pair of a layer in one call, on the lower triangle only. tfjs ran each pair
 ;; as full-square 2-D products plus transposes, slices and concats.
 ;;
-;; Layout (byte addresses). Activations q, k, v, o and their gradients: row i of
-;; head h at base + h·head + i·row, a head vector of `width` floats (a multiple
+;; Layout (byte addresses). Activations q, k, v, their gradients, and o and its
+;; gradient (dout): row i of head h at base + h·head + i·row (o, dout: i·outRow;
+;; q, k, v may sit side by side in one array), a head vector of `width` floats (a multiple
 ;; of 8; columns past the head dimension are scratch); rows past a block's end
 ;; may be read, never written. kᵀ and vᵀ: head h at base + h·hd·tRow, column i
 ;; of row d at + d·tRow + i·4, readable up to 8 columns past every block.
@@ -217,8 +218,8 @@
   (func (export "forward")
     (param $table i32) (param $from i32) (param $to i32)
     (param $q i32) (param $kt i32) (param $v i32) (param $o i32) (param $p i32)
-    (param $row i32) (param $head i32) (param $tRow i32) (param $hd i32) (param $width i32) (param $scale f32)
-    (local $entry i32) (local $len i32) (local $base i32) (local $tBase i32)
+    (param $row i32) (param $outRow i32) (param $head i32) (param $tRow i32) (param $hd i32) (param $width i32) (param $scale f32)
+    (local $entry i32) (local $len i32) (local $base i32) (local $outBase i32) (local $tBase i32)
     (local $qb i32) (local $ktb i32) (local $vb i32) (local $ob i32) (local $pb i32) (local $lp i32)
     (local $i0 i32) (local $end i32) (local $j0 i32) (local $dc i32) (local $r i32) (local $rows i32) (local $count i32)
     (block $pairsDone
@@ -226,18 +227,22 @@
         (br_if $pairsDone (i32.ge_u (local.get $from) (local.get $to)))
         (local.set $entry (i32.add (local.get $table) (i32.shl (local.get $from) (i32.const 4))))
         (local.set $len (i32.load offset=4 (local.get $entry)))
-        ;; head h, first row: its rows in q, v, o; its columns in kᵀ
+        ;; head h, first row: its rows in q, v and o; its columns in kᵀ
         (local.set $base
           (i32.add
             (i32.mul (i32.load offset=8 (local.get $entry)) (local.get $head))
             (i32.mul (i32.load (local.get $entry)) (local.get $row))))
+        (local.set $outBase
+          (i32.add
+            (i32.mul (i32.load offset=8 (local.get $entry)) (local.get $head))
+            (i32.mul (i32.load (local.get $entry)) (local.get $outRow))))
         (local.set $tBase
           (i32.add
             (i32.mul (i32.mul (i32.load offset=8 (local.get $entry)) (local.get $hd)) (local.get $tRow))
             (i32.shl (i32.load (local.get $entry)) (i32.const 2))))
         (local.set $qb (i32.add (local.get $q) (local.get $base)))
         (local.set $vb (i32.add (local.get $v) (local.get $base)))
-        (local.set $ob (i32.add (local.get $o) (local.get $base)))
+        (local.set $ob (i32.add (local.get $o) (local.get $outBase)))
         (local.set $ktb (i32.add (local.get $kt) (local.get $tBase)))
         (local.set $pb (i32.add (local.get $p) (i32.load offset=12 (local.get $entry))))
         (local.set $lp (i32.shl (i32.and (i32.add (local.get $len) (i32.const 7)) (i32.const -8)) (i32.const 2)))
@@ -269,8 +274,8 @@
             (call $tile
               (i32.add (local.get $pb) (i32.mul (local.get $i0) (local.get $lp))) (local.get $lp) (i32.const 4)
               (i32.add (local.get $vb) (i32.shl (local.get $dc) (i32.const 2))) (local.get $row) (local.get $count)
-              (i32.add (i32.add (local.get $ob) (i32.mul (local.get $i0) (local.get $row))) (i32.shl (local.get $dc) (i32.const 2)))
-              (local.get $row) (local.get $rows))
+              (i32.add (i32.add (local.get $ob) (i32.mul (local.get $i0) (local.get $outRow))) (i32.shl (local.get $dc) (i32.const 2)))
+              (local.get $outRow) (local.get $rows))
             (br_if $mix (i32.lt_u (local.tee $dc (i32.add (local.get $dc) (i32.const 8))) (local.get $width))))
           (br_if $rowTile (i32.lt_u (local.tee $i0 (i32.add (local.get $i0) (i32.const 4))) (local.get $len))))
         (local.set $from (i32.add (local.get $from) (i32.const 1)))
@@ -278,9 +283,9 @@
 
   ;; Σ_{i >= j} A[i][j]·B[i] for the columns j of each 4-row tile of a pair:
   ;; out = Aᵀ·B restricted to the lower triangle (A the pair's square at pb,
-  ;; row bytes lp; B and out activations at bb and cb).
+  ;; row bytes lp; B and out activations at bb and cb, row bytes bRow, cRow).
   (func $lowerTransposedProduct
-    (param $pb i32) (param $lp i32) (param $len i32) (param $bb i32) (param $cb i32) (param $row i32) (param $width i32)
+    (param $pb i32) (param $lp i32) (param $len i32) (param $bb i32) (param $bRow i32) (param $cb i32) (param $cRow i32) (param $width i32)
     (local $j0 i32) (local $dc i32) (local $rows i32)
     (local.set $j0 (i32.const 0))
     (loop $colTile
@@ -290,10 +295,10 @@
         (call $tile
           (i32.add (i32.add (local.get $pb) (i32.mul (local.get $j0) (local.get $lp))) (i32.shl (local.get $j0) (i32.const 2)))
           (i32.const 4) (local.get $lp)
-          (i32.add (i32.add (local.get $bb) (i32.mul (local.get $j0) (local.get $row))) (i32.shl (local.get $dc) (i32.const 2)))
-          (local.get $row) (local.get $rows)
-          (i32.add (i32.add (local.get $cb) (i32.mul (local.get $j0) (local.get $row))) (i32.shl (local.get $dc) (i32.const 2)))
-          (local.get $row) (local.get $rows))
+          (i32.add (i32.add (local.get $bb) (i32.mul (local.get $j0) (local.get $bRow))) (i32.shl (local.get $dc) (i32.const 2)))
+          (local.get $bRow) (local.get $rows)
+          (i32.add (i32.add (local.get $cb) (i32.mul (local.get $j0) (local.get $cRow))) (i32.shl (local.get $dc) (i32.const 2)))
+          (local.get $cRow) (local.get $rows))
         (br_if $chunk (i32.lt_u (local.tee $dc (i32.add (local.get $dc) (i32.const 8))) (local.get $width))))
       (br_if $colTile (i32.lt_u (local.tee $j0 (i32.add (local.get $j0) (i32.const 4))) (local.get $len)))))
 
@@ -304,7 +309,7 @@
     (param $table i32) (param $from i32) (param $to i32)
     (param $q i32) (param $k i32) (param $vt i32) (param $dout i32) (param $p i32) (param $t i32)
     (param $dq i32) (param $dk i32) (param $dv i32)
-    (param $row i32) (param $head i32) (param $tRow i32) (param $hd i32) (param $width i32) (param $scale f32)
+    (param $row i32) (param $outRow i32) (param $head i32) (param $tRow i32) (param $hd i32) (param $width i32) (param $scale f32)
     (local $entry i32) (local $len i32) (local $base i32) (local $vtb i32) (local $dob i32) (local $pb i32) (local $lp i32)
     (local $i0 i32) (local $end i32) (local $j0 i32) (local $dc i32) (local $r i32) (local $rows i32) (local $count i32)
     (block $pairsDone
@@ -321,12 +326,16 @@
             (i32.add
               (i32.mul (i32.mul (i32.load offset=8 (local.get $entry)) (local.get $hd)) (local.get $tRow))
               (i32.shl (i32.load (local.get $entry)) (i32.const 2)))))
-        (local.set $dob (i32.add (local.get $dout) (local.get $base)))
+        (local.set $dob
+          (i32.add (local.get $dout)
+            (i32.add
+              (i32.mul (i32.load offset=8 (local.get $entry)) (local.get $head))
+              (i32.mul (i32.load (local.get $entry)) (local.get $outRow)))))
         (local.set $pb (i32.add (local.get $p) (i32.load offset=12 (local.get $entry))))
         (local.set $lp (i32.shl (i32.and (i32.add (local.get $len) (i32.const 7)) (i32.const -8)) (i32.const 2)))
         ;; dv = pᵀ·dout, before p becomes the score gradients
         (call $lowerTransposedProduct (local.get $pb) (local.get $lp) (local.get $len)
-          (local.get $dob) (i32.add (local.get $dv) (local.get $base)) (local.get $row) (local.get $width))
+          (local.get $dob) (local.get $outRow) (i32.add (local.get $dv) (local.get $base)) (local.get $row) (local.get $width))
         (local.set $i0 (i32.const 0))
         (loop $rowTile
           (local.set $end (i32.and (i32.add (local.get $i0) (i32.const 11)) (i32.const -8)))
@@ -334,7 +343,7 @@
           (local.set $j0 (i32.const 0))
           (loop $dp
             (call $tile
-              (i32.add (local.get $dob) (i32.mul (local.get $i0) (local.get $row))) (local.get $row) (i32.const 4)
+              (i32.add (local.get $dob) (i32.mul (local.get $i0) (local.get $outRow))) (local.get $outRow) (i32.const 4)
               (i32.add (local.get $vtb) (i32.shl (local.get $j0) (i32.const 2))) (local.get $tRow) (local.get $hd)
               (i32.add (local.get $t) (i32.shl (local.get $j0) (i32.const 2)))
               (local.get $lp) (i32.const 4))
@@ -362,7 +371,7 @@
           (br_if $rowTile (i32.lt_u (local.tee $i0 (i32.add (local.get $i0) (i32.const 4))) (local.get $len))))
         ;; dk = dsᵀ·q
         (call $lowerTransposedProduct (local.get $pb) (local.get $lp) (local.get $len)
-          (i32.add (local.get $q) (local.get $base)) (i32.add (local.get $dk) (local.get $base)) (local.get $row) (local.get $width))
+          (i32.add (local.get $q) (local.get $base)) (local.get $row) (i32.add (local.get $dk) (local.get $base)) (local.get $row) (local.get $width))
         (local.set $from (i32.add (local.get $from) (i32.const 1)))
         (br $pair))))
 

@@ -19,7 +19,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { ModelConfig } from '../../core/spec/config';
 import { Rng } from '../rng';
-import { type AttentionBlock, batchedAttention, blockAttention } from './attention';
+import { type AttentionBlock, batchedAttention, blockAttention, packedBlockAttention } from './attention';
 import { fusedGelu, fusedLayerNorm, fusedWeightGradient } from './fused';
 import { arrayBackend } from './tensor-arrays';
 
@@ -390,7 +390,12 @@ export class Gpt {
         ? tf.reshape(m, [b, heads, 1, this.headDim])
         : tf.transpose(tf.reshape(m, [b, t, heads, this.headDim]), [0, 2, 1, 3])) as tf.Tensor4D;
     const mm = inference ? product : linear;
-    let [q, k, v] = tf.split(mm(x, layer.attnQkv), 3, 1) as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
+    const qkv = mm(x, layer.attnQkv);
+    // Training without rotary attends on the projection whole: no split, no concat of its gradients.
+    if (masks.blocks && !rotary && !inference) {
+      return { out: mm(packedBlockAttention(qkv, masks.blocks, heads), layer.attnProj), keys: null, values: null };
+    }
+    let [q, k, v] = tf.split(qkv, 3, 1) as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
     if (rotary) {
       q = applyRotary(q, rotary, this.rotaryWide!.swap);
       k = applyRotary(k, rotary, this.rotaryWide!.swap);
