@@ -89,18 +89,21 @@ test('kernel attention equals the tensor form on whole 256-token rows at head di
 test('kernel attention keeps no tensors: forward-only passes and gradient steps leave the count flat', () => {
   const blocks = causalBlocks([7, 1, 24]);
   const [q, k, v] = [0, 1, 2].map((i) => tf.randomNormal([32, 24], 0, 1, 'float32', i) as tf.Tensor2D);
-  const attend = (qs: tf.Tensor, ks: tf.Tensor, vs: tf.Tensor) => kernelBlockAttention(qs as tf.Tensor2D, ks as tf.Tensor2D, vs as tf.Tensor2D, blocks, 3);
+  const apart = (qs: tf.Tensor, ks: tf.Tensor, vs: tf.Tensor) => kernelBlockAttention(qs as tf.Tensor2D, ks as tf.Tensor2D, vs as tf.Tensor2D, blocks, 3);
+  const packed = (qkv: tf.Tensor) => packedBlockAttention(qkv as tf.Tensor2D, blocks, 3);
+  const qkv = tf.concat([q!, k!, v!], 1);
   const counts: number[] = [];
   for (let step = 0; step < 3; step++) {
     tf.tidy(() => {
-      attend(q!, k!, v!);
+      apart(q!, k!, v!);
+      packed(qkv);
     });
-    const grads = tf.grads((qs: tf.Tensor, ks: tf.Tensor, vs: tf.Tensor) => tf.sum(attend(qs, ks, vs)))([q!, k!, v!]);
-    tf.dispose(grads);
+    tf.dispose(tf.grads((qs: tf.Tensor, ks: tf.Tensor, vs: tf.Tensor) => tf.sum(apart(qs, ks, vs)))([q!, k!, v!]));
+    tf.dispose(tf.grads((x: tf.Tensor) => tf.sum(packed(x)))([qkv]));
     counts.push(tf.memory().numTensors);
   }
   assert.deepEqual(new Set(counts).size, 1, `tensor counts ${counts.join(' ')}`);
-  tf.dispose([q!, k!, v!, ...blocks.map((b) => b.mask)]);
+  tf.dispose([q!, k!, v!, qkv, ...blocks.map((b) => b.mask)]);
 });
 
 test('kernel attention on helper threads gives exactly the one-thread results, also after the memory grows', async () => {
