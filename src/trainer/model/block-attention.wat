@@ -3,11 +3,11 @@
 ;; pair of a layer in one call, on the lower triangle only. tfjs ran each pair
 ;; as full-square 2-D products plus transposes, slices and concats.
 ;;
-;; Layout (byte addresses). Activations q, k, v, their gradients, and o and its
-;; gradient (dout): row i of head h at base + h·head + i·row (o, dout: i·outRow;
-;; q, k, v may sit side by side in one array), a head vector of `width` floats (a multiple
-;; of 8; columns past the head dimension are scratch); rows past a block's end
-;; may be read, never written. kᵀ and vᵀ: head h at base + h·hd·tRow, column i
+;; Layout (byte addresses). q, k, v and their gradients: row i of head h at
+;; base + h·head + i·row (the three may sit side by side in one array); o and
+;; its gradient dout likewise with row bytes outRow. A head vector is `width`
+;; floats (a multiple of 8; columns past the head dimension are scratch); rows
+;; past a block's end may be read, never written. kᵀ and vᵀ: head h at base + h·hd·tRow, column i
 ;; of row d at + d·tRow + i·4, readable up to 8 columns past every block.
 ;; Probabilities: per pair a square of L rounded up to 4 rows of L rounded up
 ;; to 8 floats; row i holds softmax over keys 0..i, then zeros up to the end of
