@@ -32,6 +32,9 @@ const OWN = 6;
 const MAX_ARGS = 24;
 const ARGS_WORDS = MAX_ARGS + 3;
 const KINDS: KernelName[] = ['forward', 'backward'];
+/** How long past this thread's own share the helpers may take before they count as dead: a fixed grace, plus a multiple. */
+const HELPER_GRACE_MS = 10_000;
+const HELPER_SLOWDOWN = 20;
 
 // Plain JavaScript run by each helper (eval'd: bundles ship no separate worker file).
 const HELPER = `
@@ -111,10 +114,17 @@ export class KernelPool {
       Atomics.notify(this.words, base + GENERATION);
       running.push(base);
     }
+    const started = performance.now();
     this.kernels[kind](args[0]!, cuts[0]!, cuts[1]!, ...args.slice(1), scale);
+    // Shares are balanced, so a helper far slower than this thread's own share has died (a
+    // hard crash reports nothing, and this thread cannot run the event loop that would hear it).
+    const deadline = performance.now() + HELPER_GRACE_MS + HELPER_SLOWDOWN * (performance.now() - started);
     let failed = false;
     for (const base of running) {
-      Atomics.wait(this.words, base + STATUS, 1);
+      const left = Math.max(0, deadline - performance.now());
+      if (Atomics.wait(this.words, base + STATUS, 1, left) === 'timed-out') {
+        throw new Error(`block attention ${kind}: a helper thread stopped answering; set RLAB_WASM_THREADS=1 to run on one thread`);
+      }
       failed ||= Atomics.load(this.words, base + STATUS) === 2;
     }
     if (failed) throw new Error(`block attention ${kind}: a helper thread failed (its error is above); set RLAB_WASM_THREADS=1 to run on one thread`);
