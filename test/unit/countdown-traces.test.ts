@@ -25,8 +25,8 @@ const style = fc.constantFrom<TraceStyle>('dfs', 'bfs', 'mixed');
 const problem = fc.constantFrom(...problems);
 
 // step: a op b=r|numbers left, settled on the same line when two are left; state: @numbers (or the two
-// numbers of a start of two), settled the same way; settle: ": " then op+result in order, then ok|no.
-const SETTLE = '(: [-+*/]\\d+( [-+*/]\\d+)* (ok|no))';
+// numbers of a start of two), settled the same way; settle: "->target: " then op+result in order, then ok|no.
+const SETTLE = '(->\\d+: [-+*/]\\d+( [-+*/]\\d+)* (ok|no))';
 const STEP = new RegExp(`^\\d+[-+*/]\\d+=\\d+\\|\\d+( \\d+)*${SETTLE}?$`);
 const STATE = new RegExp(`^@?\\d+( \\d+)+${SETTLE}?$`);
 
@@ -71,7 +71,7 @@ test('traces are deterministic for a seed', () => {
   );
 });
 
-test('every number a trace writes is right: steps, and the results of a settled pair', () => {
+test('every number a trace writes is right: steps, the target a settled pair restates, and its results', () => {
   fc.assert(
     fc.property(problem, style, fc.integer(), (p, s, seed) => {
       const { lines } = parts(searchTrace(p, s, 40, xoroshiro128plus(seed)).completion);
@@ -80,7 +80,9 @@ test('every number a trace writes is right: steps, and the results of a settled 
         const step = /^(\d+)([-+*/])(\d+)=(\d+)\|/.exec(head!);
         if (step) assert.equal(apply(step[2]!, Number(step[1]), Number(step[3])), Number(step[4]), line);
         if (settled === undefined) continue;
-        const [x, y] = head!.replace(/^.*\||^@/, '').split(' ').map(Number) as [number, number];
+        const [state, restated] = head!.replace(/^.*\||^@/, '').split('->') as [string, string];
+        assert.equal(Number(restated), p.target, line);
+        const [x, y] = state.split(' ').map(Number) as [number, number];
         const results = settled.split(' ').slice(0, -1);
         for (const r of results) assert.equal(apply(r[0]!, x, y), Number(r.slice(1)), line);
         assert.equal(settled.endsWith('ok'), Number(results.at(-1)!.slice(1)) === p.target, line);
@@ -117,12 +119,12 @@ test('DFS tries pairs in list order, larger operand first, growing operations fi
   const trace = searchTrace({ numbers: [3, 2, 9], target: 12 }, 'dfs', 100, xoroshiro128plus(0));
   assert.ok(trace.solved);
   assert.deepEqual(parts(trace.completion).lines, [
-    '3*2=6|9 6: *54 +15 no',
-    '3+2=5|9 5: *45 +14 no',
-    '3-2=1|9 1: *9 +10 no',
-    '9*3=27|2 27: -25 no',
-    '9+3=12|2 12: -10 /6 no',
-    '9-3=6|2 6: *12 ok',
+    '3*2=6|9 6->12: *54 +15 no',
+    '3+2=5|9 5->12: *45 +14 no',
+    '3-2=1|9 1->12: *9 +10 no',
+    '9*3=27|2 27->12: -25 no',
+    '9+3=12|2 12->12: -10 /6 no',
+    '9-3=6|2 6->12: *12 ok',
   ]);
   assert.equal(trace.expression, '(9-3)*2');
 });

@@ -2,9 +2,9 @@
 // Stream of Search, in a compact line format a small character-level model can
 // learn to copy (format: docs/countdown-rules.md, "Search traces").
 //
-//   3*2=6|9 6: *54 +15 no       a step (two numbers, the numbers left after it); with two
-//                                left, the results that can hit the target, until one does
-//   9-3=6|2 6: *12 ok
+//   3*2=6|9 6->12: *54 +15 no   a step (two numbers, the numbers left after it); with two
+//                                left, the target restated, then the results that can hit it, until one does
+//   9-3=6|2 6->12: *12 ok
 //   @44 19 35                   back to a state other than the start (deeper searches, BFS levels)
 //   (9-3)*2=12                  last line: the answer, which the <answer> tag copies
 //
@@ -15,7 +15,9 @@
 // shrinking ones first otherwise), and a pair of numbers is settled with only
 // the operations that can reach the target. Ordering steps by how close their result
 // comes to the target would make "a result near the target" a shortcut a small
-// model learns instead of arithmetic.
+// model learns instead of arithmetic. The target is restated on every line that
+// settles two numbers, so whether a result hits it is read a few characters
+// back, not from the prompt.
 //
 // Operations are those of Stream of Search: a+b, a*b, larger-smaller, and
 // larger/smaller only when exact, so every number written is a non-negative
@@ -62,7 +64,7 @@ interface Child {
 
 /** The result of settling a state of two numbers. */
 interface Leaf {
-  /** Appended to the line that names the state: `: *54 +15 -3 no`. */
+  /** Appended to the line that names the state: `->12: *54 +15 no`. */
   suffix: string;
   /** The result closest to the target among those written. */
   item: Item;
@@ -162,7 +164,7 @@ class TraceSearch {
       if (best === null || distance < best.distance) best = { item: s.item, distance };
       if (distance === 0) break;
     }
-    return { suffix: `: ${written.join(' ')} ${best!.distance === 0 ? 'ok' : 'no'}`, ...best! };
+    return { suffix: `->${this.target}: ${written.join(' ')} ${best!.distance === 0 ? 'ok' : 'no'}`, ...best! };
   }
 
   get exhausted(): boolean {
