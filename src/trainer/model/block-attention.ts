@@ -13,6 +13,7 @@
 
 import { BLOCK_ATTENTION_WASM } from './block-attention-wasm';
 import { KernelPool } from './block-attention-pool';
+import { MAX_PAGES, growTo, pagesFor } from './kernel-memory';
 
 /** A run of rows of the [N, D] activations, causal within itself. */
 export interface AttentionRun {
@@ -58,9 +59,6 @@ interface Kernels {
 
 /** Helper threads at most: the WASM backend's own pool never has more than 8 threads. */
 const MAX_HELPERS = 7;
-const PAGE_BYTES = 65536;
-/** WebAssembly memory pages in 4 GB, the most a 32-bit memory holds. */
-const MAX_PAGES = 65536;
 /** Floats per column group of the kernels' tiles. */
 const GROUP = 8;
 /** Rows a tile may read past a block's last row (its 4-row tiles) and columns of kᵀ/vᵀ (its 8-column groups). */
@@ -257,16 +255,13 @@ export class BlockAttentionKernels {
 
   /** Grows the memory to hold the call's arrays. */
   private reserve(layout: Layout): void {
-    const pages = Math.ceil(layout.bytes / PAGE_BYTES);
-    if (pages > MAX_PAGES) {
-      throw new Error(
+    const pages = pagesFor(
+      layout.bytes,
+      (gb) =>
         `attention over ${layout.rows} rows (${layout.runs.length} sequences, ${layout.heads} heads) needs ` +
-          `${(layout.bytes / 2 ** 30).toFixed(1)} GB of WebAssembly memory, more than the 4 GB it holds: ` +
-          'lower `micro-batch` (fewer sequences per pass)',
-      );
-    }
-    const have = this.memory.buffer.byteLength / PAGE_BYTES;
-    if (pages > have) this.memory.grow(pages - have);
+        `${gb} GB of WebAssembly memory, more than the 4 GB it holds: lower \`micro-batch\` (fewer sequences per pass)`,
+    );
+    growTo(this.memory, pages);
   }
 
   private floats(at: number, count: number): Float32Array {

@@ -17,9 +17,10 @@
 // Both compute what a full forward pass computes (tested to 1e-4 in logits).
 
 import * as tf from '@tensorflow/tfjs-core';
-import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { DECODE_ATTENTION_WASM } from './decode-attention-wasm';
-import type { DecodeWeights, Gpt, KvCache } from './gpt';
+import { LAYER_NORM_EPS, type DecodeWeights, type Gpt, type KvCache } from './gpt';
+import { pagesFor } from './kernel-memory';
+import { arrayBackend, tensorValues } from './tensor-arrays';
 
 export interface Decoder {
   /** Next-token logits [B, V] row-major after the chunk of tokens each row was given last. */
@@ -32,14 +33,11 @@ export interface Decoder {
 /** Prompt positions the array decoder runs at once: bounds its buffers for long prompts. */
 const PROMPT_CHUNK = 32;
 
-/** Backends whose tensors live in this process's memory, where the array decoder pays. */
-const ARRAY_BACKENDS = new Set(['wasm', 'cpu']);
-
 export type DecoderKind = 'arrays' | 'tensors';
 
 /** The decoder for the active backend. */
 export function decoderKind(): DecoderKind {
-  return ARRAY_BACKENDS.has(tf.getBackend()) ? 'arrays' : 'tensors';
+  return arrayBackend() ? 'arrays' : 'tensors';
 }
 
 /**
@@ -93,9 +91,6 @@ class TensorDecoder implements Decoder {
   }
 }
 
-const LAYER_NORM_EPS = 1e-5;
-/** WebAssembly memory pages (64 KiB) in 4 GB, the most a 32-bit memory holds. */
-const MAX_PAGES = 65536;
 
 /** The decode kernels (decode-attention.wat), compiled on first use. */
 let attentionModule: WebAssembly.Module | null = null;
@@ -164,13 +159,10 @@ class ArrayDecoder implements Decoder {
     const scores = Math.ceil(capacity / 4) * 4;
     const firsts = Math.ceil(this.rows / 4) * 4;
     const floats = 2 * layers * cacheSize + 4 * vectors + hidden + scores + firsts;
-    const pages = Math.ceil((floats * 4) / 65536);
-    if (pages > MAX_PAGES) {
-      throw new Error(
-        `decoding ${this.rows} rows of ${capacity} positions needs a ${((floats * 4) / 2 ** 30).toFixed(1)} GB cache, ` +
-          'more than WebAssembly memory holds (4 GB): sample fewer rows at a time',
-      );
-    }
+    const pages = pagesFor(
+      floats * 4,
+      (gb) => `decoding ${this.rows} rows of ${capacity} positions needs a ${gb} GB cache, more than WebAssembly memory holds (4 GB): sample fewer rows at a time`,
+    );
     const memory = new WebAssembly.Memory({ initial: pages });
     attentionModule ??= new WebAssembly.Module(Buffer.from(DECODE_ATTENTION_WASM, 'base64'));
     this.kernels = new WebAssembly.Instance(attentionModule, { env: { memory } }).exports as unknown as DecodeKernels;
@@ -285,8 +277,7 @@ function multiply(x: Float32Array, rows: number, w: tf.Tensor2D, out: Float32Arr
   const product = tf.matMul(input, w);
   input.dispose();
   // On WASM a view of its heap spares dataSync's copy into a fresh array (and the garbage).
-  const backend = tf.backend();
-  out.set(tf.getBackend() === 'wasm' ? (backend as BackendWasm).typedArrayFromHeap(product) : product.dataSync());
+  out.set(tensorValues(product));
   product.dispose();
   return out;
 }

@@ -11,6 +11,7 @@
 
 import * as tf from '@tensorflow/tfjs-core';
 import { FUSED_WASM } from './fused-wasm';
+import { MAX_PAGES, growTo, pagesFor } from './kernel-memory';
 import { tensorOfValues, tensorValues } from './tensor-arrays';
 
 /** fused.wat's exports; addresses are byte offsets into its memory. */
@@ -25,9 +26,6 @@ interface FusedExports {
   gelu(x: number, dy: number, out: number, n: number, backward: 0 | 1): void;
 }
 
-/** WebAssembly memory pages (64 KiB) in 4 GB, the most a 32-bit memory holds. */
-const MAX_PAGES = 65536;
-const PAGE_BYTES = 65536;
 /** Register tiles of the weight-gradient kernel: 4 rows of xᵀ by 8 columns of dy. */
 const TILE_M = 4;
 const TILE_N = 8;
@@ -48,21 +46,17 @@ let instance: { memory: WebAssembly.Memory; kernels: FusedExports } | null = nul
 function regions(sizes: number[]): { kernels: FusedExports; views: Float32Array[] } {
   const padded = sizes.map((n) => Math.ceil(n / 4) * 4);
   const bytes = padded.reduce((a, b) => a + b, 0) * 4;
-  const pages = Math.ceil(bytes / PAGE_BYTES);
-  if (pages > MAX_PAGES) {
-    throw new Error(
-      `a fused training kernel needs ${(bytes / 2 ** 30).toFixed(1)} GB of WebAssembly memory, more than the 4 GB it can hold: ` +
-        'use smaller micro-batches',
-    );
-  }
+  const pages = pagesFor(
+    bytes,
+    (gb) => `a fused training kernel needs ${gb} GB of WebAssembly memory, more than the 4 GB it can hold: use smaller micro-batches`,
+  );
   if (!instance) {
     const memory = new WebAssembly.Memory({ initial: Math.max(pages, 1), maximum: MAX_PAGES });
     const module = new WebAssembly.Module(Buffer.from(FUSED_WASM, 'base64'));
     instance = { memory, kernels: new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as FusedExports };
   }
   const { memory, kernels } = instance;
-  const have = memory.buffer.byteLength / PAGE_BYTES;
-  if (pages > have) memory.grow(pages - have);
+  growTo(memory, pages);
   let offset = 0;
   const views = sizes.map((n, i) => {
     const view = new Float32Array(memory.buffer, offset * 4, n);
