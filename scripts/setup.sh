@@ -2,7 +2,8 @@
 # Everything a fresh Debian machine needs: system packages (Chromium for the
 # browser and VS Code tests, ripgrep and a toolchain for code-server's install,
 # PyTorch as the benchmark peer), npm packages, the build, and a local
-# code-server for the VS Code tests. Safe to run again.
+# code-server for the VS Code tests, and the Python packages of scripts/python/
+# in .venv. Safe to run again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -16,6 +17,21 @@ if [ ${#missing[@]} -gt 0 ]; then
   echo "setup: installing Debian packages: ${missing[*]}"
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# Python packages (pinned) go into the project's own virtual environment, .venv
+# (git-ignored): one requirements file per purpose in scripts/python/, each
+# installed only when it changed since the last install.
+if compgen -G "scripts/python/*.txt" >/dev/null; then
+  [ -x .venv/bin/python ] || python3 -m venv .venv
+  for req in scripts/python/*.txt; do
+    stamp=".venv/.installed-$(basename "$req")"
+    if ! cmp -s "$req" "$stamp"; then
+      echo "setup: installing Python packages from $req into .venv"
+      .venv/bin/pip install --quiet --disable-pip-version-check -r "$req"
+      cp "$req" "$stamp"
+    fi
+  done
 fi
 
 npm ci --no-audit --no-fund
