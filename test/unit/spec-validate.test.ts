@@ -119,6 +119,8 @@ describe('validator', () => {
     assert.match(messages('task { }\nmodel { heads 3 }').join(), /multiple of `heads`/);
     assert.match(messages('task { }\npretrain {\n batch 8\n micro-batch 16\n}').join(), /larger than `batch`/);
     assert.match(messages('task { }\nrl { mini-batch 1000 }').join(), /larger than the 64 completions/);
+    assert.match(messages('task { }\nrl { top-k 5 }').join(), /top-k and top-p would cut it and make every update off-policy/);
+    assert.match(messages('task { }\nrl { top-p 0.9 }').join(), /off-policy/);
     assert.match(messages('task { }\nrl { max-tokens 250 }').join(), /exceeds the model context 256; lower `max-tokens` to/);
     assert.match(messages('task { }\nprompt tinyzero').join(), /raise the model `context` to at least/);
     assert.match(messages('task { }\nrl { algorithm ppo }\nmodel { value-head false }').join(), /ppo` needs a value head/);

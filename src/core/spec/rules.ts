@@ -54,6 +54,10 @@ export function checkRules(analysis: SpecAnalysis): void {
   } else if (rollouts % rl.miniBatch !== 0) {
     report(at('rl.mini-batch'), 'warning', 'rule', `the ${rollouts} completions of a step (prompts × group) are not a multiple of \`mini-batch\` ${rl.miniBatch}`);
   }
+  // The trainer computes log π of the tempered, unfiltered distribution; filtered rollouts would be off-policy.
+  if ((rl.topK > 0 || rl.topP < 1) && sound('rl.top-k', 'rl.top-p')) {
+    report(at('rl.top-k', 'rl.top-p'), 'error', 'rule', 'RL trains the distribution its rollouts are drawn from, softmax(logits / temperature); top-k and top-p would cut it and make every update off-policy. Remove `top-k`/`top-p` from the rl block (use `temperature` to sharpen rollouts)');
+  }
   if (reward.format > reward.correct && sound('reward.format', 'reward.correct')) {
     report(at('reward.format', 'reward.correct'), 'warning', 'rule', `a wrong answer (\`format\` ${reward.format}) earns more than a right one (\`correct\` ${reward.correct})`);
   }
