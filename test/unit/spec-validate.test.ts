@@ -132,6 +132,8 @@ describe('validator', () => {
     const big = messages('task {\n  numbers 3\n  values 1..20\n  target 10..100\n  train 300000\n}');
     assert.match(big.join(), /exceeds the about [\d,]+ distinct solvable problems .*estimated from \d+ sampled problems/);
     assert.deepEqual(messages('task { train 20000 }'), []);
+    const pooled = messages('task {\n  numbers 3\n  values 1..10\n  target 1..30\n  train 1500\n  test 500\n  rl-pool 1000\n}');
+    assert.match(pooled.join(), /^5:error:train \+ test \+ rl-pool = 3000 exceeds the about [\d,]+ distinct solvable problems.*lower `train`\/`test`\/`rl-pool`/m);
   });
 
   it('counts a small space exactly, matching a brute-force count with the solver', () => {

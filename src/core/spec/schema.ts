@@ -179,10 +179,18 @@ const task: KeyTable<TaskConfig> = {
   },
   train: {
     key: 'train',
-    doc: 'Distinct training problems, all solvable, permutations counted once.',
+    doc: 'Distinct training problems, all solvable, permutations counted once. Pretraining writes its search traces for these; RL samples them too unless `rl-pool` reserves problems of its own.',
     type: int,
     default: 10000,
     min: 1,
+    max: 10_000_000,
+  },
+  rlPool: {
+    key: 'rl-pool',
+    doc: 'Problems reserved for RL, disjoint from `train` and `test`: pretraining never sees them, so what RL gains on them is generalisation, not recall of memorised traces. 0 makes RL sample from `train`.',
+    type: int,
+    default: 0,
+    min: 0,
     max: 10_000_000,
   },
   test: {
