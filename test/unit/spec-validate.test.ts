@@ -51,6 +51,12 @@ describe('resolveSpec defaults', () => {
     assert.equal(config!.task.heldOutTargets, 0.1);
   });
 
+  it('gives dr-grpo its constant-normalised loss unless the spec picks another', () => {
+    assert.equal(resolveSpec('task { }\nrl { algorithm dr-grpo }').config!.rl.lossAggregation, 'seq-mean-token-sum-norm');
+    assert.equal(resolveSpec('task { }\nrl {\n  algorithm dr-grpo\n  loss-agg token-mean\n}').config!.rl.lossAggregation, 'token-mean');
+    assert.equal(resolveSpec('task { }\nrl { algorithm grpo }').config!.rl.lossAggregation, 'token-mean');
+  });
+
   it('resolves every example in examples/ without errors', () => {
     for (const f of readdirSync('examples').filter((f) => f.endsWith('.countdown'))) {
       const { config, diagnostics } = resolveSpec(readFileSync(`examples/${f}`, 'utf8'));

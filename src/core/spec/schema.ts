@@ -344,7 +344,7 @@ const rl: KeyTable<RlConfig> = {
     doc: 'How advantages are estimated.',
     type: enumType<Algorithm>([
       { value: 'grpo', doc: 'Group-relative: (r - mean(group)) / std(group). Needs `group` ≥ 2.' },
-      { value: 'dr-grpo', doc: 'GRPO without the std division and length normalisation (Dr. GRPO). Needs `group` ≥ 2.' },
+      { value: 'dr-grpo', doc: 'Dr. GRPO: r - mean(group), no std division, and by default the constant-normalised loss `seq-mean-token-sum-norm` (no per-sequence length normalisation). Needs `group` ≥ 2.' },
       { value: 'rloo', doc: 'REINFORCE leave-one-out: the baseline is the mean of the other samples. Needs `group` ≥ 2.' },
       { value: 'ppo', doc: 'PPO with a learned value head and GAE (TinyZero).' },
       { value: 'reinforce', doc: 'REINFORCE with a batch-mean baseline.' },
@@ -418,11 +418,14 @@ const rl: KeyTable<RlConfig> = {
     key: 'loss-agg',
     doc: 'How token losses are averaged.',
     type: enumType<LossAggregation>([
-      { value: 'token-mean', doc: 'Mean over all tokens of the batch (veRL default, DAPO).' },
-      { value: 'seq-mean-token-mean', doc: 'Mean per sequence, then over sequences (original GRPO).' },
-      { value: 'seq-mean-token-sum-norm', doc: 'Sum per sequence divided by max-tokens (Dr. GRPO).' },
-    ]),
-    default: 'token-mean',
+      { value: 'token-mean', doc: 'Mean over all tokens of the batch (veRL default, DAPO): no per-sequence length normalisation.' },
+      { value: 'seq-mean-token-mean', doc: 'Mean per sequence, then over sequences (original GRPO): a token of a short answer weighs more than one of a long answer.' },
+      { value: 'seq-mean-token-sum-norm', doc: 'Sum per sequence divided by max-tokens (Dr. GRPO): a constant normaliser.' },
+    ]) as ValueType<LossAggregation | null>,
+    default: null,
+    defaultText: '`seq-mean-token-sum-norm` for `dr-grpo`, else `token-mean`',
+    finish: (written: LossAggregation | null, config: ResolvedConfig) =>
+      written ?? (config.rl.algorithm === 'dr-grpo' ? 'seq-mean-token-sum-norm' : 'token-mean'),
   },
   rewardScaling: {
     key: 'reward-scaling',
