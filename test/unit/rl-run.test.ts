@@ -123,6 +123,10 @@ test('rlab train: pretrain then RL writes every file; Ctrl-C mid-RL and --resume
   const info = JSON.parse(fs.readFileSync(runFile(straight, 'run'), 'utf8'));
   assert.equal(info.status, 'done');
   assert.deepEqual(info.step, { pretrain: 2, rl: 4 });
+  // checkpoints/best: the first checkpointed evaluation with the top held-out accuracy (RL's step-0 evaluation has no checkpoint).
+  const checkpointed = read<EvalRecord>(straight, 'eval').filter((r) => r.split === 'test' && !(r.phase === 'rl' && r.step === 0));
+  const top = checkpointed.find((r) => r.score.pass1 === Math.max(...checkpointed.map((e) => e.score.pass1)))!;
+  assert.equal(fs.readFileSync(runFile(straight, 'best'), 'utf8').trim(), `${top.phase === 'rl' ? 'rl-' : ''}step-${String(top.step).padStart(6, '0')}`);
 
   const interrupted = path.join(dir, 'interrupted');
   const stopped = await rlabTrain([spec, '--out', interrupted], interrupted, 2);
@@ -135,4 +139,16 @@ test('rlab train: pretrain then RL writes every file; Ctrl-C mid-RL and --resume
   assert.deepEqual(withoutClock(read<StepRecord>(interrupted, 'metrics')), withoutClock(read<StepRecord>(straight, 'metrics')));
   const samples = (run: string) => read<TraceRecord>(run, 'traces').map((r) => [r.phase, r.step, r.split, r.completion]);
   assert.deepEqual(samples(interrupted), samples(straight));
+
+  // An untrained policy never beats its starting accuracy: with early-stop 1, RL ends at its first evaluation after the start.
+  const patient = path.join(dir, 'patient.countdown');
+  fs.writeFileSync(patient, SPEC.replace('lr 3e-3\n}', 'lr 3e-3\n  early-stop 1\n}'));
+  const early = path.join(dir, 'early');
+  const stoppedEarly = await rlabTrain([patient, '--stage', 'rl', '--from', straight, '--out', early], early);
+  assert.equal(stoppedEarly.code, 0, stoppedEarly.stderr);
+  assert.equal(JSON.parse(fs.readFileSync(runFile(early, 'run'), 'utf8')).status, 'done');
+  const rlEvals = read<EvalRecord>(early, 'eval').filter((r) => r.split === 'test').map((r) => r.score.pass1);
+  assert.deepEqual(rlEvals, [0, 0], 'evaluated at the start and at step 2, never better');
+  assert.deepEqual(read<StepRecord>(early, 'metrics').map((r) => r.step), [1, 2]);
+  assert.match(fs.readFileSync(runFile(early, 'log'), 'utf8'), /early stop: held-out accuracy has not beaten 0\.0% \(rl step 0\) for 1 evaluations/);
 });

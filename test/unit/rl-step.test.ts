@@ -12,7 +12,9 @@ import { Rng } from '../../src/trainer/rng';
 import type { Algorithm, RlConfig } from '../../src/core/spec/config';
 import { COMPACT_TEMPLATE } from '../../src/core/countdown/prompts';
 import { DEFAULT_REWARD } from '../../src/core/countdown/verifier';
-import { rlStep } from '../../src/trainer/rl/step';
+import { rlStep, roundSize, teaches } from '../../src/trainer/rl/step';
+import type { RolloutSample } from '../../src/trainer/rl/rollout';
+import type { Verdict } from '../../src/core/countdown/verdict';
 import { rollout } from '../../src/trainer/rl/rollout';
 import { completionLogProbs } from '../../src/trainer/rl/forward';
 import { ProblemStream } from '../../src/trainer/rl/problems';
@@ -32,6 +34,7 @@ const baseRl: RlConfig = {
   algorithm: 'grpo', steps: 1, prompts: 2, group: 3, lr: 1e-3, warmup: 0, kl: 0.01, klEstimator: 'k3', klIn: 'loss',
   clip: 0.2, clipHigh: null, entropy: 0.01, temperature: 1, topK: 0, topP: 1, maxTokens: 12, epochs: 2, miniBatch: 4,
   lossAggregation: 'token-mean', rewardScaling: 'group', maskTruncated: true, gamma: 1, lambda: 0.95, gradClip: 1,
+  dynamicSampling: false, maxDraw: 4, earlyStop: 0,
 };
 
 async function oneStep(rl: RlConfig, valueHead: boolean) {
@@ -44,7 +47,7 @@ async function oneStep(rl: RlConfig, valueHead: boolean) {
       policy, reference, optimizer, tokenizer, rl,
       prompt: { kind: 'compact', template: COMPACT_TEMPLATE },
       reward: DEFAULT_REWARD,
-      problems, step: 1, lr: rl.lr, rng: Rng.seeded(5),
+      draw: (count) => problems.slice(0, count), expectedSignal: 1, step: 1, lr: rl.lr, rng: Rng.seeded(5),
     });
   } finally {
     optimizer.dispose();
@@ -73,7 +76,8 @@ for (const [name, patch] of cases) {
       assert.ok(s.completion.length <= rl.maxTokens);
     }
     const expected = ['rewardMean', 'rewardStd', 'accuracy', 'formatRate', 'lengthMean', 'truncatedRate', 'entropy', 'clipFraction',
-      'zeroSignalGroups', 'gradNorm', 'lr', 'rolloutMs', 'trainMs', 'stepMs', 'tokensPerSec', 'loss', 'policyLoss', 'repetitionRate', 'multiAnswerRate'] as const;
+      'zeroSignalGroups', 'signalGroups', 'promptsDrawn', 'searchRate', 'stepKl', 'gradNorm', 'lr', 'rolloutMs', 'trainMs', 'stepMs', 'tokensPerSec',
+      'loss', 'policyLoss', 'repetitionRate', 'multiAnswerRate'] as const;
     for (const key of expected) assert.ok(Number.isFinite(record[key]), `${key} = ${record[key]}`);
     assert.equal(Number.isFinite(record.kl), rl.kl > 0, `kl = ${record.kl}`);
     assert.equal(Number.isFinite(record.valueLoss), rl.algorithm === 'ppo', `valueLoss = ${record.valueLoss}`);
@@ -83,6 +87,44 @@ for (const [name, patch] of cases) {
     for (const s of samples) assert.equal(s.truncated, s.completion.length === rl.maxTokens && ![tokenizer.end, tokenizer.answerClose].includes(s.completion.at(-1)!));
   });
 }
+
+test('dynamic sampling: when no group teaches it draws up to the cap and makes no update', async () => {
+  const rl = { ...baseRl, dynamicSampling: true, maxDraw: 3 };
+  const before = tf.memory().numTensors;
+  const config = { preset: 'custom' as const, layers: 1, width: 32, heads: 2, context: 64, positions: 'learned' as const, valueHead: false };
+  const policy = new Gpt(config, tokenizer.vocabSize, 1);
+  const optimizer = new AdamW(policy.variables, { weightDecay: 0 });
+  const stream = new ProblemStream(problems, 3);
+  const asked: number[] = [];
+  const weights = policy.variables.get('wte.weight')!.dataSync().slice();
+  const { record, samples } = await rlStep({
+    policy, reference: null, optimizer, tokenizer, rl: { ...rl, kl: 0 },
+    prompt: { kind: 'compact', template: COMPACT_TEMPLATE }, reward: DEFAULT_REWARD,
+    draw: (count) => (asked.push(count), stream.next(count)), expectedSignal: 0.5, step: 1, lr: rl.lr, rng: Rng.seeded(5),
+  });
+  // An untrained model never solves: every round finds nothing, so the draws plan at the lowest expected share.
+  assert.deepEqual(asked, [4, 2], 'the first round draws prompts / expected share, the last what the cap of 3 × prompts leaves');
+  assert.equal(record.promptsDrawn, 6);
+  assert.equal(record.signalGroups, 0);
+  assert.equal(samples.length, 6 * rl.group, 'every drawn completion is reported');
+  assert.equal(record.loss, undefined, 'nothing to train on: no loss');
+  assert.equal(record.stepKl, undefined);
+  assert.deepEqual(policy.variables.get('wte.weight')!.dataSync(), weights, 'and the weights did not move');
+  optimizer.dispose();
+  policy.dispose();
+  assert.equal(tf.memory().numTensors, before, 'no tensor left behind');
+});
+
+test('dynamic sampling keeps only groups whose correctness varies, and plans its rounds from the expected share', () => {
+  const group = (verdicts: Verdict[]) => verdicts.map((verdict) => ({ verdict }) as RolloutSample);
+  assert.equal(teaches(group(['correct', 'wrong-value', 'no-answer'])), true);
+  assert.equal(teaches(group(['correct', 'correct'])), false, 'always right: nothing to prefer');
+  assert.equal(teaches(group(['wrong-value', 'no-answer'])), false, 'format differences are not correctness');
+  assert.equal(roundSize(8, 1, 100), 8);
+  assert.equal(roundSize(8, 0.5, 100), 16);
+  assert.equal(roundSize(8, 0, 100), 32, 'never plans below a quarter');
+  assert.equal(roundSize(8, 0.1, 10), 10, 'the cap wins');
+});
 
 test('problem stream: shuffled passes over train, resumable from its cursor', () => {
   const train = Array.from({ length: 5 }, (_, i) => ({ numbers: [i, 1], target: i + 1 }));

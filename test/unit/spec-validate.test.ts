@@ -127,6 +127,8 @@ describe('validator', () => {
     assert.match(messages('task { }\nrl { mini-batch 1000 }').join(), /larger than the 64 completions/);
     assert.match(messages('task { }\nrl { top-k 5 }').join(), /top-k and top-p would cut it and make every update off-policy/);
     assert.match(messages('task { }\nrl { top-p 0.9 }').join(), /off-policy/);
+    assert.match(messages('task { }\nrl {\n  algorithm ppo\n  group 1\n  dynamic-sampling true\n}').join(), /dynamic-sampling` keeps prompts whose samples differ in correctness, so `group` must be at least 2/);
+    assert.match(messages('task { }\nrl { max-draw 3 }').join(), /warning:`max-draw` caps the draws of `dynamic-sampling`, which is off/);
     assert.match(messages('task { }\nrl { max-tokens 250 }').join(), /exceeds the model context 256; lower `max-tokens` to/);
     assert.match(messages('task { }\nprompt tinyzero').join(), /raise the model `context` to at least/);
     assert.match(messages('task { }\nrl { algorithm ppo }\nmodel { value-head false }').join(), /ppo` needs a value head/);

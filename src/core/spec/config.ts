@@ -105,6 +105,12 @@ export interface RlConfig {
   gamma: number;
   lambda: number;
   gradClip: number;
+  /** DAPO dynamic sampling: train only on groups whose correctness varies, drawing more prompts to fill the batch. */
+  dynamicSampling: boolean;
+  /** With dynamic sampling, the most problems one step draws, as a multiple of `prompts`. */
+  maxDraw: number;
+  /** End RL when held-out accuracy has not improved for this many evaluations (0: never). */
+  earlyStop: number;
 }
 
 export interface EvalConfig {

@@ -37,6 +37,12 @@ export function checkRules(analysis: SpecAnalysis): void {
   if (GROUP_ALGORITHMS.includes(rl.algorithm) && rl.group < 2 && sound('rl.group', 'rl.algorithm')) {
     report(at('rl.group', 'rl.algorithm'), 'error', 'rule', `\`${rl.algorithm}\` compares the samples of one prompt, so \`group\` must be at least 2 (it is ${rl.group})`);
   }
+  if (rl.dynamicSampling && rl.group < 2 && sound('rl.group', 'rl.dynamic-sampling')) {
+    report(at('rl.dynamic-sampling', 'rl.group'), 'error', 'rule', `\`dynamic-sampling\` keeps prompts whose samples differ in correctness, so \`group\` must be at least 2 (it is ${rl.group})`);
+  }
+  if (!rl.dynamicSampling && isWritten('rl.max-draw')) {
+    report(at('rl.max-draw'), 'warning', 'rule', '`max-draw` caps the draws of `dynamic-sampling`, which is off: add `dynamic-sampling true` or remove `max-draw`');
+  }
   if (model.width % model.heads !== 0 && sound('model.width', 'model.heads', 'model.preset')) {
     report(at('model.width', 'model.heads', 'model.preset'), 'error', 'rule', `\`width\` ${model.width} must be a multiple of \`heads\` ${model.heads}`);
   }

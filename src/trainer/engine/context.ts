@@ -33,6 +33,8 @@ export interface StepEnd {
   total: number;
   /** Evaluate and checkpoint every this many steps (and at `total`). */
   every: number;
+  /** End the stage once this many evaluations in a row have not beaten the stage's best held-out accuracy (0: never). */
+  patience: number;
   /** The optimizer's state by name, for a checkpoint: fresh copies, which the engine disposes (read only when one is written). */
   optimizer: () => ReadonlyMap<string, tf.Tensor>;
   /** The stage's data cursor, for a checkpoint. */
@@ -59,8 +61,11 @@ export interface TrainingContext {
   evaluate(phase: Phase, step: number): Promise<EvalRecord[]>;
   /**
    * Call after every optimizer step: lets requests in, evaluates and
-   * checkpoints when due (or when a checkpoint or stop was asked for).
-   * Returns false when the stage must stop now (a checkpoint has been written).
+   * checkpoints when due (or when a checkpoint or stop was asked for), and
+   * points `checkpoints/best` at a checkpoint that beats every earlier one.
+   * Returns how the stage ends now — `stopped` on request, `done` when held-out
+   * accuracy stopped improving for `patience` evaluations — or null to go on.
+   * A checkpoint has been written whenever it returns an end.
    */
-  endStep(end: StepEnd): Promise<boolean>;
+  endStep(end: StepEnd): Promise<StageEnd | null>;
 }

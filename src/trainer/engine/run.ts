@@ -13,7 +13,7 @@ import type { Device, ResolvedConfig } from '../../core/spec/config';
 import { resolveSpec } from '../../core/spec/resolve';
 import { selectBackend } from '../backend';
 import { describeBackend } from '../../core/protocol/describe-backend';
-import { latestCheckpoint, listCheckpoints, readCheckpoint, writeCheckpoint, type Checkpoint } from '../checkpoint/store';
+import { latestCheckpoint, listCheckpoints, markBestCheckpoint, readCheckpoint, writeCheckpoint, type Checkpoint } from '../checkpoint/store';
 import { assignArrays, toArrays } from '../checkpoint/tensors';
 import { PretrainStream, mixSeed } from '../data/pretrain-stream';
 import { evalProblems, taskData, type TaskData } from '../data/task';
@@ -29,6 +29,9 @@ import { RunRecorder } from './recorder';
 import type { TrainerSink } from './sink';
 import { STAGES } from './stages';
 import { describeScore } from '../../core/protocol/describe-score';
+import { bestEvaluation, bestScore, evaluationsSinceBest } from '../../core/run/best';
+import { parseJsonl } from '../../core/run/jsonl';
+import { runFile } from '../../core/run/layout';
 
 export type RunOutcome = 'done' | 'stopped' | 'failed';
 
@@ -212,6 +215,9 @@ interface ContextParts {
 function makeContext(parts: ContextParts): TrainingContext {
   const { config, writer, model, tokenizer, recorder, control, sink, data } = parts;
   const pause = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+  // Every evaluation of the run so far (a resumed run's file was cut back to its checkpoint): what "best" is measured against.
+  const evalFile = runFile(writer.dir, 'eval');
+  const history: EvalRecord[] = fs.existsSync(evalFile) ? parseJsonl<EvalRecord>(fs.readFileSync(evalFile, 'utf8')).records : [];
 
   const evaluateNow = async (phase: Phase, step: number): Promise<EvalRecord[]> => {
     const started = performance.now();
@@ -238,6 +244,7 @@ function makeContext(parts: ContextParts): TrainingContext {
       for (const trace of traces) recorder.trace(trace);
       recorder.eval(record);
       records.push(record);
+      history.push(record);
     }
     const test = records.find((r) => r.split === 'test');
     if (test) {
@@ -283,15 +290,32 @@ function makeContext(parts: ContextParts): TrainingContext {
     record: recorder,
     start: parts.start,
     evaluate: evaluateNow,
-    async endStep(end: StepEnd): Promise<boolean> {
+    async endStep(end: StepEnd): Promise<StageEnd | null> {
       await pause();
       const due = end.step % end.every === 0 || end.step === end.total;
-      if (due) await evaluateNow(end.phase, end.step);
-      if (due || control.checkpointRequested() || control.stopRequested()) saveCheckpoint(end);
-      return !control.stopRequested();
+      const test = due ? (await evaluateNow(end.phase, end.step)).find((r) => r.split === 'test') : undefined;
+      if (due || control.checkpointRequested() || control.stopRequested()) {
+        const saved = saveCheckpoint(end);
+        if (test && bestEvaluation(history.filter(hasCheckpoint)) === test) {
+          markBestCheckpoint(writer.dir, saved.path);
+          recorder.log('info', `best so far: ${path.basename(saved.path)} (held-out accuracy ${pct(bestScore(test))})`);
+        }
+      }
+      if (control.stopRequested()) return 'stopped';
+      if (test && end.patience > 0 && evaluationsSinceBest(history, end.phase) >= end.patience) {
+        const best = bestEvaluation(history.filter((r) => r.phase === end.phase))!;
+        recorder.log('info', `early stop: held-out accuracy has not beaten ${pct(bestScore(best))} (${end.phase} step ${best.step}) for ${end.patience} evaluations`);
+        return 'done';
+      }
+      return null;
     },
   };
 }
+
+const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
+
+/** Evaluations that have a checkpoint of this run beside them: all but the one RL makes of its starting model. */
+const hasCheckpoint = (record: EvalRecord) => !(record.phase === 'rl' && record.step === 0);
 
 function deviceOf(value: string): Device {
   if (!(DEVICES as readonly string[]).includes(value)) throw new Error(`unknown device "${value}": use ${DEVICES.join(', ')}`);

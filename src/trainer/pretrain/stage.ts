@@ -77,15 +77,16 @@ export async function runPretrainStage(ctx: TrainingContext): Promise<StageEnd> 
       if (!Number.isFinite(result.loss)) {
         throw new Error(`pretraining loss became ${result.loss} at step ${step}: lower \`lr\` in the pretrain block or set \`grad-clip\``);
       }
-      const go = await ctx.endStep({
+      const end = await ctx.endStep({
         phase: 'pretrain',
         step,
         total,
         every,
+        patience: 0,
         optimizer: () => optimizer.exportState().tensors,
         cursor: () => ({ ...stream.cursor, [STEP_KEY]: optimizer.step }),
       });
-      if (!go) return 'stopped';
+      if (end) return end;
     }
     if (stream.skipped > 0) ctx.record.log('warn', `${stream.skipped} pretraining sequences were longer than the context ${model.config.context} and left out`);
     return 'done';

@@ -18,6 +18,8 @@ import { ProblemStream } from './problems';
 import { rlStep } from './step';
 
 const STEP_KEY = 'optimizer.step';
+/** RL holds its learning rate after warm-up: a floor of the whole peak (pretraining decays to a tenth). */
+const RL_LR_FLOOR = 1;
 const EPOCH_KEY = 'rl.epoch';
 const INDEX_KEY = 'rl.index';
 
@@ -70,12 +72,14 @@ export async function runRlStage(ctx: TrainingContext): Promise<StageEnd> {
     if (ctx.start.step < total) {
       ctx.record.log(
         'info',
-        `RL steps ${ctx.start.step + 1}..${total}: ${rl.algorithm}, ${rl.prompts} prompts × ${rl.group} samples, lr ${rl.lr}, ` +
+        `RL steps ${ctx.start.step + 1}..${total}: ${rl.algorithm}, ${rl.prompts} prompts × ${rl.group} samples` +
+          `${rl.dynamicSampling ? ` (dynamic sampling, up to ${rl.maxDraw * rl.prompts} drawn)` : ''}, lr ${rl.lr} (warm-up ${rl.warmup}), ` +
           `kl ${rl.kl} (${rl.klEstimator} in the ${rl.klIn}), ${rl.epochs} epoch(s), mini-batch ${rl.miniBatch}, max ${rl.maxTokens} tokens`,
       );
     }
+    let expectedSignal = 1;
     for (let step = ctx.start.step + 1; step <= total; step++) {
-      const lr = learningRate(step - 1, { peak: rl.lr, warmup: rl.warmup, total, floor: 1 });
+      const lr = learningRate(step - 1, { peak: rl.lr, warmup: rl.warmup, total, floor: RL_LR_FLOOR });
       const { record, samples } = await rlStep({
         policy: model,
         reference,
@@ -84,18 +88,20 @@ export async function runRlStage(ctx: TrainingContext): Promise<StageEnd> {
         rl,
         prompt: config.prompt,
         reward: config.reward,
-        problems: problems.next(rl.prompts),
+        draw: (count) => problems.next(count),
+        expectedSignal,
         step,
         lr,
         rng: ctx.rng,
       });
+      expectedSignal = record.signalGroups ?? 1;
       ctx.record.step(record);
-      if (!Number.isFinite(record.loss)) {
+      if (record.loss !== undefined && !Number.isFinite(record.loss)) {
         throw new Error(`RL loss became ${record.loss} at step ${step}: lower \`lr\` in the rl block or set \`grad-clip\``);
       }
       for (const alert of monitor.observe(record)) ctx.record.alert(alert);
-      // The first sample of each prompt, so the traces show what the policy writes as it learns.
-      for (let i = 0; i < samples.length; i += rl.group) {
+      // The first sample of each of the first `prompts` prompts, so the traces show what the policy writes as it learns.
+      for (let i = 0; i < Math.min(samples.length, rl.prompts * rl.group); i += rl.group) {
         const s = samples[i]!;
         ctx.record.trace({
           phase: 'rl',
@@ -111,15 +117,16 @@ export async function runRlStage(ctx: TrainingContext): Promise<StageEnd> {
           truncated: s.truncated,
         });
       }
-      const go = await ctx.endStep({
+      const end = await ctx.endStep({
         phase: 'rl',
         step,
         total,
         every,
+        patience: rl.earlyStop,
         optimizer: () => optimizer.exportState().tensors,
         cursor: () => ({ [EPOCH_KEY]: problems.cursor.epoch, [INDEX_KEY]: problems.cursor.index, [STEP_KEY]: optimizer.step }),
       });
-      if (!go) return 'stopped';
+      if (end) return end;
     }
     return 'done';
   } finally {
