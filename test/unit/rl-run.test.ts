@@ -151,4 +151,13 @@ test('rlab train: pretrain then RL writes every file; Ctrl-C mid-RL and --resume
   assert.deepEqual(rlEvals, [0, 0], 'evaluated at the start and at step 2, never better');
   assert.deepEqual(read<StepRecord>(early, 'metrics').map((r) => r.step), [1, 2]);
   assert.match(fs.readFileSync(runFile(early, 'log'), 'utf8'), /early stop: held-out accuracy has not beaten 0\.0% \(rl step 0\) for 1 evaluations/);
+
+  // rl.seed: the same base and problems with other draws.
+  const reseeded = path.join(dir, 'reseeded.countdown');
+  fs.writeFileSync(reseeded, fs.readFileSync(patient, 'utf8').replace('early-stop 1', 'early-stop 1\n  seed 9'));
+  const other = path.join(dir, 'other-seed');
+  assert.equal((await rlabTrain([reseeded, '--stage', 'rl', '--from', straight, '--out', other], other)).code, 0);
+  const rollouts = (run: string) => read<TraceRecord>(run, 'traces').filter((r) => r.split === 'train').map((r) => r.completion);
+  assert.notDeepEqual(rollouts(other), rollouts(early));
+  assert.deepEqual(read<EvalRecord>(other, 'eval').map((r) => r.step), read<EvalRecord>(early, 'eval').map((r) => r.step));
 });

@@ -34,7 +34,7 @@ const baseRl: RlConfig = {
   algorithm: 'grpo', steps: 1, prompts: 2, group: 3, lr: 1e-3, warmup: 0, kl: 0.01, klEstimator: 'k3', klIn: 'loss',
   clip: 0.2, clipHigh: null, entropy: 0.01, temperature: 1, topK: 0, topP: 1, maxTokens: 12, epochs: 2, miniBatch: 4,
   lossAggregation: 'token-mean', rewardScaling: 'group', maskTruncated: true, gamma: 1, lambda: 0.95, gradClip: 1,
-  dynamicSampling: false, maxDraw: 4, earlyStop: 0,
+  dynamicSampling: false, maxDraw: 4, earlyStop: 0, seed: 1,
 };
 
 async function oneStep(rl: RlConfig, valueHead: boolean) {

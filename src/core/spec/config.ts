@@ -111,6 +111,8 @@ export interface RlConfig {
   maxDraw: number;
   /** End RL when held-out accuracy has not improved for this many evaluations (0: never). */
   earlyStop: number;
+  /** Seed of RL's sampling and problem order (the task's seed unless written). */
+  seed: number;
 }
 
 export interface EvalConfig {

@@ -468,6 +468,16 @@ const rl: KeyTable<RlConfig> = {
     min: 0,
     max: 1_000_000,
   },
+  seed: {
+    key: 'seed',
+    doc: 'Seed of RL’s sampling and problem order. Change it to repeat an RL run from the same base model on the same problems with other draws (a second seed of an experiment).',
+    type: int as ValueType<number | null>,
+    default: null,
+    defaultText: 'the task’s `seed`',
+    min: 0,
+    max: 2 ** 31 - 1,
+    finish: (written: number | null, config: ResolvedConfig) => written ?? config.task.seed,
+  },
 };
 
 const evaluation: KeyTable<EvalConfig> = {

@@ -37,6 +37,8 @@ export type RunOutcome = 'done' | 'stopped' | 'failed';
 
 /** Held-out search traces whose loss every evaluation reports. */
 const HELD_OUT_SEQUENCES = 64;
+/** Mixed into `rl.seed` for RL's generator, apart from the task streams that share the seed. */
+const RL_SEED_STREAM = 4;
 /** Prompts per sampler call during evaluation. */
 const EVAL_BATCH = 16;
 const DEVICES: readonly Device[] = ['auto', 'gpu', 'cpu', 'wasm', 'js'];
@@ -68,7 +70,7 @@ export async function runTraining(launch: TrainerLaunch, sink: TrainerSink, cont
     model = gpt;
     recorder.log('info', `model ${config.model.preset}: ${config.model.layers} layers, width ${config.model.width}, ${config.model.heads} heads, context ${config.model.context}, ${gpt.paramCount().toLocaleString('en-US')} parameters`);
     if (resumeFrom) assignArrays(gpt.variables, resumeFrom.weights, `checkpoint ${resumeFrom.dir}`);
-    const rng = resumeFrom ? Rng.fromState(resumeFrom.state.rng) : Rng.seeded(config.task.seed);
+    let rng = resumeFrom ? Rng.fromState(resumeFrom.state.rng) : Rng.seeded(config.task.seed);
     const data = taskData(config);
     const pool = data.rl === data.train ? 'RL samples train' : `${data.rl.length} in the RL pool`;
     recorder.log('info', `task: ${data.train.length} train, ${data.test.length} test, ${pool}, ${data.problems.length} fixed problems`);
@@ -91,7 +93,11 @@ export async function runTraining(launch: TrainerLaunch, sink: TrainerSink, cont
         resumeFrom && resumeFrom.state.phase === phase
           ? { step: resumeFrom.state.step, optimizer: resumeFrom.optimizer, cursor: resumeFrom.state.cursor }
           : { step: 0, optimizer: null, cursor: {} };
-      if (phase === 'rl' && start.step === 0) prepareRlBase(launch, runWriter, gpt, recorder, phases);
+      if (phase === 'rl' && start.step === 0) {
+        prepareRlBase(launch, runWriter, gpt, recorder, phases);
+        // RL draws from its own seed, so two RL runs from one base differ only by `rl.seed`.
+        rng = Rng.seeded(mixSeed(config.rl.seed, RL_SEED_STREAM));
+      }
       const ctx = makeContext({ config, writer: runWriter, backend, tokenizer, model: gpt, rng, data, recorder, start, control, sink, heldOut, onCheckpoint: (r) => (lastCheckpoint = r) });
       end = await STAGES[phase](ctx);
       if (end === 'stopped') break;
