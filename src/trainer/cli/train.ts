@@ -6,7 +6,8 @@ import type { Command } from 'commander';
 import { RUNS_FOLDER } from '../../core/run/layout';
 import { resolveSpec } from '../../core/spec/resolve';
 import type { TrainerLaunch } from '../../core/protocol/trainer';
-import { createRunDir, readRunInfo } from '../run/writer';
+import { createRunDir } from '../../core/run/files';
+import { readRunInfo } from '../../core/run/run-info';
 import { RunControl } from '../engine/control';
 import { TrainProgress } from './progress';
 

@@ -10,6 +10,7 @@ import { version as extensionVersion } from '../../../package.json';
 import type { CheckpointRecord, EvalRecord, Phase, RunInfo } from '../../core/protocol/records';
 import type { TrainerLaunch } from '../../core/protocol/trainer';
 import type { Device, ResolvedConfig } from '../../core/spec/config';
+import { runState } from '../../core/run/run-info';
 import { resolveSpec } from '../../core/spec/resolve';
 import { selectBackend } from '../backend';
 import { describeBackend } from '../../core/protocol/describe-backend';
@@ -158,7 +159,7 @@ function createRun(launch: TrainerLaunch): OpenedRun {
 function openRun(launch: TrainerLaunch): OpenedRun {
   const writer = RunWriter.open(launch.runDir);
   const { info } = writer;
-  if (info.status === 'running' && info.pid !== null && info.pid !== process.pid && processAlive(info.pid)) {
+  if (info.pid !== process.pid && runState(info) === 'live') {
     throw new SpecError(`run ${launch.runDir} is still running (pid ${info.pid}); stop it before resuming`);
   }
   const dir = latestCheckpoint(launch.runDir);
@@ -295,13 +296,4 @@ function makeContext(parts: ContextParts): TrainingContext {
 function deviceOf(value: string): Device {
   if (!(DEVICES as readonly string[]).includes(value)) throw new Error(`unknown device "${value}": use ${DEVICES.join(', ')}`);
   return value as Device;
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
