@@ -89,7 +89,7 @@ export async function runTraining(launch: TrainerLaunch, sink: TrainerSink, cont
           ? { step: resumeFrom.state.step, optimizer: resumeFrom.optimizer, cursor: resumeFrom.state.cursor }
           : { step: 0, optimizer: null, cursor: {} };
       if (phase === 'rl' && start.step === 0) prepareRlBase(launch, runWriter, gpt, recorder, phases);
-      const ctx = makeContext({ config, writer: runWriter, backend, tokenizer, model: gpt, rng, data, recorder, start, control, sink, heldOut, onCheckpoint: (r) => (lastCheckpoint = r) });
+      const ctx = makeContext({ config, writer: runWriter, backend, tokenizer, model: gpt, rng, data, recorder, start, control, heldOut, onCheckpoint: (r) => (lastCheckpoint = r) });
       end = await STAGES[phase](ctx);
       if (end === 'stopped') break;
     }
@@ -204,13 +204,12 @@ interface ContextParts {
   recorder: RunRecorder;
   start: StageStart;
   control: RunControl;
-  sink: TrainerSink;
   heldOut: ReturnType<PretrainStream['next']>;
   onCheckpoint: (record: CheckpointRecord) => void;
 }
 
 function makeContext(parts: ContextParts): TrainingContext {
-  const { config, writer, model, tokenizer, recorder, control, sink, data } = parts;
+  const { config, writer, model, tokenizer, recorder, control, data } = parts;
   const pause = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
   const evaluateNow = async (phase: Phase, step: number): Promise<EvalRecord[]> => {
@@ -266,9 +265,7 @@ function makeContext(parts: ContextParts): TrainingContext {
     });
     const record: CheckpointRecord = { phase: end.phase, step: end.step, path: dir };
     recorder.log('info', `checkpoint ${path.basename(dir)}`);
-    sink.checkpoint(record);
     parts.onCheckpoint(record);
-    control.checkpointWritten(record);
     return record;
   };
 
@@ -287,7 +284,7 @@ function makeContext(parts: ContextParts): TrainingContext {
       await pause();
       const due = end.step % end.every === 0 || end.step === end.total;
       if (due) await evaluateNow(end.phase, end.step);
-      if (due || control.checkpointRequested() || control.stopRequested()) saveCheckpoint(end);
+      if (due || control.stopRequested()) saveCheckpoint(end);
       return !control.stopRequested();
     },
   };
