@@ -5,7 +5,7 @@ import { commandTable } from './commands';
 import { Ctx } from './ctx';
 import { DashboardPanels } from './dashboard/panel';
 import { CountdownLanguageClient } from './languageClient';
-import { TrainerHost } from './trainer/trainerHost';
+import type { TrainerHost } from './trainer/trainerHost';
 import { RunNotifier } from './views/runNotifier';
 import { RunsTreeProvider } from './views/runsTree';
 import { SOLUTIONS_SCHEME, SolutionDocumentProvider } from './views/solutionDocuments';
@@ -29,7 +29,7 @@ function trackContextKeys(c: Ctx, trainers: TrainerHost): void {
 export function activate(extension: vscode.ExtensionContext): { ctx: Ctx } {
   const c = new Ctx(extension);
   ctx = c;
-  const trainers = c.push(new TrainerHost(c));
+  const { trainers } = c;
   const tree = c.push(new RunsTreeProvider(c.store));
   c.push(
     vscode.window.createTreeView('reasoningLab.runs', { treeDataProvider: tree, showCollapseAll: true }),

@@ -31,6 +31,11 @@ export class TrainerHost implements vscode.Disposable {
 
   constructor(private readonly ctx: Ctx) {}
 
+  /** True when this window forked the trainer of the run in `runDir` and it is still going. */
+  owns(runDir: string): boolean {
+    return this.live.has(runDir);
+  }
+
   /** True when some trainer is live (ours, or one reattached from disk). */
   hasLiveRun(): boolean {
     return this.live.size > 0 || this.ctx.store.list().some((r) => r.info.status === 'running');
@@ -146,7 +151,6 @@ export class TrainerHost implements vscode.Disposable {
     if (!runtime) return undefined;
     const cwd = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? path.dirname(launch.runDir);
     this.ctx.log.info(`starting trainer (${runtime.execPath}, ${runtime.source}) for ${launch.runDir}`);
-    const owned = this.ctx.own(launch.runDir);
     const proc = new TrainerProcess(this.ctx.asAbsolutePath(path.join('dist', 'trainer.js')), runtime, launch, cwd);
     this.live.set(launch.runDir, proc);
     this.changed.fire();
@@ -155,7 +159,6 @@ export class TrainerHost implements vscode.Disposable {
     let cancelled = false;
     void proc.exited.then((exit) => {
       this.live.delete(launch.runDir);
-      owned.dispose();
       this.markFailedIfStillRunning(launch.runDir, cancelled ? 'Cancelled while starting.' : describeExit(exit));
       proc.dispose();
       this.changed.fire();
