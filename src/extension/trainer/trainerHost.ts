@@ -1,5 +1,5 @@
-// Starts, stops and follows trainer processes for the window: workspace trust,
-// the Node binary, startup under a cancellable progress notification, and the
+// Starts, stops and follows trainer processes for the window: the Node binary,
+// startup under a cancellable progress notification, and the
 // run's end (a trainer that dies without saying so leaves its run failed).
 import { describeBackend } from '../../core/protocol/describe-backend';
 import * as path from 'node:path';
@@ -42,7 +42,6 @@ export class TrainerHost implements vscode.Disposable {
   }
 
   async startFromSpec(specUri: vscode.Uri): Promise<StartedRun | undefined> {
-    if (!this.checkTrust()) return undefined;
     const root = this.ctx.runsRoot;
     if (!root) {
       void vscode.window.showErrorMessage('Reasoning Lab: open a folder first; runs are saved in it (setting reasoningLab.runFolder).');
@@ -65,7 +64,6 @@ export class TrainerHost implements vscode.Disposable {
   }
 
   async resume(run: RunEntry): Promise<StartedRun | undefined> {
-    if (!this.checkTrust()) return undefined;
     if (run.info.status === 'running') {
       void vscode.window.showInformationMessage(`Reasoning Lab: ${run.id} is already running.`);
       return undefined;
@@ -101,7 +99,6 @@ export class TrainerHost implements vscode.Disposable {
 
   /** Evaluates a checkpoint folder or a run folder's latest checkpoint; shows and returns the record. */
   async evaluate(target: string, label: string, split: 'test' | 'problems'): Promise<EvalRecord | undefined> {
-    if (!this.checkTrust()) return undefined;
     const runtime = this.runtime();
     if (!runtime) return undefined;
     const cli = this.ctx.asAbsolutePath(path.join('dist', 'cli.js'));
@@ -133,17 +130,6 @@ export class TrainerHost implements vscode.Disposable {
         .then((c) => c && vscode.commands.executeCommand('workbench.action.openSettings', 'reasoningLab.nodePath'));
       return undefined;
     }
-  }
-
-  private checkTrust(): boolean {
-    if (vscode.workspace.isTrusted) return true;
-    void vscode.window
-      .showErrorMessage(
-        'Reasoning Lab: this workspace is not trusted, so training (which starts a trainer process) is disabled. Trust the workspace to train; editing .countdown files works either way.',
-        'Manage Workspace Trust',
-      )
-      .then((choice) => choice && vscode.commands.executeCommand('workbench.trust.manage'));
-    return false;
   }
 
   private async launch(launch: TrainerLaunch, title: string): Promise<StartedRun | undefined> {
