@@ -48,6 +48,9 @@ export interface StoreChange {
   info: boolean;
 }
 
+/** Everything changed: a new snapshot, or another run in focus. */
+export const EVERYTHING: StoreChange = { hydrated: true, runId: null, steps: true, evals: true, traces: true, alerts: true, info: true };
+
 export class DashboardStore {
   readonly runs = new Map<string, RunData>();
   /** The run the metrics and traces tabs show. */
@@ -74,7 +77,7 @@ export class DashboardStore {
     }
     const keep = this.focus !== null && this.runs.has(this.focus) ? this.focus : null;
     this.focus = focus !== null && this.runs.has(focus) ? focus : (keep ?? snapshots[0]?.run.id ?? null);
-    return { hydrated: true, runId: null, steps: true, evals: true, traces: true, alerts: true, info: true };
+    return EVERYTHING;
   }
 
   private append(delta: RunDelta): StoreChange {
