@@ -160,7 +160,7 @@ test('after a weight update the sampler uses the new weights (no stale cached he
   model.dispose();
 });
 
-test('unfiltered sampling draws tokens as often as the model gives them probability, with its log-probs', async () => {
+test('unfiltered sampling draws tokens as often as softmax(logits / temperature) gives them probability, with those log-probs', async () => {
   const model = new Gpt(small(), V, 8);
   // Sharper logits than the initial weights give, so the frequencies say something.
   const wte = model.variables.get('wte.weight')!;
@@ -175,13 +175,14 @@ test('unfiltered sampling draws tokens as often as the model gives them probabil
     const drawn = await sample(model, Array<number[]>(rows).fill(prompt), {
       maxNewTokens: 1, temperature, topK: 0, topP: 1, greedy: false, seed: 9, stopTokens: [],
     });
+    const weights = Array.from(expected, (lp) => Math.exp(lp / temperature));
+    const total = weights.reduce((a, b) => a + b, 0);
     const counts = new Array<number>(V).fill(0);
     drawn.tokens.forEach(([token], r) => {
       counts[token!]!++;
-      assert.ok(Math.abs(drawn.logProbs[r]![0]! - expected[token!]!) < 1e-4, 'the log-prob is the model\'s at temperature 1');
+      const tempered = Math.log(weights[token!]! / total);
+      assert.ok(Math.abs(drawn.logProbs[r]![0]! - tempered) < 1e-4, `the log-prob is the sampling distribution's at temperature ${temperature}`);
     });
-    const weights = Array.from(expected, (lp) => Math.exp(lp / temperature));
-    const total = weights.reduce((a, b) => a + b, 0);
     counts.forEach((count, token) => {
       const p = weights[token]! / total;
       const sigma = Math.sqrt(rows * p * (1 - p));

@@ -13,6 +13,8 @@ import type { Algorithm, RlConfig } from '../../src/core/spec/config';
 import { COMPACT_TEMPLATE } from '../../src/core/countdown/prompts';
 import { DEFAULT_REWARD } from '../../src/core/countdown/verifier';
 import { rlStep } from '../../src/trainer/rl/step';
+import { rollout } from '../../src/trainer/rl/rollout';
+import { completionLogProbs } from '../../src/trainer/rl/forward';
 import { ProblemStream } from '../../src/trainer/rl/problems';
 import { collect, packSamples, spread, trainMask } from '../../src/trainer/rl/tokens';
 
@@ -112,4 +114,25 @@ test('token layout: completion token j sits at prompt length − 1 + j, and come
   assert.equal(masked.slice(length).reduce((a, b) => a + b, 0), 0);
   assert.deepEqual(Array.from(masked.slice(0, length)), Array.from(mask.slice(0, length)));
   assert.throws(() => spread(packed, [[1], [1, 2, 3]]), /row 0: 1 values for 2 completion tokens/);
+});
+
+test('rollouts at a temperature other than 1 are on-policy: the trainer recomputes the sampler\'s log-probs', async () => {
+  const config = { preset: 'custom' as const, layers: 1, width: 32, heads: 2, context: 64, positions: 'rotary' as const, valueHead: false };
+  const model = new Gpt(config, tokenizer.vocabSize, 4);
+  try {
+    for (const temperature of [0.7, 1.3]) {
+      const samples = await rollout(model, tokenizer, problems, {
+        rl: { group: 3, temperature, topK: 0, topP: 1, maxTokens: 10 },
+        prompt: { kind: 'compact', template: COMPACT_TEMPLATE },
+        reward: DEFAULT_REWARD,
+        seed: 11,
+      });
+      const recomputed = completionLogProbs(model, samples, tokenizer.pad, temperature);
+      samples.forEach((s, i) => s.logProbs.forEach((lp, t) => assert.ok(Math.abs(lp - recomputed[i]![t]!) < 1e-4, `T=${temperature} sample ${i} token ${t}: ${lp} vs ${recomputed[i]![t]}`)));
+      const untempered = completionLogProbs(model, samples, tokenizer.pad, 1);
+      assert.ok(samples.some((s, i) => s.logProbs.some((lp, t) => Math.abs(lp - untempered[i]![t]!) > 1e-3)), 'temperature 1 would be a different policy');
+    }
+  } finally {
+    model.dispose();
+  }
 });

@@ -51,6 +51,12 @@ describe('resolveSpec defaults', () => {
     assert.equal(config!.task.heldOutTargets, 0.1);
   });
 
+  it('gives dr-grpo its constant-normalised loss unless the spec picks another', () => {
+    assert.equal(resolveSpec('task { }\nrl { algorithm dr-grpo }').config!.rl.lossAggregation, 'seq-mean-token-sum-norm');
+    assert.equal(resolveSpec('task { }\nrl {\n  algorithm dr-grpo\n  loss-agg token-mean\n}').config!.rl.lossAggregation, 'token-mean');
+    assert.equal(resolveSpec('task { }\nrl { algorithm grpo }').config!.rl.lossAggregation, 'token-mean');
+  });
+
   it('resolves every example in examples/ without errors', () => {
     for (const f of readdirSync('examples').filter((f) => f.endsWith('.countdown'))) {
       const { config, diagnostics } = resolveSpec(readFileSync(`examples/${f}`, 'utf8'));
@@ -119,6 +125,8 @@ describe('validator', () => {
     assert.match(messages('task { }\nmodel { heads 3 }').join(), /multiple of `heads`/);
     assert.match(messages('task { }\npretrain {\n batch 8\n micro-batch 16\n}').join(), /larger than `batch`/);
     assert.match(messages('task { }\nrl { mini-batch 1000 }').join(), /larger than the 64 completions/);
+    assert.match(messages('task { }\nrl { top-k 5 }').join(), /top-k and top-p would cut it and make every update off-policy/);
+    assert.match(messages('task { }\nrl { top-p 0.9 }').join(), /off-policy/);
     assert.match(messages('task { }\nrl { max-tokens 250 }').join(), /exceeds the model context 256; lower `max-tokens` to/);
     assert.match(messages('task { }\nprompt tinyzero').join(), /raise the model `context` to at least/);
     assert.match(messages('task { }\nrl { algorithm ppo }\nmodel { value-head false }').join(), /ppo` needs a value head/);
@@ -130,6 +138,8 @@ describe('validator', () => {
     const big = messages('task {\n  numbers 3\n  values 1..20\n  target 10..100\n  train 300000\n}');
     assert.match(big.join(), /exceeds the about [\d,]+ distinct solvable problems .*estimated from \d+ sampled problems/);
     assert.deepEqual(messages('task { train 20000 }'), []);
+    const pooled = messages('task {\n  numbers 3\n  values 1..10\n  target 1..30\n  train 1500\n  test 500\n  rl-pool 1000\n}');
+    assert.match(pooled.join(), /^5:error:train \+ test \+ rl-pool = 3000 exceeds the about [\d,]+ distinct solvable problems.*lower `train`\/`test`\/`rl-pool`/m);
   });
 
   it('counts a small space exactly, matching a brute-force count with the solver', () => {

@@ -148,7 +148,9 @@ export class AlertMonitor {
     if (!this.sustained('collapse', r.lengthMean < this.limits.lengthCollapseRatio * base)) return null;
     return {
       evidence: `mean length ${num(r.lengthMean)} tokens at step ${r.step}, under ${pct(this.limits.lengthCollapseRatio)} of its starting ${num(base)}`,
-      advice: 'the model stopped reasoning and guesses: raise `kl` to stay near the base model, lower `lr`, or use `algorithm dr-grpo` (GRPO’s length normalisation rewards short wrong answers less harshly)',
+      advice:
+        'the model stopped writing its search and guesses: lower `lr` in rl { } (a step should move the policy about 1e-3 nats/token: see the policy-movement chart), raise `kl` to stay near the base model, ' +
+        'set reward `format 0` so that answering at all does not weigh like solving (group-std scaling makes both full-size), and turn on `dynamic-sampling` so only groups that differ in correctness teach',
     };
   }
 

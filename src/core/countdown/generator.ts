@@ -1,18 +1,22 @@
 // The seeded problem generator. Reproducible across machines: pure-rand's
 // xoroshiro128+ with integer-only draws. Three independent streams come from
-// the seed by jumps: held-out targets, the frozen test split, then train. The
-// test split depends only on the seed, the ranges and its own size, so it stays
-// frozen when the train size changes; train skips every test problem.
+// the seed by jumps: held-out targets, the frozen test split, train, then the RL
+// pool. The test split depends only on the seed, the ranges and its own size, so
+// it stays frozen when the train size changes; train skips every test problem,
+// and the RL pool skips both (so adding one changes neither).
 import { type RandomGenerator, unsafeUniformIntDistribution, xoroshiro128plus } from 'pure-rand';
 import type { IntRange, TaskConfig } from '../spec/config';
 import { MAX_NUMBERS, MIN_NUMBERS, type Problem, problemKey } from './problem';
 import { solve } from './solver';
 
-export type GeneratorTask = Pick<TaskConfig, 'numbers' | 'values' | 'target' | 'operators' | 'train' | 'test' | 'seed' | 'heldOutTargets'>;
+export type GeneratorTask = Pick<TaskConfig, 'numbers' | 'values' | 'target' | 'operators' | 'train' | 'test' | 'seed' | 'heldOutTargets'> &
+  Partial<Pick<TaskConfig, 'rlPool'>>;
 
 export interface ProblemSet {
   train: Problem[];
   test: Problem[];
+  /** Problems only RL samples, disjoint from train and test (empty unless the task reserves some). */
+  rlPool: Problem[];
   /** Targets that never appear in train (sorted); test problems may use them. */
   heldOutTargets: number[];
 }
@@ -83,6 +87,7 @@ export function generateProblems(task: GeneratorTask): ProblemSet {
   const heldOutRng = xoroshiro128plus(task.seed);
   const testRng = heldOutRng.jump!();
   const trainRng = testRng.jump!();
+  const rlPoolRng = trainRng.jump!();
   const heldOutTargets = pickHeldOut(heldOutRng, task.target, task.heldOutTargets);
   const held = new Set(heldOutTargets);
   const allTargets: number[] = [];
@@ -91,5 +96,6 @@ export function generateProblems(task: GeneratorTask): ProblemSet {
   const taken = new Set<string>();
   const test = drawProblems(testRng, task, task.test, allTargets, taken, 'test');
   const train = drawProblems(trainRng, task, task.train, trainTargets, taken, 'train');
-  return { train, test, heldOutTargets };
+  const rlPool = drawProblems(rlPoolRng, task, task.rlPool ?? 0, trainTargets, taken, 'RL pool');
+  return { train, test, rlPool, heldOutTargets };
 }

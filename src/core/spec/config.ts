@@ -29,8 +29,11 @@ export interface TaskConfig {
   values: IntRange;
   target: IntRange;
   operators: Operator[];
+  /** Problems pretraining traces are drawn from (and RL's, when `rlPool` is 0). */
   train: number;
   test: number;
+  /** Problems reserved for RL, disjoint from train and test; 0 means RL samples from train. */
+  rlPool: number;
   seed: number;
   /** Share (0..1) of the target range held out of train and used only in test. */
   heldOutTargets: number;

@@ -60,7 +60,7 @@ export function problemSpace(task: Pick<TaskConfig, 'numbers' | 'values' | 'targ
       const rng = xoroshiro128plus(n * 7919 + 1);
       let solvable = 0;
       for (let s = 0; s < budget; s++) {
-        const numbers = Array.from({ length: n }, () => unsafeUniformIntDistribution(task.values.min, task.values.max, rng));
+        const numbers = uniformMultiset(rng, n, task.values.min, values);
         const target = unsafeUniformIntDistribution(task.target.min, task.target.max, rng);
         if (solve({ numbers, target }, { operators: task.operators }).solvable) solvable++;
       }
@@ -74,6 +74,20 @@ export function problemSpace(task: Pick<TaskConfig, 'numbers' | 'values' | 'targ
   if (cache.size > 64) cache.clear();
   cache.set(key, space);
   return space;
+}
+
+/**
+ * A multiset of n values from min..min+v-1, every multiset equally likely: the
+ * share of solvable ones then estimates the share among the distinct problems
+ * the generator can produce. (Drawing n values one by one would favour
+ * multisets with distinct values, n! orderings each against 1 for `7 7 7`, and
+ * overestimate the count the generator can reach; stars and bars instead:
+ * n distinct positions among v + n − 1, sorted, minus their rank.)
+ */
+function uniformMultiset(rng: ReturnType<typeof xoroshiro128plus>, n: number, min: number, v: number): number[] {
+  const positions = new Set<number>();
+  while (positions.size < n) positions.add(unsafeUniformIntDistribution(0, v + n - 2, rng));
+  return [...positions].sort((a, b) => a - b).map((p, i) => min + p - i);
 }
 
 /** Every multiset of n values with every target, through the solver. */

@@ -54,6 +54,10 @@ export function checkRules(analysis: SpecAnalysis): void {
   } else if (rollouts % rl.miniBatch !== 0) {
     report(at('rl.mini-batch'), 'warning', 'rule', `the ${rollouts} completions of a step (prompts × group) are not a multiple of \`mini-batch\` ${rl.miniBatch}`);
   }
+  // The trainer computes log π of the tempered, unfiltered distribution; filtered rollouts would be off-policy.
+  if ((rl.topK > 0 || rl.topP < 1) && sound('rl.top-k', 'rl.top-p')) {
+    report(at('rl.top-k', 'rl.top-p'), 'error', 'rule', 'RL trains the distribution its rollouts are drawn from, softmax(logits / temperature); top-k and top-p would cut it and make every update off-policy. Remove `top-k`/`top-p` from the rl block (use `temperature` to sharpen rollouts)');
+  }
   if (reward.format > reward.correct && sound('reward.format', 'reward.correct')) {
     report(at('reward.format', 'reward.correct'), 'warning', 'rule', `a wrong answer (\`format\` ${reward.format}) earns more than a right one (\`correct\` ${reward.correct})`);
   }
@@ -72,13 +76,13 @@ export function checkRules(analysis: SpecAnalysis): void {
     }
   }
 
-  if (sound('task.numbers', 'task.values', 'task.target', 'task.operators', 'task.train', 'task.test')) checkProblemSpace(analysis, at);
+  if (sound('task.numbers', 'task.values', 'task.target', 'task.operators', 'task.train', 'task.test', 'task.rl-pool')) checkProblemSpace(analysis, at);
   checkProblemLines(analysis);
 }
 
 function checkProblemSpace(analysis: SpecAnalysis, at: (...paths: string[]) => Range): void {
   const { task } = analysis.config;
-  const wanted = task.train + task.test;
+  const wanted = task.train + task.test + task.rlPool;
   const space = problemSpace(task, wanted);
   const how = space.exact ? `all ${space.checked} number sets and targets checked` : `estimated from ${space.checked} sampled problems`;
   if (space.solvable === 0) {
@@ -93,19 +97,21 @@ function checkProblemSpace(analysis: SpecAnalysis, at: (...paths: string[]) => R
     return;
   }
   const about = space.exact ? `${space.solvable}` : `about ${space.solvable.toLocaleString('en-US')}`;
+  const sum = task.rlPool > 0 ? `train + test + rl-pool = ${wanted}` : `train + test = ${wanted}`;
+  const lower = task.rlPool > 0 ? '`train`/`test`/`rl-pool`' : '`train`/`test`';
   if (wanted > space.upper) {
     analysis.diagnostics.push({
-      range: at('task.train', 'task.test'),
+      range: at('task.train', 'task.test', 'task.rl-pool'),
       severity: 'error',
       code: 'rule',
-      message: `train + test = ${wanted} exceeds the ${about} distinct solvable problems this task can produce (${how}); lower \`train\`/\`test\` or widen \`values\` or \`target\``,
+      message: `${sum} exceeds the ${about} distinct solvable problems this task can produce (${how}); lower ${lower} or widen \`values\` or \`target\``,
     });
   } else if (wanted > space.solvable / 2) {
     analysis.diagnostics.push({
-      range: at('task.train', 'task.test'),
+      range: at('task.train', 'task.test', 'task.rl-pool'),
       severity: 'warning',
       code: 'rule',
-      message: `train + test = ${wanted} is more than half of the ${about} distinct solvable problems this task can produce (${how}); generation slows down as new problems run out`,
+      message: `${sum} is more than half of the ${about} distinct solvable problems this task can produce (${how}); generation slows down as new problems run out`,
     });
   }
 }

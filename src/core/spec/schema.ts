@@ -179,10 +179,18 @@ const task: KeyTable<TaskConfig> = {
   },
   train: {
     key: 'train',
-    doc: 'Distinct training problems, all solvable, permutations counted once.',
+    doc: 'Distinct training problems, all solvable, permutations counted once. Pretraining writes its search traces for these; RL samples them too unless `rl-pool` reserves problems of its own.',
     type: int,
     default: 10000,
     min: 1,
+    max: 10_000_000,
+  },
+  rlPool: {
+    key: 'rl-pool',
+    doc: 'Problems reserved for RL, disjoint from `train` and `test`: pretraining never sees them, so what RL gains on them is generalisation, not recall of memorised traces. 0 makes RL sample from `train`.',
+    type: int,
+    default: 0,
+    min: 0,
     max: 10_000_000,
   },
   test: {
@@ -336,7 +344,7 @@ const rl: KeyTable<RlConfig> = {
     doc: 'How advantages are estimated.',
     type: enumType<Algorithm>([
       { value: 'grpo', doc: 'Group-relative: (r - mean(group)) / std(group). Needs `group` ≥ 2.' },
-      { value: 'dr-grpo', doc: 'GRPO without the std division and length normalisation (Dr. GRPO). Needs `group` ≥ 2.' },
+      { value: 'dr-grpo', doc: 'Dr. GRPO: r - mean(group), no std division, and by default the constant-normalised loss `seq-mean-token-sum-norm` (no per-sequence length normalisation). Needs `group` ≥ 2.' },
       { value: 'rloo', doc: 'REINFORCE leave-one-out: the baseline is the mean of the other samples. Needs `group` ≥ 2.' },
       { value: 'ppo', doc: 'PPO with a learned value head and GAE (TinyZero).' },
       { value: 'reinforce', doc: 'REINFORCE with a batch-mean baseline.' },
@@ -377,9 +385,16 @@ const rl: KeyTable<RlConfig> = {
     max: 10,
   },
   entropy: { key: 'entropy', doc: 'Entropy bonus coefficient.', type: real, default: 0, min: 0, max: 10 },
-  temperature: { key: 'temperature', doc: 'Sampling temperature of rollouts.', type: real, default: 1, min: 0.01, max: 10 },
-  topK: { key: 'top-k', doc: 'Sample only from the k most likely tokens; 0 turns it off.', type: int, default: 0, min: 0, max: 100000 },
-  topP: { key: 'top-p', doc: 'Nucleus sampling mass; 1 turns it off.', type: real, default: 1, min: 0.01, max: 1 },
+  temperature: {
+    key: 'temperature',
+    doc: 'Sampling temperature of rollouts. The trainer computes log-probabilities at the same temperature, so the policy it trains is the one that sampled.',
+    type: real,
+    default: 1,
+    min: 0.01,
+    max: 10,
+  },
+  topK: { key: 'top-k', doc: 'Sample only from the k most likely tokens; 0 turns it off. Refused: filtered rollouts would be off-policy.', type: int, default: 0, min: 0, max: 100000 },
+  topP: { key: 'top-p', doc: 'Nucleus sampling mass; 1 turns it off. Refused: filtered rollouts would be off-policy.', type: real, default: 1, min: 0.01, max: 1 },
   maxTokens: {
     key: 'max-tokens',
     doc: 'Longest completion in tokens; prompt plus completion must fit in the model `context`.',
@@ -403,11 +418,14 @@ const rl: KeyTable<RlConfig> = {
     key: 'loss-agg',
     doc: 'How token losses are averaged.',
     type: enumType<LossAggregation>([
-      { value: 'token-mean', doc: 'Mean over all tokens of the batch (veRL default, DAPO).' },
-      { value: 'seq-mean-token-mean', doc: 'Mean per sequence, then over sequences (original GRPO).' },
-      { value: 'seq-mean-token-sum-norm', doc: 'Sum per sequence divided by max-tokens (Dr. GRPO).' },
-    ]),
-    default: 'token-mean',
+      { value: 'token-mean', doc: 'Mean over all tokens of the batch (veRL default, DAPO): no per-sequence length normalisation.' },
+      { value: 'seq-mean-token-mean', doc: 'Mean per sequence, then over sequences (original GRPO): a token of a short answer weighs more than one of a long answer.' },
+      { value: 'seq-mean-token-sum-norm', doc: 'Sum per sequence divided by max-tokens (Dr. GRPO): a constant normaliser.' },
+    ]) as ValueType<LossAggregation | null>,
+    default: null,
+    defaultText: '`seq-mean-token-sum-norm` for `dr-grpo`, else `token-mean`',
+    finish: (written: LossAggregation | null, config: ResolvedConfig) =>
+      written ?? (config.rl.algorithm === 'dr-grpo' ? 'seq-mean-token-sum-norm' : 'token-mean'),
   },
   rewardScaling: {
     key: 'reward-scaling',

@@ -68,7 +68,8 @@ export async function runTraining(launch: TrainerLaunch, sink: TrainerSink, cont
     if (resumeFrom) assignArrays(gpt.variables, resumeFrom.weights, `checkpoint ${resumeFrom.dir}`);
     const rng = resumeFrom ? Rng.fromState(resumeFrom.state.rng) : Rng.seeded(config.task.seed);
     const data = taskData(config);
-    recorder.log('info', `task: ${data.train.length} train, ${data.test.length} test, ${data.problems.length} fixed problems`);
+    const pool = data.rl === data.train ? 'RL samples train' : `${data.rl.length} in the RL pool`;
+    recorder.log('info', `task: ${data.train.length} train, ${data.test.length} test, ${pool}, ${data.problems.length} fixed problems`);
     const heldOut =
       data.test.length > 0
         ? new PretrainStream(data.test, config.prompt, config.pretrain, tokenizer, config.model.context, mixSeed(config.task.seed, 1)).next(Math.min(HELD_OUT_SEQUENCES, data.test.length))

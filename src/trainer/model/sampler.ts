@@ -27,9 +27,10 @@ export interface SampleResult {
   /** New tokens per row, the stop token included when one was reached. */
   tokens: number[][];
   /**
-   * log p(token) of each new token under the model's own distribution at
-   * temperature 1 without top-k/top-p filtering: the policy probability RL needs,
-   * whatever the sampling settings were.
+   * log p(token) of each new token under softmax(logits / temperature), without
+   * top-k/top-p filtering: at the rollout temperature this is the distribution
+   * the samples were drawn from, the policy RL trains (veRL and TRL divide the
+   * trainer's logits by the same temperature). Greedy rows use temperature 1.
    */
   logProbs: number[][];
   /** Rows that hit maxNewTokens or the model context before a stop token. */
@@ -73,7 +74,7 @@ export async function sample(model: Gpt, prompts: number[][], options: SampleOpt
           continue;
         }
         const row = logits.subarray(r * vocab, (r + 1) * vocab);
-        const { token, logProb } = greedy ? withLogProb(row, argmax(row)) : draw(row, options, rngs[r]!, weights);
+        const { token, logProb } = greedy ? withLogProb(row, argmax(row), 1) : draw(row, options, rngs[r]!, weights);
         tokens[r]!.push(token);
         logProbs[r]!.push(logProb);
         if (stops.has(token)) done[r] = true;
@@ -96,26 +97,25 @@ function argmax(row: Float32Array): number {
 
 interface Choice {
   token: number;
-  /** log softmax(row)[token] at temperature 1, in float64. */
+  /** log softmax(row / temperature)[token], in float64. */
   logProb: number;
 }
 
-function withLogProb(row: Float32Array, token: number): Choice {
+function withLogProb(row: Float32Array, token: number, temperature: number): Choice {
   let max = -Infinity;
   for (const v of row) if (v > max) max = v;
   let sum = 0;
-  for (const v of row) sum += Math.exp(v - max);
-  return { token, logProb: row[token]! - max - Math.log(sum) };
+  for (const v of row) sum += Math.exp((v - max) / temperature);
+  return { token, logProb: (row[token]! - max) / temperature - Math.log(sum) };
 }
 
 /**
  * A token drawn from softmax(row / temperature) restricted by top-k and top-p.
  * Without either restriction it draws in token order with no sort; `scratch`
- * (vocabulary-sized) holds the weights, and at temperature 1 their sum gives
- * the log-probability too.
+ * (vocabulary-sized) holds the weights, and their sum gives the log-probability too.
  */
 function draw(row: Float32Array, options: SampleOptions, rng: Rng, scratch: Float64Array): Choice {
-  if (options.topK > 0 || options.topP < 1) return withLogProb(row, drawRestricted(row, options, rng));
+  if (options.topK > 0 || options.topP < 1) return withLogProb(row, drawRestricted(row, options, rng), options.temperature);
   let max = -Infinity;
   for (const v of row) if (v > max) max = v;
   let mass = 0;
@@ -128,7 +128,7 @@ function draw(row: Float32Array, options: SampleOptions, rng: Rng, scratch: Floa
   while (token < row.length - 1 && (u -= scratch[token]!) >= 0) token++;
   // Rounding can leave a sliver of mass past the end: the last token with any weight then.
   while (token > 0 && scratch[token] === 0) token--;
-  return options.temperature === 1 ? { token, logProb: row[token]! - max - Math.log(mass) } : withLogProb(row, token);
+  return { token, logProb: (row[token]! - max) / options.temperature - Math.log(mass) };
 }
 
 /** `draw` under top-k or top-p: sorts the row by likelihood to cut it. */

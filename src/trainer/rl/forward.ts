@@ -32,9 +32,9 @@ function perToken(
   });
 }
 
-/** log π(token) of every completion token under `model`. */
-export function completionLogProbs(model: Gpt, samples: readonly PromptCompletion[], pad: number): number[][] {
-  return perToken(model, samples, pad, (ids, targets) => tokenLogProbs(model, ids, targets));
+/** log π(token) of every completion token under `model` sampled at `temperature`. */
+export function completionLogProbs(model: Gpt, samples: readonly PromptCompletion[], pad: number, temperature: number): number[][] {
+  return perToken(model, samples, pad, (ids, targets) => tokenLogProbs(model, ids, targets, { temperature }));
 }
 
 /** The value head's estimate at every completion token (the state before the token is chosen). */

@@ -28,15 +28,20 @@ export function clippedSurrogate(
   return { loss, clipped: clippedTaken };
 }
 
+/** k3's clamps, as veRL's `low_var_kl`: d to ±20 before the exp, the estimate to ±10 (a token the policy made far likelier than the reference cannot blow up the loss). */
+export const K3_LOG_RATIO_CLAMP = 20;
+export const K3_CLAMP = 10;
+
 /**
  * Per-token KL estimate of π from the reference π_ref (Schulman's estimators), with d = log π_ref − log π:
  *   k1 = −d = log π − log π_ref          (unbiased, can be negative)
- *   k3 = exp(d) − d − 1                  (unbiased, always ≥ 0, low variance: veRL's `low_var_kl`)
+ *   k3 = exp(d) − d − 1                  (unbiased, always ≥ 0, low variance: veRL's `low_var_kl`, clamped as veRL does)
  */
 export function klEstimate(logProbs: tf.Tensor2D, refLogProbs: tf.Tensor2D, estimator: KlEstimator): tf.Tensor2D {
   const d = tf.sub(refLogProbs, logProbs);
   if (estimator === 'k1') return tf.neg(d) as tf.Tensor2D;
-  return tf.sub(tf.sub(tf.exp(d), d), 1) as tf.Tensor2D;
+  const clamped = tf.clipByValue(d, -K3_LOG_RATIO_CLAMP, K3_LOG_RATIO_CLAMP);
+  return tf.clipByValue(tf.sub(tf.sub(tf.exp(clamped), clamped), 1), -K3_CLAMP, K3_CLAMP) as tf.Tensor2D;
 }
 
 /** Squared error of the value head against the returns, per token: ½·(V − R)². */

@@ -16,7 +16,7 @@ export interface RolloutSample extends ScoredCompletion {
   prompt: number[];
   /** Sampled ids, the stop token (`</answer>` or end) included when reached. */
   completion: number[];
-  /** log π_old of each completion token (temperature 1, unfiltered). */
+  /** log π_old of each completion token: softmax(logits / temperature), unfiltered. */
   logProbs: number[];
 }
 

@@ -52,7 +52,7 @@ export async function runRlStage(ctx: TrainingContext): Promise<StageEnd> {
   const rl = config.rl;
   const total = rl.steps;
   const every = Math.max(1, config.eval.every);
-  const problems = new ProblemStream(ctx.data.train, config.task.seed, {
+  const problems = new ProblemStream(ctx.data.rl, config.task.seed, {
     epoch: ctx.start.cursor[EPOCH_KEY] ?? 0,
     index: ctx.start.cursor[INDEX_KEY] ?? 0,
   });

@@ -58,7 +58,7 @@ export async function rlStep(input: RlStepInput): Promise<RlStepResult> {
 
   const trainStarted = performance.now();
   const pad = tokenizer.pad;
-  const refLogProbs = reference && rl.kl > 0 ? completionLogProbs(reference, samples, pad) : null;
+  const refLogProbs = reference && rl.kl > 0 ? completionLogProbs(reference, samples, pad, rl.temperature) : null;
   const kl = refLogProbs ? tokenKl(samples, refLogProbs, rl) : null;
   const klPenalty = rl.klIn === 'reward' && kl ? rl.kl : 0;
   const scores = samples.map((s) => s.reward);

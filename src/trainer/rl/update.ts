@@ -4,7 +4,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { RlConfig } from '../../core/spec/config';
 import type { Gpt } from '../model/gpt';
-import { entropyOf, logProbsOf } from '../model/logprobs';
+import { entropyOf, logProbsOf, tempered } from '../model/logprobs';
 import { accumulateGradients } from '../optim/accumulate';
 import type { AdamW } from '../optim/adamw';
 import { clipGradNorm } from '../optim/clip';
@@ -78,7 +78,8 @@ export function optimise(model: Gpt, optimizer: AdamW, samples: readonly TrainSa
           const { rows, length } = packed.batch;
           const shape: [number, number] = [rows, length];
           const ids = tf.tensor2d(packed.batch.ids, shape, 'int32');
-          const forward = ppo ? model.logitsAndValues(ids) : { logits: model.logits(ids), values: null };
+          const raw = ppo ? model.logitsAndValues(ids) : { logits: model.logits(ids), values: null };
+          const forward = { logits: tempered(raw.logits, rl.temperature), values: raw.values };
           const mask = tf.tensor2d(
             trainMask(packed, part.map((s) => s.masked)),
             shape,
