@@ -33,7 +33,7 @@ export async function buildTrainer(): Promise<string> {
 }
 
 /** A nano-sized spec that trains in about a second per ten steps. */
-export function tinySpec(overrides: { steps?: number; evalEvery?: number; device?: string; extra?: string } = {}): string {
+export function tinySpec(overrides: { steps?: number; evalEvery?: number; device?: string; rl?: string; extra?: string } = {}): string {
   return `name "engine-test"
 task {
   numbers 3
@@ -59,7 +59,7 @@ pretrain {
   eval-every ${overrides.evalEvery ?? 10}
 }
 rl {
-  max-tokens 96
+  ${overrides.rl ?? 'max-tokens 96'}
 }
 eval {
   samples 1
@@ -145,5 +145,15 @@ export async function waitForRecords<T>(trainer: Trainer, runDir: string, file: 
     if (done(records)) return records;
     if (ended !== null) throw new Error(`trainer exited (${ended}) before ${file} had the awaited records (${records.length} written)`);
     await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** Resolves once the trainer has written run.json: it is starting up, before its first step. */
+export async function waitForRunFile(trainer: Trainer, runDir: string): Promise<void> {
+  let ended: number | string | null = null;
+  void trainer.exited.then((code) => (ended = code));
+  while (!fs.existsSync(runFile(runDir, 'run'))) {
+    if (ended !== null) throw new Error(`trainer exited (${ended}) before it wrote run.json`);
+    await new Promise((r) => setTimeout(r, 5));
   }
 }

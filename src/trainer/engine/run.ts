@@ -14,7 +14,7 @@ import { runState } from '../../core/run/run-info';
 import { resolveSpec } from '../../core/spec/resolve';
 import { selectBackend } from '../backend';
 import { describeBackend } from '../../core/protocol/describe-backend';
-import { latestCheckpoint, listCheckpoints, readCheckpoint, writeCheckpoint, type Checkpoint } from '../checkpoint/store';
+import { CHECKPOINT_FILES, latestCheckpoint, listCheckpoints, readCheckpoint, writeCheckpoint, type Checkpoint } from '../checkpoint/store';
 import { assignArrays, toArrays } from '../checkpoint/tensors';
 import { PretrainStream, mixSeed } from '../data/pretrain-stream';
 import { evalProblems, taskData, type TaskData } from '../data/task';
@@ -89,7 +89,7 @@ export async function runTraining(launch: TrainerLaunch, sink: TrainerSink, cont
         resumeFrom && resumeFrom.state.phase === phase
           ? { step: resumeFrom.state.step, optimizer: resumeFrom.optimizer, cursor: resumeFrom.state.cursor }
           : { step: 0, optimizer: null, cursor: {} };
-      if (phase === 'rl' && start.step === 0) prepareRlBase(launch, runWriter, gpt, recorder, phases);
+      if (phase === 'rl' && start.step === 0) prepareRlBase(launch.from ?? opened.baseFrom, runWriter, gpt, recorder, phases);
       const ctx = makeContext({ config, writer: runWriter, backend, tokenizer, model: gpt, rng, data, recorder, start, control, heldOut, onCheckpoint: (r) => (lastCheckpoint = r) });
       end = await STAGES[phase](ctx);
       if (end === 'stopped') break;
@@ -119,6 +119,8 @@ interface OpenedRun {
   writer: RunWriter;
   config: ResolvedConfig;
   resumeFrom: (Checkpoint & { dir: string }) | null;
+  /** Where a run that starts over takes its RL base model from (its `parent`). */
+  baseFrom: string | null;
 }
 
 function createRun(launch: TrainerLaunch): OpenedRun {
@@ -151,10 +153,11 @@ function createRun(launch: TrainerLaunch): OpenedRun {
     step: { pretrain: 0, rl: 0 },
     error: null,
     parent: launch.from ? path.resolve(launch.from) : null,
+    specFile: path.resolve(launch.spec),
   };
   const writer = RunWriter.create(launch.runDir, text, info);
   writer.log('info', `new run ${info.id} from ${launch.spec}, stage ${launch.stage}`);
-  return { writer, config, resumeFrom: null };
+  return { writer, config, resumeFrom: null, baseFrom: null };
 }
 
 function openRun(launch: TrainerLaunch): OpenedRun {
@@ -164,25 +167,33 @@ function openRun(launch: TrainerLaunch): OpenedRun {
     throw new SpecError(`run ${launch.runDir} is still running (pid ${info.pid}); stop it before resuming`);
   }
   const dir = latestCheckpoint(launch.runDir);
-  if (dir === null) throw new Error(`run ${launch.runDir} has no checkpoint to resume from; start a new run instead`);
+  if (dir === null) {
+    // Killed before its first checkpoint: it starts again from step 0 in this
+    // folder, dropping what it wrote, so its records are an uninterrupted run's.
+    writer.truncateAfter('pretrain', 0);
+    writer.update({ status: 'running', pid: process.pid, error: null, endedAt: null, stage: launch.stage, step: { pretrain: 0, rl: 0 } });
+    writer.log('info', `no checkpoint yet: starting again from step 0, stage ${launch.stage}`);
+    return { writer, config: info.config, resumeFrom: null, baseFrom: info.parent };
+  }
   const checkpoint = readCheckpoint(dir);
   const { phase, step } = checkpoint.state;
   writer.truncateAfter(phase, step);
   writer.update({ status: 'running', pid: process.pid, error: null, endedAt: null, stage: launch.stage, step: checkpoint.state.steps });
   writer.log('info', `resuming from ${path.basename(dir)} (${phase} step ${step}), stage ${launch.stage}`);
-  return { writer, config: info.config, resumeFrom: { ...checkpoint, dir } };
+  return { writer, config: info.config, resumeFrom: { ...checkpoint, dir }, baseFrom: null };
 }
 
 /**
- * The RL stage starts from a base model: another run's latest pretraining
- * checkpoint (`--from`), or this run's own pretraining (just done, or resumed).
+ * The RL stage starts from a base model: a checkpoint folder or another run's
+ * latest pretraining checkpoint (`--from`, kept as `parent` for a run that
+ * starts over), or this run's own pretraining (just done, or resumed).
  */
-function prepareRlBase(launch: TrainerLaunch, writer: RunWriter, model: Gpt, recorder: RunRecorder, phases: Phase[]): void {
-  if (launch.from) {
-    const base = listCheckpoints(launch.from, 'pretrain').at(-1);
-    if (!base) throw new Error(`--from ${launch.from} has no pretraining checkpoint (checkpoints/step-NNNNNN); pretrain it first with --stage pretrain`);
+function prepareRlBase(from: string | null, writer: RunWriter, model: Gpt, recorder: RunRecorder, phases: Phase[]): void {
+  if (from) {
+    const base = fs.existsSync(path.join(from, CHECKPOINT_FILES.weights)) ? from : listCheckpoints(from, 'pretrain').at(-1);
+    if (!base) throw new Error(`--from ${from} is neither a checkpoint folder nor a run with a pretraining checkpoint (checkpoints/step-NNNNNN); pretrain it first with --stage pretrain`);
     assignArrays(model.variables, readCheckpoint(base).weights, `base model ${base}`);
-    writer.update({ parent: path.resolve(launch.from) });
+    writer.update({ parent: path.resolve(from) });
     recorder.log('info', `RL starts from the base model ${base}`);
     return;
   }
