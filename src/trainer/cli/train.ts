@@ -78,7 +78,7 @@ function toLaunch(spec: string | undefined, options: TrainOptions, fail: (messag
     const errors = diagnostics.filter((d) => d.severity === 'error').map((d) => `${spec}:${d.range.start.line + 1}:${d.range.start.character + 1}: ${d.message}`);
     fail(`the spec has ${errors.length} error(s):\n${errors.join('\n')}`);
   }
-  if (options.from && !fs.existsSync(options.from)) fail(`--from ${options.from}: no such run directory`);
+  if (options.from && !fs.existsSync(options.from)) fail(`--from ${options.from}: no such run directory or checkpoint folder`);
   const runDir = options.out ? path.resolve(options.out) : createRunDir(path.resolve(RUNS_FOLDER), config.name);
   return { spec: path.resolve(spec), runDir, resume: false, stage: (stage as TrainerLaunch['stage'] | null) ?? 'all', device: options.device ?? null, from: options.from ? path.resolve(options.from) : null };
 }
