@@ -24,7 +24,7 @@ import { RunControl } from '../src/trainer/engine/control';
 import { runTraining } from '../src/trainer/engine/run';
 import { silentSink, type TrainerSink } from '../src/trainer/engine/sink';
 import { evaluate } from '../src/trainer/eval';
-import { readRunInfo } from '../src/trainer/run/writer';
+import { readRunInfo } from '../src/core/run/run-info';
 import { chartSvg, type Panel } from './plot';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');

@@ -37,12 +37,13 @@ export class ChartsPanel {
   private readonly visible = new Set<Element>();
   private readonly intersections: IntersectionObserver;
   private runId: string | null = null;
-  private smoothing = 0.6;
   private readonly drawTask = (deadline: number) => this.draw(deadline);
 
   constructor(
     private readonly store: DashboardStore,
     private readonly scheduler: FrameScheduler,
+    /** EMA weight of the curves, 0 (off) to 0.99. */
+    private smoothing: number,
   ) {
     this.alertList = el('ul', { className: 'alerts' });
     this.empty = el('p', { className: 'empty', text: 'No steps yet. Charts appear with the first step the trainer writes.' });

@@ -26,13 +26,14 @@ export class ComparePanel {
   private chartKey = '';
   private phase: Phase = 'rl';
   private metric: MetricName = 'accuracy';
-  private smoothing = 0.6;
   private readonly drawTask = () => this.drawChart();
 
   constructor(
     private readonly store: DashboardStore,
     private readonly scheduler: FrameScheduler,
     post: (intent: WebviewIntent) => void,
+    /** EMA weight of the curves, 0 (off) to 0.99. */
+    private smoothing: number,
   ) {
     this.runList = el('div', { className: 'compare-runs' });
     this.metricSelect = el('vscode-single-select', { attrs: { 'aria-label': 'Metric', 'data-control': 'compare-metric' } });

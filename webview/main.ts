@@ -18,7 +18,7 @@ import { ComparePanel } from './compare-panel';
 import { el } from './dom';
 import { Header } from './header';
 import { FrameScheduler } from './scheduler';
-import { DashboardStore, type StoreChange } from './store';
+import { DashboardStore, EVERYTHING } from './store';
 import { watchTheme } from './theme';
 import { TracesPanel } from './traces-panel';
 import { vsCodeApi } from './vscode-api';
@@ -31,19 +31,17 @@ const store = new DashboardStore();
 store.focus = state.focus;
 const scheduler = new FrameScheduler();
 const post = api.postMessage.bind(api);
-const charts = new ChartsPanel(store, scheduler);
+const charts = new ChartsPanel(store, scheduler, state.smoothing);
 const traces = new TracesPanel(store, scheduler, post);
-const compare = new ComparePanel(store, scheduler, post);
-
-const everything: StoreChange = { hydrated: true, runId: null, steps: true, evals: true, traces: true, alerts: true, info: true };
+const compare = new ComparePanel(store, scheduler, post, state.smoothing);
 
 const header = new Header(
   store,
   post,
   (runId) => {
     store.focus = runId;
-    charts.update(everything);
-    traces.update(everything);
+    charts.update(EVERYTHING);
+    traces.update(EVERYTHING);
     header.renderSummary();
     save();
   },
@@ -55,8 +53,6 @@ const header = new Header(
   },
 );
 header.setSmoothing(state.smoothing);
-charts.setSmoothing(state.smoothing);
-compare.setSmoothing(state.smoothing);
 
 const tabs = el('vscode-tabs', { attrs: { panel: '' } });
 const tabPanels = { metrics: charts.element, traces: traces.element, compare: compare.element };

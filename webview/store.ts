@@ -1,7 +1,7 @@
 // The webview's copy of the runs it shows, rebuilt from `hydrate` and extended by
 // `append`. It records what changed so the views redraw only that.
 import type { AlertRecord, EvalRecord, Phase, RunInfo, TraceRecord } from '../src/core/protocol/records';
-import type { RunDelta, RunSnapshot, ToWebview } from '../src/core/protocol/webview';
+import type { RunDelta, RunRecords, RunSnapshot, ToWebview } from '../src/core/protocol/webview';
 import { StepTable } from './step-table';
 
 /** A trace with its index among all the run's traces (what `openTrace` names). */
@@ -22,7 +22,7 @@ export class RunData {
     private readonly maxTraces: number,
   ) {}
 
-  add(delta: Pick<RunDelta, 'steps' | 'evals' | 'traces' | 'traceStart' | 'alerts'>): void {
+  add(delta: RunRecords): void {
     for (const step of delta.steps) this.phases[step.phase].append(step);
     this.evals.push(...delta.evals);
     this.alerts.push(...delta.alerts);
@@ -47,6 +47,9 @@ export interface StoreChange {
   alerts: boolean;
   info: boolean;
 }
+
+/** Everything changed: a new snapshot, or another run in focus. */
+export const EVERYTHING: StoreChange = { hydrated: true, runId: null, steps: true, evals: true, traces: true, alerts: true, info: true };
 
 export class DashboardStore {
   readonly runs = new Map<string, RunData>();
@@ -74,7 +77,7 @@ export class DashboardStore {
     }
     const keep = this.focus !== null && this.runs.has(this.focus) ? this.focus : null;
     this.focus = focus !== null && this.runs.has(focus) ? focus : (keep ?? snapshots[0]?.run.id ?? null);
-    return { hydrated: true, runId: null, steps: true, evals: true, traces: true, alerts: true, info: true };
+    return EVERYTHING;
   }
 
   private append(delta: RunDelta): StoreChange {

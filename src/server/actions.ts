@@ -3,14 +3,15 @@
 import type { CodeAction, CodeLens, Range } from 'vscode-languageserver';
 import { CodeActionKind } from 'vscode-languageserver';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
+import { COMMANDS } from '../core/protocol/commands';
 import { toLspDiagnostic } from './diagnostics';
 import { analysisOf } from './analysis';
 
-/** Command ids the extension registers; each takes `[documentUri]`. */
+/** The extension's commands the lenses run; each takes `[documentUri]`. */
 export const LENS_COMMANDS = {
-  train: 'reasoningLab.startTraining',
-  check: 'reasoningLab.checkSpec',
-  solve: 'reasoningLab.solveProblems',
+  train: COMMANDS.startTraining,
+  check: COMMANDS.checkSpec,
+  solve: COMMANDS.solveProblems,
 } as const;
 
 function overlaps(a: Range, b: Range): boolean {

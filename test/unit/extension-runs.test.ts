@@ -2,7 +2,6 @@
 // snapshots and coalesced deltas, run discovery and reattach decisions with
 // real files and real processes.
 import * as assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -14,7 +13,6 @@ import { runFile } from '../../src/core/run/layout';
 import { resolveSpec } from '../../src/core/spec/resolve';
 import { JsonlTail } from '../../src/extension/runs/jsonlTail';
 import { metricsCsv } from '../../src/extension/runs/metricsCsv';
-import { crashedInfo, isProcessAlive, runState } from '../../src/extension/runs/reattach';
 import { RunStore } from '../../src/extension/runs/runStore';
 import { RunTailer } from '../../src/extension/runs/runTailer';
 import { formatTrace, readTraceFromDisk } from '../../src/extension/runs/traceText';
@@ -131,25 +129,6 @@ describe('RunStore', () => {
     store.setInfo('/r/new', { ...info('new'), startedAt: '2026-02-01T00:00:00.000Z' });
     assert.deepEqual(store.list().map((r) => r.id), ['new', 'old']);
     store.dispose();
-  });
-});
-
-describe('reattach decisions', () => {
-  it('tells live, finished and crashed runs apart with real processes', async () => {
-    const child = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 10000)'], { stdio: 'ignore' });
-    try {
-      assert.ok(isProcessAlive(child.pid!));
-      assert.equal(runState(info('x', 'running', child.pid!)), 'live');
-    } finally {
-      child.kill('SIGKILL');
-      await new Promise((r) => child.on('exit', r));
-    }
-    assert.equal(isProcessAlive(child.pid!), false);
-    assert.equal(runState(info('x', 'running', child.pid!)), 'crashed');
-    assert.equal(runState(info('x', 'running', null)), 'crashed');
-    assert.equal(runState(info('x', 'done', 1)), 'finished');
-    const failed = crashedInfo(info('x', 'running', 5), 'gone', new Date('2026-01-02T00:00:00Z'));
-    assert.deepEqual([failed.status, failed.pid, failed.error, failed.endedAt], ['failed', null, 'gone', '2026-01-02T00:00:00.000Z']);
   });
 });
 

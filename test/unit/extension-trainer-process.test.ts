@@ -7,8 +7,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, describe, it } from 'node:test';
 import type { RunInfo, StepRecord } from '../../src/core/protocol/records';
-import { TrainerNotifications } from '../../src/core/protocol/trainer';
 import { runFile } from '../../src/core/run/layout';
+import { RunStore } from '../../src/extension/runs/runStore';
+import { RunTailer } from '../../src/extension/runs/runTailer';
 import { installedBackends } from '../../src/extension/trainer/backends';
 import { evaluateCheckpoint } from '../../src/extension/trainer/checkpointEval';
 import { findOnPath, resolveNodeRuntime } from '../../src/extension/trainer/nodePath';
@@ -70,13 +71,24 @@ describe('TrainerProcess without a usable binary', () => {
 });
 
 describe('TrainerProcess', { skip: !built && 'dist/trainer.js is not built (npm run build)' }, () => {
-  it('starts a run, streams steps, stops it with a checkpoint, and evaluates that checkpoint', async () => {
+  it('starts a run whose steps reach the run store through the run folder, stops it with a checkpoint, and evaluates that checkpoint', async () => {
     const spec = path.join(tmp, 'unit.countdown');
     writeFileSync(spec, SPEC);
-    const runDir = path.join(tmp, 'run-stop');
+    const root = path.join(tmp, 'runs');
+    const runDir = path.join(root, 'run-stop');
+    // The extension's one data path: the trainer writes the folder, the tailer feeds the store.
+    const store = new RunStore(100, 0);
+    const tailer = new RunTailer(store, root, { isOwned: () => true, log: () => undefined });
+    tailer.start();
     const proc = new TrainerProcess(trainer, resolveNodeRuntime(''), { spec, runDir, resume: false, stage: 'all', device: null }, tmp);
     try {
-      const firstStep = new Promise<StepRecord>((resolve) => proc.connection.onNotification(TrainerNotifications.step, resolve));
+      const firstStep = new Promise<StepRecord>((resolve) => {
+        const sub = store.onDidAppend((delta) => {
+          if (delta.steps.length === 0) return;
+          sub.dispose();
+          resolve(delta.steps[0]!);
+        });
+      });
       const hello = await proc.hello;
       assert.equal(hello.runDir, runDir);
       assert.equal(hello.run.pid, proc.pid);
@@ -101,6 +113,8 @@ describe('TrainerProcess', { skip: !built && 'dist/trainer.js is not built (npm 
     } finally {
       proc.kill();
       proc.dispose();
+      tailer.dispose();
+      store.dispose();
     }
   });
 

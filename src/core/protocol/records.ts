@@ -31,8 +31,10 @@ export interface RunInfo {
   /** Last step written to metrics.jsonl, per phase. */
   step: { pretrain: number; rl: number };
   error: string | null;
-  /** Run this one was started from (a base model for RL), if any. */
+  /** Run (or checkpoint folder) this one was started from: a base model for RL, or the run it continues. */
   parent: string | null;
+  /** The .countdown file the run was started from (spec.countdown is its copy); absent in runs from before it was recorded. */
+  specFile?: string;
 }
 
 /**

@@ -4,26 +4,28 @@
 // validated with `parseWebviewIntent` before use: the webview is untrusted.
 import type { AlertRecord, EvalRecord, RunInfo, StepRecord, TraceRecord } from './records';
 
-export interface RunSnapshot {
-  run: RunInfo;
+/**
+ * Records of one run, as the extension holds them (RunStore) and sends them: all
+ * of them in a snapshot, the new ones in a delta.
+ */
+export interface RunRecords {
   steps: StepRecord[];
   evals: EvalRecord[];
   /** The newest traces only (bounded by the `maxTraces` setting). */
   traces: TraceRecord[];
-  /** Index of `traces[0]` among all the run's traces (its line in traces.jsonl). */
+  /** Index of `traces[0]` among all the run's traces (its line in traces.jsonl); later ones follow in order. */
   traceStart: number;
   alerts: AlertRecord[];
 }
 
+/** A run's info and records; the body of `hydrate`. */
+export interface RunSnapshot extends RunRecords {
+  run: RunInfo;
+}
+
 /** New records of one run since the last message; the body of `append`. */
-export interface RunDelta {
+export interface RunDelta extends RunRecords {
   runId: string;
-  steps: StepRecord[];
-  evals: EvalRecord[];
-  traces: TraceRecord[];
-  /** Index of `traces[0]` among all the run's traces; later ones follow in order. */
-  traceStart: number;
-  alerts: AlertRecord[];
   /** Present when run.json changed (status, step, end time). */
   run: RunInfo | null;
 }

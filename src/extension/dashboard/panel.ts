@@ -2,6 +2,7 @@
 // serializer, fed by a DashboardSession. Intents the webview posts become the
 // extension's own commands, so the dashboard can do nothing the palette cannot.
 import * as vscode from 'vscode';
+import { COMMANDS, type CommandId } from '../../core/protocol/commands';
 import { parseDashboardViewState } from '../../core/protocol/webview';
 import { dashboardHtml, makeNonce } from './html';
 import { DashboardSession } from './session';
@@ -85,15 +86,15 @@ export class DashboardPanels implements vscode.Disposable {
     if (!valid) this.log.warn(`Dashboard: ignored a malformed message from the webview: ${JSON.stringify(raw)?.slice(0, 200)}`);
     if (open.session.shown.join() !== before) this.retitle(open);
     if (!intent) return;
-    const run = (command: string, ...args: unknown[]) =>
+    const run = (command: CommandId, ...args: unknown[]) =>
       vscode.commands.executeCommand(command, ...args).then(undefined, (error) => this.log.error(`Dashboard: ${command} failed: ${String(error)}`));
     switch (intent.type) {
       case 'openTrace':
-        return void run('reasoningLab.openTrace', intent.runId, intent.index);
+        return void run(COMMANDS.openTrace, intent.runId, intent.index);
       case 'stopRun':
-        return void run('reasoningLab.stopRun', intent.runId);
+        return void run(COMMANDS.stopRun, intent.runId);
       case 'pickRuns':
-        return void run('reasoningLab.compareRuns');
+        return void run(COMMANDS.compareRuns);
     }
   }
 

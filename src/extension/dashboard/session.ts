@@ -11,6 +11,8 @@ export type CommandIntent = Extract<WebviewIntent, { type: 'openTrace' | 'stopRu
 
 export class DashboardSession {
   private ready = false;
+  /** True while the source flushes before a snapshot: those deltas are in the snapshot. */
+  private hydrating = false;
   private runIds: string[];
   private focus: string | null;
 
@@ -65,7 +67,7 @@ export class DashboardSession {
   }
 
   onDelta(delta: RunDelta): void {
-    if (this.ready && this.runIds.includes(delta.runId)) this.post({ type: 'append', ...delta });
+    if (this.ready && !this.hydrating && this.runIds.includes(delta.runId)) this.post({ type: 'append', ...delta });
   }
 
   private choose(runIds: string[]): void {
@@ -78,12 +80,14 @@ export class DashboardSession {
   }
 
   private hydrate(): void {
-    // Deltas still pending in the source are folded into the snapshot first, so
-    // none arrives twice.
-    const wasReady = this.ready;
-    this.ready = false;
-    this.source.flush();
-    this.ready = wasReady;
+    // The source's pending deltas leave now and are dropped here: the snapshot
+    // below already holds their records, and nothing may arrive twice.
+    this.hydrating = true;
+    try {
+      this.source.flush();
+    } finally {
+      this.hydrating = false;
+    }
     if (this.runIds.length === 0) this.choose([]);
     const runs = this.runIds.flatMap((id) => this.source.snapshot(id) ?? []);
     this.post({ type: 'hydrate', runs, focus: this.focus });

@@ -2,28 +2,17 @@
 // the source of truth, live or not). Readers take a full snapshot, then listen
 // for deltas, which are coalesced and flushed at most once per refresh period.
 import { Emitter, type Event } from 'vscode-jsonrpc';
-import type { AlertRecord, EvalRecord, RunInfo, StepRecord, TraceRecord } from '../../core/protocol/records';
-import type { RunDelta, RunSnapshot } from '../../core/protocol/webview';
+import type { AlertRecord, RunInfo, TraceRecord } from '../../core/protocol/records';
+import type { RunDelta, RunRecords, RunSnapshot } from '../../core/protocol/webview';
 
-export interface RunEntry {
+export interface RunEntry extends RunRecords {
   readonly id: string;
   readonly dir: string;
   info: RunInfo;
-  steps: StepRecord[];
-  evals: EvalRecord[];
-  /** The newest traces, at most `maxTraces`. */
-  traces: TraceRecord[];
-  /** Index of `traces[0]` among all the run's traces. */
-  traceStart: number;
-  alerts: AlertRecord[];
 }
 
-export interface NewRecords {
-  steps?: StepRecord[];
-  evals?: EvalRecord[];
-  traces?: TraceRecord[];
-  alerts?: AlertRecord[];
-}
+/** Records read from a run's files since the last read; the store numbers the traces. */
+export type NewRecords = Partial<Omit<RunRecords, 'traceStart'>>;
 
 export class RunStore {
   private readonly entries = new Map<string, RunEntry>();
@@ -62,14 +51,7 @@ export class RunStore {
   snapshot(id: string): RunSnapshot | undefined {
     const e = this.entries.get(id);
     if (!e) return undefined;
-    return {
-      run: e.info,
-      steps: e.steps.slice(),
-      evals: e.evals.slice(),
-      traces: e.traces.slice(),
-      traceStart: e.traceStart,
-      alerts: e.alerts.slice(),
-    };
+    return { run: e.info, steps: e.steps.slice(), evals: e.evals.slice(), traces: e.traces.slice(), traceStart: e.traceStart, alerts: e.alerts.slice() };
   }
 
   /** The trace with this index, if it is still in memory. */

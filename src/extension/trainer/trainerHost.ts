@@ -1,5 +1,5 @@
-// Starts, stops and follows trainer processes for the window: workspace trust,
-// the Node binary, startup under a cancellable progress notification, and the
+// Starts, stops and follows trainer processes for the window: the Node binary,
+// startup under a cancellable progress notification, and the
 // run's end (a trainer that dies without saying so leaves its run failed).
 import { describeBackend } from '../../core/protocol/describe-backend';
 import * as path from 'node:path';
@@ -8,9 +8,9 @@ import { rmdirSync } from 'node:fs';
 import type { EvalRecord, RunInfo } from '../../core/protocol/records';
 import type { TrainerLaunch } from '../../core/protocol/trainer';
 import { analyzeSpec } from '../../core/spec/analyze';
-import { createRunDir } from '../../trainer/run/writer';
+import { createRunDir } from '../../core/run/files';
+import { crashedInfo, isProcessAlive, writeRunInfo } from '../../core/run/run-info';
 import type { Ctx } from '../ctx';
-import { crashedInfo, isProcessAlive, writeRunInfo } from '../runs/reattach';
 import type { RunEntry } from '../runs/runStore';
 import { checkReport } from '../spec/specReport';
 import { evaluateCheckpoint } from './checkpointEval';
@@ -31,13 +31,17 @@ export class TrainerHost implements vscode.Disposable {
 
   constructor(private readonly ctx: Ctx) {}
 
+  /** True when this window forked the trainer of the run in `runDir` and it is still going. */
+  owns(runDir: string): boolean {
+    return this.live.has(runDir);
+  }
+
   /** True when some trainer is live (ours, or one reattached from disk). */
   hasLiveRun(): boolean {
     return this.live.size > 0 || this.ctx.store.list().some((r) => r.info.status === 'running');
   }
 
   async startFromSpec(specUri: vscode.Uri): Promise<StartedRun | undefined> {
-    if (!this.checkTrust()) return undefined;
     const root = this.ctx.runsRoot;
     if (!root) {
       void vscode.window.showErrorMessage('Reasoning Lab: open a folder first; runs are saved in it (setting reasoningLab.runFolder).');
@@ -60,7 +64,6 @@ export class TrainerHost implements vscode.Disposable {
   }
 
   async resume(run: RunEntry): Promise<StartedRun | undefined> {
-    if (!this.checkTrust()) return undefined;
     if (run.info.status === 'running') {
       void vscode.window.showInformationMessage(`Reasoning Lab: ${run.id} is already running.`);
       return undefined;
@@ -96,7 +99,6 @@ export class TrainerHost implements vscode.Disposable {
 
   /** Evaluates a checkpoint folder or a run folder's latest checkpoint; shows and returns the record. */
   async evaluate(target: string, label: string, split: 'test' | 'problems'): Promise<EvalRecord | undefined> {
-    if (!this.checkTrust()) return undefined;
     const runtime = this.runtime();
     if (!runtime) return undefined;
     const cli = this.ctx.asAbsolutePath(path.join('dist', 'cli.js'));
@@ -130,23 +132,11 @@ export class TrainerHost implements vscode.Disposable {
     }
   }
 
-  private checkTrust(): boolean {
-    if (vscode.workspace.isTrusted) return true;
-    void vscode.window
-      .showErrorMessage(
-        'Reasoning Lab: this workspace is not trusted, so training (which starts a trainer process) is disabled. Trust the workspace to train; editing .countdown files works either way.',
-        'Manage Workspace Trust',
-      )
-      .then((choice) => choice && vscode.commands.executeCommand('workbench.trust.manage'));
-    return false;
-  }
-
   private async launch(launch: TrainerLaunch, title: string): Promise<StartedRun | undefined> {
     const runtime = this.runtime();
     if (!runtime) return undefined;
     const cwd = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? path.dirname(launch.runDir);
     this.ctx.log.info(`starting trainer (${runtime.execPath}, ${runtime.source}) for ${launch.runDir}`);
-    const owned = this.ctx.own(launch.runDir);
     const proc = new TrainerProcess(this.ctx.asAbsolutePath(path.join('dist', 'trainer.js')), runtime, launch, cwd);
     this.live.set(launch.runDir, proc);
     this.changed.fire();
@@ -155,7 +145,6 @@ export class TrainerHost implements vscode.Disposable {
     let cancelled = false;
     void proc.exited.then((exit) => {
       this.live.delete(launch.runDir);
-      owned.dispose();
       this.markFailedIfStillRunning(launch.runDir, cancelled ? 'Cancelled while starting.' : describeExit(exit));
       proc.dispose();
       this.changed.fire();

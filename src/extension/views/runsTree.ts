@@ -4,6 +4,7 @@
 import { readdirSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { COMMANDS } from '../../core/protocol/commands';
 import type { RunStatus } from '../../core/protocol/records';
 import { RUN_FILES } from '../../core/run/layout';
 import type { RunEntry, RunStore } from '../runs/runStore';
@@ -120,7 +121,7 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
             `\n\nbackend ${run.info.backend?.name ?? 'unknown'} · seed ${run.info.seed}`,
         );
         item.id = `run:${run.id}`;
-        item.command = { title: 'Open Dashboard', command: 'reasoningLab.openDashboard', arguments: [run.id] };
+        item.command = { title: 'Open Dashboard', command: COMMANDS.openDashboard, arguments: [run.id] };
         return item;
       }
       case 'group': {
@@ -158,7 +159,7 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
         if (t) item.description = `${t.numbers.join(' ')} → ${t.target}`;
         item.iconPath = new vscode.ThemeIcon(t?.verdict === 'correct' ? 'check' : 'circle-small');
         item.contextValue = 'trace';
-        item.command = { title: 'Open Trace', command: 'reasoningLab.openTrace', arguments: [run.id, node.index] };
+        item.command = { title: 'Open Trace', command: COMMANDS.openTrace, arguments: [run.id, node.index] };
         return item;
       }
     }

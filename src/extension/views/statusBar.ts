@@ -1,6 +1,7 @@
 // The status bar item while a run is live: step, reward and accuracy of the
 // newest live run, with its actions in the tooltip. Set from one function.
 import * as vscode from 'vscode';
+import { COMMANDS } from '../../core/protocol/commands';
 import type { RunEntry, RunStore } from '../runs/runStore';
 
 export class RunStatusBar implements vscode.Disposable {
@@ -9,7 +10,7 @@ export class RunStatusBar implements vscode.Disposable {
 
   constructor(private readonly store: RunStore) {
     this.item.name = 'Reasoning Lab Run';
-    this.item.command = 'reasoningLab.openDashboard';
+    this.item.command = COMMANDS.openDashboard;
     this.subscriptions = [store.onDidAppend(() => this.update()), store.onDidChangeRuns(() => this.update())];
     this.update();
   }
@@ -35,13 +36,13 @@ export class RunStatusBar implements vscode.Disposable {
     const arg = encodeURIComponent(JSON.stringify([run.id]));
     const tooltip = new vscode.MarkdownString(
       `**${run.id}** — running\n\n` +
-        `[Open Dashboard](command:reasoningLab.openDashboard?${arg}) · ` +
-        `[Stop](command:reasoningLab.stopRun?${arg}) · ` +
-        `[Show Trainer Log](command:reasoningLab.showTrainerLog?${arg})`,
+        `[Open Dashboard](command:${COMMANDS.openDashboard}?${arg}) · ` +
+        `[Stop](command:${COMMANDS.stopRun}?${arg}) · ` +
+        `[Show Trainer Log](command:${COMMANDS.showTrainerLog}?${arg})`,
     );
-    tooltip.isTrusted = { enabledCommands: ['reasoningLab.openDashboard', 'reasoningLab.stopRun', 'reasoningLab.showTrainerLog'] };
+    tooltip.isTrusted = { enabledCommands: [COMMANDS.openDashboard, COMMANDS.stopRun, COMMANDS.showTrainerLog] };
     this.item.tooltip = tooltip;
-    this.item.command = { title: 'Open Dashboard', command: 'reasoningLab.openDashboard', arguments: [run.id] };
+    this.item.command = { title: 'Open Dashboard', command: COMMANDS.openDashboard, arguments: [run.id] };
     this.item.show();
   }
 

@@ -8,7 +8,7 @@ import { RUN_FILES, checkpointName, runFile } from '../../core/run/layout';
 import type { Phase } from '../../core/protocol/records';
 import type { ResolvedConfig } from '../../core/spec/config';
 import { decodeSafetensors, encodeSafetensors, type ArrayMap } from './safetensors';
-import { writeFileAtomic } from '../run/writer';
+import { writeFileAtomic } from '../../core/run/files';
 
 export const CHECKPOINT_FILES = {
   weights: 'model.safetensors',

@@ -60,13 +60,9 @@ export class TrainProgress implements TrainerSink {
     this.line(`eval ${r.phase} step ${r.step} ${r.split}: ${describeScore(s, r.k)}, length ${s.lengthMean.toFixed(0)} (${s.n} problems)${r.loss !== undefined ? `, held-out loss ${r.loss.toFixed(4)}` : ''}`);
   }
 
-  trace(): void {}
-
   alert(r: Parameters<TrainerSink['alert']>[0]): void {
     this.line(`alert ${r.kind} at ${r.phase} step ${r.step}: ${r.evidence}. ${r.advice}`);
   }
-
-  checkpoint(): void {}
 
   log(r: Parameters<TrainerSink['log']>[0]): void {
     if (r.level === 'warn' || r.level === 'error') this.line(`${r.level}: ${r.message}`);

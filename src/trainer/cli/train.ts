@@ -6,7 +6,8 @@ import type { Command } from 'commander';
 import { RUNS_FOLDER } from '../../core/run/layout';
 import { resolveSpec } from '../../core/spec/resolve';
 import type { TrainerLaunch } from '../../core/protocol/trainer';
-import { createRunDir, readRunInfo } from '../run/writer';
+import { createRunDir } from '../../core/run/files';
+import { readRunInfo } from '../../core/run/run-info';
 import { RunControl } from '../engine/control';
 import { TrainProgress } from './progress';
 
@@ -29,7 +30,7 @@ export function register(program: Command): void {
     .option('--resume <run>', 'continue a run from its latest checkpoint')
     .option('--stage <stage>', 'pretrain, rl or all (default: all; with --resume, the run\'s own)')
     .option('--device <device>', 'override the spec\'s device: auto, gpu, cpu, wasm or js')
-    .option('--from <run>', 'start RL from the latest pretraining checkpoint of another run')
+    .option('--from <run>', 'start RL from the latest pretraining checkpoint of another run, or from a checkpoint folder')
     .addHelpText('after', '\nExamples:\n  rlab train examples/countdown-3.countdown\n  rlab train my.countdown --stage pretrain --out runs/base\n  rlab train my.countdown --stage rl --from runs/base\n  rlab train --resume .rlab/runs/countdown-3-20260101-120000\n\nCtrl-C stops after the current step with a checkpoint; --resume continues.')
     .action(async (spec: string | undefined, options: TrainOptions, command: Command) => {
       const launch = toLaunch(spec, options, (message) => command.error(`rlab train: ${message}`));
@@ -77,7 +78,7 @@ function toLaunch(spec: string | undefined, options: TrainOptions, fail: (messag
     const errors = diagnostics.filter((d) => d.severity === 'error').map((d) => `${spec}:${d.range.start.line + 1}:${d.range.start.character + 1}: ${d.message}`);
     fail(`the spec has ${errors.length} error(s):\n${errors.join('\n')}`);
   }
-  if (options.from && !fs.existsSync(options.from)) fail(`--from ${options.from}: no such run directory`);
+  if (options.from && !fs.existsSync(options.from)) fail(`--from ${options.from}: no such run directory or checkpoint folder`);
   const runDir = options.out ? path.resolve(options.out) : createRunDir(path.resolve(RUNS_FOLDER), config.name);
   return { spec: path.resolve(spec), runDir, resume: false, stage: (stage as TrainerLaunch['stage'] | null) ?? 'all', device: options.device ?? null, from: options.from ? path.resolve(options.from) : null };
 }

@@ -1,7 +1,7 @@
 // What a training stage (pretraining, RL) gets from the engine, and the one
 // thing it must call after every optimizer step. A stage owns its loop, its
 // optimizer and its metrics; the engine owns the run directory, evaluation
-// cadence, checkpoints, stop requests and live events.
+// cadence, checkpoints, stop requests and what the sink is told.
 import type * as tf from '@tensorflow/tfjs-core';
 import type { BackendInfo, EvalRecord, Phase } from '../../core/protocol/records';
 import type { ResolvedConfig } from '../../core/spec/config';
@@ -51,18 +51,18 @@ export interface TrainingContext {
   /** The engine's random generator; its state is saved in every checkpoint. */
   readonly rng: Rng;
   readonly data: TaskData;
-  /** Writes step/eval/trace/alert/log records to the run directory and the live sink. */
+  /** Writes step/eval/trace/alert/log records to the run directory (and shows them to the sink). */
   readonly record: RunRecorder;
   readonly start: StageStart;
   /**
    * Evaluates the model on the frozen test split (eval.limit problems) and on
-   * the spec's problems; writes eval.jsonl, traces.jsonl and the live events.
+   * the spec's problems; writes eval.jsonl and traces.jsonl.
    */
   evaluate(phase: Phase, step: number): Promise<EvalRecord[]>;
   /**
    * Call after every optimizer step: lets requests in, evaluates and
-   * checkpoints when due (or when a checkpoint or stop was asked for), and
-   * points `checkpoints/best` at a checkpoint that beats every earlier one.
+   * checkpoints when due (or when a stop was asked for), and points
+   * `checkpoints/best` at a checkpoint that beats every earlier one.
    * Returns how the stage ends now — `stopped` on request, `done` when held-out
    * accuracy stopped improving for `patience` evaluations — or null to go on.
    * A checkpoint has been written whenever it returns an end.

@@ -10,10 +10,11 @@ import { version as extensionVersion } from '../../../package.json';
 import type { CheckpointRecord, EvalRecord, Phase, RunInfo } from '../../core/protocol/records';
 import type { TrainerLaunch } from '../../core/protocol/trainer';
 import type { Device, ResolvedConfig } from '../../core/spec/config';
+import { runState } from '../../core/run/run-info';
 import { resolveSpec } from '../../core/spec/resolve';
 import { selectBackend } from '../backend';
 import { describeBackend } from '../../core/protocol/describe-backend';
-import { latestCheckpoint, listCheckpoints, markBestCheckpoint, readCheckpoint, writeCheckpoint, type Checkpoint } from '../checkpoint/store';
+import { CHECKPOINT_FILES, latestCheckpoint, listCheckpoints, markBestCheckpoint, readCheckpoint, writeCheckpoint, type Checkpoint } from '../checkpoint/store';
 import { assignArrays, toArrays } from '../checkpoint/tensors';
 import { PretrainStream, mixSeed } from '../data/pretrain-stream';
 import { evalProblems, taskData, type TaskData } from '../data/task';
@@ -94,11 +95,11 @@ export async function runTraining(launch: TrainerLaunch, sink: TrainerSink, cont
           ? { step: resumeFrom.state.step, optimizer: resumeFrom.optimizer, cursor: resumeFrom.state.cursor }
           : { step: 0, optimizer: null, cursor: {} };
       if (phase === 'rl' && start.step === 0) {
-        prepareRlBase(launch, runWriter, gpt, recorder, phases);
+        prepareRlBase(launch.from ?? opened.baseFrom, runWriter, gpt, recorder, phases);
         // RL draws from its own seed, so two RL runs from one base differ only by `rl.seed`.
         rng = Rng.seeded(mixSeed(config.rl.seed, RL_SEED_STREAM));
       }
-      const ctx = makeContext({ config, writer: runWriter, backend, tokenizer, model: gpt, rng, data, recorder, start, control, sink, heldOut, onCheckpoint: (r) => (lastCheckpoint = r) });
+      const ctx = makeContext({ config, writer: runWriter, backend, tokenizer, model: gpt, rng, data, recorder, start, control, heldOut, onCheckpoint: (r) => (lastCheckpoint = r) });
       end = await STAGES[phase](ctx);
       if (end === 'stopped') break;
     }
@@ -127,6 +128,8 @@ interface OpenedRun {
   writer: RunWriter;
   config: ResolvedConfig;
   resumeFrom: (Checkpoint & { dir: string }) | null;
+  /** Where a run that starts over takes its RL base model from (its `parent`). */
+  baseFrom: string | null;
 }
 
 function createRun(launch: TrainerLaunch): OpenedRun {
@@ -159,38 +162,47 @@ function createRun(launch: TrainerLaunch): OpenedRun {
     step: { pretrain: 0, rl: 0 },
     error: null,
     parent: launch.from ? path.resolve(launch.from) : null,
+    specFile: path.resolve(launch.spec),
   };
   const writer = RunWriter.create(launch.runDir, text, info);
   writer.log('info', `new run ${info.id} from ${launch.spec}, stage ${launch.stage}`);
-  return { writer, config, resumeFrom: null };
+  return { writer, config, resumeFrom: null, baseFrom: null };
 }
 
 function openRun(launch: TrainerLaunch): OpenedRun {
   const writer = RunWriter.open(launch.runDir);
   const { info } = writer;
-  if (info.status === 'running' && info.pid !== null && info.pid !== process.pid && processAlive(info.pid)) {
+  if (info.pid !== process.pid && runState(info) === 'live') {
     throw new SpecError(`run ${launch.runDir} is still running (pid ${info.pid}); stop it before resuming`);
   }
   const dir = latestCheckpoint(launch.runDir);
-  if (dir === null) throw new Error(`run ${launch.runDir} has no checkpoint to resume from; start a new run instead`);
+  if (dir === null) {
+    // Killed before its first checkpoint: it starts again from step 0 in this
+    // folder, dropping what it wrote, so its records are an uninterrupted run's.
+    writer.truncateAfter('pretrain', 0);
+    writer.update({ status: 'running', pid: process.pid, error: null, endedAt: null, stage: launch.stage, step: { pretrain: 0, rl: 0 } });
+    writer.log('info', `no checkpoint yet: starting again from step 0, stage ${launch.stage}`);
+    return { writer, config: info.config, resumeFrom: null, baseFrom: info.parent };
+  }
   const checkpoint = readCheckpoint(dir);
   const { phase, step } = checkpoint.state;
   writer.truncateAfter(phase, step);
   writer.update({ status: 'running', pid: process.pid, error: null, endedAt: null, stage: launch.stage, step: checkpoint.state.steps });
   writer.log('info', `resuming from ${path.basename(dir)} (${phase} step ${step}), stage ${launch.stage}`);
-  return { writer, config: info.config, resumeFrom: { ...checkpoint, dir } };
+  return { writer, config: info.config, resumeFrom: { ...checkpoint, dir }, baseFrom: null };
 }
 
 /**
- * The RL stage starts from a base model: another run's latest pretraining
- * checkpoint (`--from`), or this run's own pretraining (just done, or resumed).
+ * The RL stage starts from a base model: a checkpoint folder or another run's
+ * latest pretraining checkpoint (`--from`, kept as `parent` for a run that
+ * starts over), or this run's own pretraining (just done, or resumed).
  */
-function prepareRlBase(launch: TrainerLaunch, writer: RunWriter, model: Gpt, recorder: RunRecorder, phases: Phase[]): void {
-  if (launch.from) {
-    const base = listCheckpoints(launch.from, 'pretrain').at(-1);
-    if (!base) throw new Error(`--from ${launch.from} has no pretraining checkpoint (checkpoints/step-NNNNNN); pretrain it first with --stage pretrain`);
+function prepareRlBase(from: string | null, writer: RunWriter, model: Gpt, recorder: RunRecorder, phases: Phase[]): void {
+  if (from) {
+    const base = fs.existsSync(path.join(from, CHECKPOINT_FILES.weights)) ? from : listCheckpoints(from, 'pretrain').at(-1);
+    if (!base) throw new Error(`--from ${from} is neither a checkpoint folder nor a run with a pretraining checkpoint (checkpoints/step-NNNNNN); pretrain it first with --stage pretrain`);
     assignArrays(model.variables, readCheckpoint(base).weights, `base model ${base}`);
-    writer.update({ parent: path.resolve(launch.from) });
+    writer.update({ parent: path.resolve(from) });
     recorder.log('info', `RL starts from the base model ${base}`);
     return;
   }
@@ -213,13 +225,12 @@ interface ContextParts {
   recorder: RunRecorder;
   start: StageStart;
   control: RunControl;
-  sink: TrainerSink;
   heldOut: ReturnType<PretrainStream['next']>;
   onCheckpoint: (record: CheckpointRecord) => void;
 }
 
 function makeContext(parts: ContextParts): TrainingContext {
-  const { config, writer, model, tokenizer, recorder, control, sink, data } = parts;
+  const { config, writer, model, tokenizer, recorder, control, data } = parts;
   const pause = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
   // Every evaluation of the run so far (a resumed run's file was cut back to its checkpoint): what "best" is measured against.
   const evalFile = runFile(writer.dir, 'eval');
@@ -279,9 +290,7 @@ function makeContext(parts: ContextParts): TrainingContext {
     });
     const record: CheckpointRecord = { phase: end.phase, step: end.step, path: dir };
     recorder.log('info', `checkpoint ${path.basename(dir)}`);
-    sink.checkpoint(record);
     parts.onCheckpoint(record);
-    control.checkpointWritten(record);
     return record;
   };
 
@@ -300,7 +309,7 @@ function makeContext(parts: ContextParts): TrainingContext {
       await pause();
       const due = end.step % end.every === 0 || end.step === end.total;
       const test = due ? (await evaluateNow(end.phase, end.step)).find((r) => r.split === 'test') : undefined;
-      if (due || control.checkpointRequested() || control.stopRequested()) {
+      if (due || control.stopRequested()) {
         const saved = saveCheckpoint(end);
         if (test && bestEvaluation(history.filter(hasCheckpoint)) === test) {
           markBestCheckpoint(writer.dir, saved.path);
@@ -326,13 +335,4 @@ const hasCheckpoint = (record: EvalRecord) => !(record.phase === 'rl' && record.
 function deviceOf(value: string): Device {
   if (!(DEVICES as readonly string[]).includes(value)) throw new Error(`unknown device "${value}": use ${DEVICES.join(', ')}`);
   return value as Device;
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
