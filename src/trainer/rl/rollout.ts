@@ -8,7 +8,7 @@ import { chunks } from '../data/batch';
 import type { Gpt } from '../model/gpt';
 import { sample } from '../model/sampler';
 import type { Tokenizer } from '../model/tokenizer';
-import { mixSeed } from '../data/pretrain-stream';
+import { mixSeed } from '../rng';
 import type { ScoredCompletion } from './summary';
 
 /** Rows (completions) per sampler call: bounds the key/value cache (about 450 MB for `tiny` at context 512). */
