@@ -34,8 +34,6 @@ export type RunOutcome = 'done' | 'stopped' | 'failed';
 
 /** Held-out search traces whose loss every evaluation reports. */
 const HELD_OUT_SEQUENCES = 64;
-/** Prompts per sampler call during evaluation. */
-const EVAL_BATCH = 16;
 const DEVICES: readonly Device[] = ['auto', 'gpu', 'cpu', 'wasm', 'js'];
 
 /** A spec with errors: reported before any run directory exists, so nothing is left half-made. */
@@ -230,7 +228,6 @@ function makeContext(parts: ContextParts): TrainingContext {
         temperature: config.eval.temperature,
         maxNewTokens: config.rl.maxTokens,
         seed: mixSeed(config.task.seed, phase === 'rl' ? 2 : 1, step, i),
-        batch: EVAL_BATCH,
         pause,
       });
       if (split === 'test' && parts.heldOut.length > 0) record.loss = meanCompletionLoss(model, parts.heldOut, tokenizer.pad, config.pretrain.microBatch);
