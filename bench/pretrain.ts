@@ -179,7 +179,6 @@ async function main(): Promise<void> {
     temperature: 1,
     maxNewTokens: config.rl.maxTokens,
     seed: mixSeed(config.task.seed, 4),
-    batch: 16,
   });
   model.dispose();
 

@@ -103,7 +103,6 @@ test('evaluate: scores greedy and sampled completions, per number count, one tra
       temperature: 1,
       maxNewTokens: 24,
       seed: 1,
-      batch: 2,
     });
   const { record, traces } = await run();
   const after = tf.memory().numTensors;

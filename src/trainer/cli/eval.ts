@@ -64,7 +64,6 @@ export function register(program: Command): void {
           temperature: options.temperature ?? config.eval.temperature,
           maxNewTokens: config.rl.maxTokens,
           seed: mixSeed(config.task.seed, 3, checkpoint.state.step),
-          batch: 16,
         });
         if (options.json) process.stdout.write(`${JSON.stringify(record)}\n`);
         else process.stdout.write(describe(record, dir, backend.name, Date.now() - started));

@@ -46,8 +46,6 @@ const HELD_OUT_SEQUENCES = 64;
 const RL_SEED_STREAM = 4;
 /** Mixed into a stage's seed for the order of its problems: RL's differs from pretraining's when both go through train. */
 const PROBLEM_STREAM: Record<Phase, number> = { pretrain: 0, rl: 3 };
-/** Prompts per sampler call during evaluation. */
-const EVAL_BATCH = 16;
 const DEVICES: readonly Device[] = ['auto', 'gpu', 'cpu', 'wasm', 'js'];
 
 /** A spec with errors: reported before any run directory exists, so nothing is left half-made. */
@@ -283,7 +281,6 @@ async function runStage(stage: Stage, parts: StageParts): Promise<StageEnd> {
         temperature: config.eval.temperature,
         maxNewTokens: config.rl.maxTokens,
         seed: mixSeed(config.task.seed, phase === 'rl' ? 2 : 1, step, i),
-        batch: EVAL_BATCH,
         pause,
       });
       if (split === 'test' && parts.heldOut.length > 0) record.loss = meanCompletionLoss(model, parts.heldOut, tokenizer.pad, config.pretrain.microBatch);
