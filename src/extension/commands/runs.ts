@@ -4,7 +4,9 @@ import { existsSync, rmSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { RUN_FILES, runFile } from '../../core/run/layout';
+import type { ResolvedConfig } from '../../core/spec/config';
 import { metricsCsv } from '../runs/metricsCsv';
+import type { EvalRequest } from '../trainer/checkpointEval';
 import type { RunsNode } from '../views/runsTree';
 import { anyRun, isLive, runArg } from './args';
 import type { CommandFactory } from './services';
@@ -22,14 +24,42 @@ export const resumeRun: CommandFactory = (s) => async (arg) => {
   return started?.runId;
 };
 
-export const evaluateCheckpoint: CommandFactory = (s) => async (arg) => {
+/**
+ * Evaluates a checkpoint node, or a run's latest checkpoint, on the split and
+ * with the k the user picks (or that a second argument `{ split, samples }` gives).
+ */
+export const evaluateCheckpoint: CommandFactory = (s) => async (arg, choice) => {
   const node = arg && typeof arg === 'object' && 'kind' in arg ? (arg as RunsNode) : undefined;
-  if (node?.kind === 'checkpoint') {
-    return s.ctx.trainers.evaluate(path.join(node.run.dir, RUN_FILES.checkpoints, node.name), `${node.run.id} ${node.name}`, 'test');
-  }
-  const run = await runArg(s, arg, anyRun, 'Evaluate the latest checkpoint of which run?');
-  return run ? s.ctx.trainers.evaluate(run.dir, `${run.id} latest checkpoint`, 'test') : undefined;
+  const run = node?.kind === 'checkpoint' ? node.run : await runArg(s, arg, anyRun, 'Evaluate the latest checkpoint of which run?');
+  if (!run) return undefined;
+  const [target, label] = node?.kind === 'checkpoint' ? [path.join(run.dir, RUN_FILES.checkpoints, node.name), `${s.ctx.store.label(run.id)} ${node.name}`] : [run.dir, `${s.ctx.store.label(run.id)} (latest checkpoint)`];
+  const picked = isEvalChoice(choice) ? choice : await pickEvaluation(run.info.config);
+  return picked ? s.ctx.trainers.evaluate({ target, ...picked }, label) : undefined;
 };
+
+type EvalChoice = Pick<EvalRequest, 'split' | 'samples'>;
+
+function isEvalChoice(v: unknown): v is EvalChoice {
+  const c = v as EvalChoice | undefined;
+  return (c?.split === 'test' || c?.split === 'problems') && Number.isSafeInteger(c.samples) && c.samples >= 1;
+}
+
+/** Which problems, and k of pass@k. */
+async function pickEvaluation(config: ResolvedConfig): Promise<EvalChoice | undefined> {
+  const limit = config.eval.limit === 0 ? config.task.test : Math.min(config.eval.limit, config.task.test);
+  const splits = [
+    { label: 'Test split', description: `${limit} of the ${config.task.test} held-out problems (the spec's eval limit)`, split: 'test' as const },
+    ...(config.problems.length > 0 ? [{ label: 'The spec\'s problems', description: `${config.problems.length} from its problems block`, split: 'problems' as const }] : []),
+  ];
+  const split = splits.length === 1 ? splits[0] : await vscode.window.showQuickPick(splits, { title: 'Evaluate on', placeHolder: 'Which problems?' });
+  if (!split) return undefined;
+  const ks = [...new Set([1, 4, 8, 16, config.eval.samples])].sort((a, b) => a - b);
+  const k = await vscode.window.showQuickPick(
+    ks.map((n) => ({ label: `pass@${n}`, description: n === 1 ? 'greedy only' : `${n} samples per problem${n === config.eval.samples ? ' (the spec\'s)' : ''}`, n })),
+    { title: 'Evaluate with', placeHolder: 'k of pass@k (greedy pass@1 is always measured)' },
+  );
+  return k ? { split: split.split, samples: k.n } : undefined;
+}
 
 export const showTrainerLog: CommandFactory = (s) => async (arg) => {
   const run = arg === undefined ? undefined : await runArg(s, arg, anyRun, 'Show the log of which run?');

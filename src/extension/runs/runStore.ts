@@ -4,6 +4,7 @@
 import { Emitter, type Event } from 'vscode-jsonrpc';
 import type { AlertRecord, RunInfo, TraceRecord } from '../../core/protocol/records';
 import type { RunDelta, RunRecords, RunSnapshot } from '../../core/protocol/webview';
+import { runLabels } from '../../core/run/labels';
 
 export interface RunEntry extends RunRecords {
   readonly id: string;
@@ -46,6 +47,11 @@ export class RunStore {
 
   get(id: string): RunEntry | undefined {
     return this.entries.get(id);
+  }
+
+  /** What to call a run where runs are listed: its name, with its start time when another run has the same name. */
+  label(id: string): string {
+    return runLabels([...this.entries.values()].map((e) => e.info)).get(id) ?? id;
   }
 
   snapshot(id: string): RunSnapshot | undefined {

@@ -13,7 +13,7 @@ import { crashedInfo, isProcessAlive, writeRunInfo } from '../../core/run/run-in
 import type { Ctx } from '../ctx';
 import type { RunEntry } from '../runs/runStore';
 import { checkReport } from '../spec/specReport';
-import { evaluateCheckpoint } from './checkpointEval';
+import { evaluateCheckpoint, type EvalRequest } from './checkpointEval';
 import { resolveNodeRuntime, type NodeRuntime } from './nodePath';
 import { describeExit, TrainerProcess } from './trainerProcess';
 import { describeScore } from '../../core/protocol/describe-score';
@@ -97,21 +97,25 @@ export class TrainerHost implements vscode.Disposable {
     return d === 'spec' ? null : d;
   }
 
-  /** Evaluates a checkpoint folder or a run folder's latest checkpoint; shows and returns the record. */
-  async evaluate(target: string, label: string, split: 'test' | 'problems'): Promise<EvalRecord | undefined> {
+  /**
+   * Evaluates a checkpoint folder or a run folder's latest checkpoint; the record
+   * joins the run's evaluations (eval.jsonl, the runs view). Shows and returns it.
+   */
+  async evaluate(request: EvalRequest, label: string): Promise<EvalRecord | undefined> {
     const runtime = this.runtime();
     if (!runtime) return undefined;
     const cli = this.ctx.asAbsolutePath(path.join('dist', 'cli.js'));
+    const where = request.split === 'test' ? 'the test split' : 'the spec\'s problems';
     try {
       const record = await vscode.window.withProgress(
-        { location: vscode.ProgressLocation.Notification, title: `Evaluating ${label} on the ${split} problems…`, cancellable: true },
+        { location: vscode.ProgressLocation.Notification, title: `Evaluating ${label} on ${where} (pass@${request.samples})…`, cancellable: true },
         (_progress, token) => {
           const abort = new AbortController();
           token.onCancellationRequested(() => abort.abort());
-          return evaluateCheckpoint(runtime, cli, target, split, abort.signal);
+          return evaluateCheckpoint(runtime, cli, request, abort.signal);
         },
       );
-      const message = `${label} (${record.phase} step ${record.step}), ${record.score.n} ${split} problems: ${describeScore(record.score, record.k)}`;
+      const message = `${label} (${record.phase} step ${record.step}) on ${record.score.n} of ${where}: ${describeScore(record.score, record.k)}. Added to the run's evaluations.`;
       this.ctx.log.info(`evaluation: ${message}`);
       void vscode.window.showInformationMessage(`Reasoning Lab: ${message}`);
       return record;
