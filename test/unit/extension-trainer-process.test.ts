@@ -10,7 +10,6 @@ import type { RunInfo, StepRecord } from '../../src/core/protocol/records';
 import { runFile } from '../../src/core/run/layout';
 import { RunStore } from '../../src/extension/runs/runStore';
 import { RunTailer } from '../../src/extension/runs/runTailer';
-import { installedBackends } from '../../src/extension/trainer/backends';
 import { evaluateCheckpoint } from '../../src/extension/trainer/checkpointEval';
 import { findOnPath, resolveNodeRuntime } from '../../src/extension/trainer/nodePath';
 import { describeExit, TrainerProcess } from '../../src/extension/trainer/trainerProcess';
@@ -60,14 +59,6 @@ describe('resolveNodeRuntime', () => {
     assert.equal(resolveNodeRuntime(process.execPath).source, 'setting');
     assert.deepEqual(resolveNodeRuntime('', ''), { execPath: process.execPath, env: { ELECTRON_RUN_AS_NODE: '1' }, source: 'extension-host' });
     assert.throws(() => resolveNodeRuntime('/no/such/node'), /reasoningLab\.nodePath.*not an executable/);
-  });
-});
-
-describe('installedBackends', () => {
-  it('lists the tfjs backends that resolve from a folder, in the trainer\'s order', () => {
-    const here = installedBackends(process.cwd());
-    assert.deepEqual(here.filter((b) => b === 'wasm' || b === 'cpu'), ['wasm', 'cpu']);
-    assert.deepEqual(installedBackends(os.tmpdir()).filter((b) => b === 'wasm'), [], 'nothing resolves from an empty folder');
   });
 });
 
