@@ -1,14 +1,14 @@
 // The runs sidebar: each run with its status icon, live step and best
 // accuracy; children for checkpoints, evaluations and the latest traces.
 // Refreshed by the store's events, which the file watches drive.
-import { readdirSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { COMMANDS } from '../../core/protocol/commands';
 import type { RunStatus } from '../../core/protocol/records';
 import { describeScore } from '../../core/protocol/describe-score';
 import { formatDuration } from '../../core/run/progress';
-import { parseCheckpointName, RUN_FILES } from '../../core/run/layout';
+import { checkpointNames } from '../../core/run/checkpoints';
+import { checkpointLabel, parseCheckpointName, RUN_FILES } from '../../core/run/layout';
 import type { RunEntry, RunStore } from '../runs/runStore';
 
 const LATEST_TRACES = 20;
@@ -86,7 +86,7 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
     if (node.kind !== 'group') return [];
     switch (node.group) {
       case 'checkpoints':
-        return checkpointNames(run.dir).map((name) => ({ kind: 'checkpoint', run, name }));
+        return checkpointNames(run.dir).reverse().map((name) => ({ kind: 'checkpoint', run, name }));
       case 'evals':
         return run.evals.map((_e, index) => ({ kind: 'eval' as const, run, index })).reverse();
       case 'traces': {
@@ -136,7 +136,7 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
       }
       case 'checkpoint': {
         const at = parseCheckpointName(node.name);
-        const item = new vscode.TreeItem(at ? `${PHASE_LABEL[at.phase]} step ${at.step}` : node.name, vscode.TreeItemCollapsibleState.None);
+        const item = new vscode.TreeItem(checkpointLabel(node.name), vscode.TreeItemCollapsibleState.None);
         item.description = node.name;
         item.contextValue = `checkpoint-${at?.phase ?? 'other'}`;
         item.iconPath = new vscode.ThemeIcon('save');
@@ -185,16 +185,4 @@ function localTime(iso: string): string | null {
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return null;
   return d.toLocaleString(undefined, { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', hour12: false });
-}
-
-function checkpointNames(runDir: string): string[] {
-  try {
-    return readdirSync(path.join(runDir, RUN_FILES.checkpoints), { withFileTypes: true })
-      .filter((d) => d.isDirectory() && !d.name.includes('tmp'))
-      .map((d) => d.name)
-      .sort()
-      .reverse();
-  } catch {
-    return [];
-  }
 }
