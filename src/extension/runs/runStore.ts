@@ -49,6 +49,11 @@ export class RunStore {
     return this.entries.get(id);
   }
 
+  /** A live run of this spec file (or, for runs that did not record theirs, of this spec name). */
+  runningFrom(specFile: string, name: string): RunEntry | undefined {
+    return this.list().find((r) => r.info.status === 'running' && (r.info.specFile !== undefined ? r.info.specFile === specFile : r.info.name === name));
+  }
+
   /** What to call a run where runs are listed: its name, with its start time when another run has the same name. */
   label(id: string): string {
     return runLabels([...this.entries.values()].map((e) => e.info)).get(id) ?? id;
