@@ -2,6 +2,7 @@
 // command index. Everything lives as long as the context.
 import * as vscode from 'vscode';
 import { registerCommands } from './commands';
+import { isDone, isResumable } from './commands/args';
 import { Ctx } from './ctx';
 import { DashboardPanels } from './dashboard/panel';
 import { CountdownLanguageClient } from './languageClient';
@@ -19,7 +20,9 @@ function trackContextKeys(c: Ctx): void {
     const runs = c.store.list();
     void vscode.commands.executeCommand('setContext', 'reasoningLab.hasRuns', runs.length > 0);
     void vscode.commands.executeCommand('setContext', 'reasoningLab.hasLiveRun', c.trainers.hasLiveRun());
-    void vscode.commands.executeCommand('setContext', 'reasoningLab.hasStoppedRun', runs.some((r) => r.info.status !== 'running'));
+    void vscode.commands.executeCommand('setContext', 'reasoningLab.hasEndedRun', runs.some((r) => r.info.status !== 'running'));
+    void vscode.commands.executeCommand('setContext', 'reasoningLab.hasResumableRun', runs.some(isResumable));
+    void vscode.commands.executeCommand('setContext', 'reasoningLab.hasDoneRun', runs.some(isDone));
   };
   c.push(c.store.onDidChangeRuns(update), c.trainers.onDidChange(update));
   update();

@@ -16,6 +16,7 @@ import { metricsCsv } from '../../src/extension/runs/metricsCsv';
 import { RunStore } from '../../src/extension/runs/runStore';
 import { RunTailer } from '../../src/extension/runs/runTailer';
 import { formatTrace, readTraceFromDisk } from '../../src/extension/runs/traceText';
+import { modelMismatch } from '../../src/extension/trainer/modelMismatch';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'rlab-ext-runs-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
@@ -123,6 +124,29 @@ describe('RunStore', () => {
     store.dispose();
   });
 
+  it('finds the live run of a spec file, or of a spec name for runs that did not record their file', () => {
+    const store = new RunStore(10, 0);
+    store.setInfo('/r/a', { ...info('a', 'running', 1), name: 'ux', specFile: '/w/ux.countdown' });
+    store.setInfo('/r/b', { ...info('b', 'done'), name: 'ux', specFile: '/w/other.countdown' });
+    store.setInfo('/r/c', { ...info('c', 'running', 1), name: 'old' });
+    assert.equal(store.runningFrom('/w/ux.countdown', 'ux')?.id, 'a');
+    assert.equal(store.runningFrom('/w/other.countdown', 'ux'), undefined, 'that one is done');
+    assert.equal(store.runningFrom('/w/renamed.countdown', 'old')?.id, 'c');
+    assert.equal(store.runningFrom('/w/new.countdown', 'new'), undefined);
+    store.dispose();
+  });
+
+  it('labels runs of one spec apart by their start time, others by name', () => {
+    const store = new RunStore(10, 0);
+    store.setInfo('/r/1', { ...info('ux-1'), name: 'ux', startedAt: '2026-01-01T10:00:00.000Z' });
+    store.setInfo('/r/2', { ...info('ux-2'), name: 'ux', startedAt: '2026-01-01T11:30:00.000Z' });
+    store.setInfo('/r/3', { ...info('solo'), name: 'solo' });
+    assert.equal(store.label('solo'), 'solo');
+    assert.notEqual(store.label('ux-1'), store.label('ux-2'));
+    assert.match(store.label('ux-1'), /^ux · \d\d:\d\d$/);
+    store.dispose();
+  });
+
   it('lists runs newest first', () => {
     const store = new RunStore(10, 0);
     store.setInfo('/r/old', { ...info('old'), startedAt: '2026-01-01T00:00:00.000Z' });
@@ -203,5 +227,14 @@ describe('exports and trace text', () => {
     assert.ok(text.includes('<img src=x onerror=alert(1)>'));
     assert.ok(text.includes('# verdict correct · reward 1'));
     assert.equal(readTraceFromDisk(dir, 5), undefined);
+  });
+});
+
+describe('modelMismatch', () => {
+  const model = resolveSpec('task { }\nmodel {\n  preset nano\n}\n').config!.model;
+  it('lets weights go to a model of the same shape, whatever its preset is called, and names each difference otherwise', () => {
+    assert.equal(modelMismatch({ ...model, preset: 'custom' }, model), null);
+    assert.equal(modelMismatch({ ...model, tiedHead: true }, { ...model, tiedHead: undefined }), null, 'a head is tied unless said otherwise');
+    assert.equal(modelMismatch({ ...model, width: model.width * 2, layers: 9 }, model), `layers 9, not ${model.layers}; width ${model.width * 2}, not ${model.width}`);
   });
 });

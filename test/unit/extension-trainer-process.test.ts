@@ -2,7 +2,7 @@
 // fork with a real Node binary, hello over IPC, stop with a checkpoint, and a
 // failure that says why. Also which Node binary is chosen.
 import * as assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -10,7 +10,6 @@ import type { RunInfo, StepRecord } from '../../src/core/protocol/records';
 import { runFile } from '../../src/core/run/layout';
 import { RunStore } from '../../src/extension/runs/runStore';
 import { RunTailer } from '../../src/extension/runs/runTailer';
-import { installedBackends } from '../../src/extension/trainer/backends';
 import { evaluateCheckpoint } from '../../src/extension/trainer/checkpointEval';
 import { findOnPath, resolveNodeRuntime } from '../../src/extension/trainer/nodePath';
 import { describeExit, TrainerProcess } from '../../src/extension/trainer/trainerProcess';
@@ -19,6 +18,17 @@ const trainer = path.resolve('dist/trainer.js');
 const built = existsSync(trainer);
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'rlab-ext-trainer-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
+
+/** Waits until `probe` returns a value, or fails after `ms`. */
+async function until<T>(what: string, probe: () => T | undefined, ms = 10_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const value = probe();
+    if (value !== undefined) return value;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
 
 const SPEC = `name "unit"
 task {
@@ -49,14 +59,6 @@ describe('resolveNodeRuntime', () => {
     assert.equal(resolveNodeRuntime(process.execPath).source, 'setting');
     assert.deepEqual(resolveNodeRuntime('', ''), { execPath: process.execPath, env: { ELECTRON_RUN_AS_NODE: '1' }, source: 'extension-host' });
     assert.throws(() => resolveNodeRuntime('/no/such/node'), /reasoningLab\.nodePath.*not an executable/);
-  });
-});
-
-describe('installedBackends', () => {
-  it('lists the tfjs backends that resolve from a folder, in the trainer\'s order', () => {
-    const here = installedBackends(process.cwd());
-    assert.deepEqual(here.filter((b) => b === 'wasm' || b === 'cpu'), ['wasm', 'cpu']);
-    assert.deepEqual(installedBackends(os.tmpdir()).filter((b) => b === 'wasm'), [], 'nothing resolves from an empty folder');
   });
 });
 
@@ -103,13 +105,22 @@ describe('TrainerProcess', { skip: !built && 'dist/trainer.js is not built (npm 
       assert.equal(exit.outcome?.kind, 'done');
       const info = JSON.parse(readFileSync(runFile(runDir, 'run'), 'utf8')) as RunInfo;
       assert.equal(info.status, 'stopped');
-      if (checkpoint) assert.ok(existsSync(checkpoint.path), checkpoint.path);
+      assert.ok(checkpoint && existsSync(checkpoint.path), 'stopping wrote a checkpoint');
 
-      // Evaluate Checkpoint: `rlab eval --json` on the run's latest checkpoint.
-      const record = await evaluateCheckpoint(resolveNodeRuntime(''), path.resolve('dist/cli.js'), runDir, 'test');
+      // Evaluate Checkpoint: `rlab eval --json --record` on the run's latest checkpoint, with the k the user chose.
+      const cli = path.resolve('dist/cli.js');
+      const record = await evaluateCheckpoint(resolveNodeRuntime(''), cli, { target: runDir, split: 'test', samples: 2 });
       assert.equal(record.split, 'test');
+      assert.equal(record.k, 2);
       assert.equal(record.score.n, 2, 'the spec limits evaluation to 2 problems');
       assert.ok(record.score.pass1 >= 0 && record.score.pass1 <= 1);
+      // It joins the run's evaluations: in eval.jsonl, and so in the store.
+      const requested = await until('the evaluation in the store', () => store.get('run-stop')?.evals.find((e) => e.requested));
+      assert.deepEqual(requested, { ...record, requested: true });
+      // A checkpoint outside any run folder has no evaluations to join.
+      const loose = path.join(tmp, 'loose-checkpoint');
+      cpSync(checkpoint.path, loose, { recursive: true });
+      await assert.rejects(evaluateCheckpoint(resolveNodeRuntime(''), cli, { target: loose, split: 'test', samples: 1 }), /--record adds to a run's eval\.jsonl, but .*loose-checkpoint is not in a run folder/);
     } finally {
       proc.kill();
       proc.dispose();

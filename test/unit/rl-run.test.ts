@@ -1,7 +1,8 @@
 // End to end through the real `rlab` CLI: a tiny spec runs pretraining then
 // RL and writes every run file; a run interrupted mid-RL (Ctrl-C: checkpoint,
 // exit) and resumed with `--resume` writes exactly the records of an
-// uninterrupted one (wall-clock fields aside).
+// uninterrupted one (wall-clock fields aside); a finished run continued with
+// `--continue` trains on as a new run, and `--from` takes a checkpoint folder.
 import { before, test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
@@ -160,4 +161,44 @@ test('rlab train: pretrain then RL writes every file; Ctrl-C mid-RL and --resume
   const rollouts = (run: string) => read<TraceRecord>(run, 'traces').filter((r) => r.split === 'train').map((r) => r.completion);
   assert.notDeepEqual(rollouts(other), rollouts(early));
   assert.deepEqual(read<EvalRecord>(other, 'eval').map((r) => r.step), read<EvalRecord>(early, 'eval').map((r) => r.step));
+});
+
+/** Every file under `dir` with its bytes, to show a folder was left as it was. */
+function snapshot(dir: string): Record<string, string> {
+  const files = fs.readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) => fs.statSync(path.join(dir, f)).isFile());
+  return Object.fromEntries(files.sort().map((f) => [f, fs.readFileSync(path.join(dir, f)).toString('base64')]));
+}
+
+test('rlab train --continue: a finished run trains on as a new run and stays as it was; --from starts RL from a checkpoint folder', async (t) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rlab-continue-'));
+  t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const spec = path.join(dir, 'tiny.countdown');
+  fs.writeFileSync(spec, SPEC);
+  const finished = path.join(dir, 'finished');
+  assert.equal((await rlabTrain([spec, '--out', finished], finished)).code, 0);
+  const before = snapshot(finished);
+
+  const continued = path.join(dir, 'continued');
+  const more = await rlabTrain(['--continue', finished, '--steps', '2', '--out', continued], continued);
+  assert.equal(more.code, 0, more.stderr);
+  assert.deepEqual(snapshot(finished), before, 'the finished run is left as it was');
+  const info = JSON.parse(fs.readFileSync(runFile(continued, 'run'), 'utf8'));
+  assert.deepEqual([info.status, info.parent, info.config.rl.steps, info.step], ['done', finished, 6, { pretrain: 2, rl: 6 }]);
+  const steps = read<StepRecord>(continued, 'metrics');
+  assert.deepEqual(steps.map((r) => `${r.phase}${r.step}`), ['pretrain1', 'pretrain2', 'rl1', 'rl2', 'rl3', 'rl4', 'rl5', 'rl6']);
+  assert.deepEqual(withoutClock(steps.slice(0, 6)), withoutClock(read<StepRecord>(finished, 'metrics')), 'its first steps are the finished run\'s');
+  assert.deepEqual(read<EvalRecord>(continued, 'eval').filter((e) => e.phase === 'rl' && e.split === 'test').map((e) => e.step), [0, 2, 4, 6]);
+  assert.ok(fs.existsSync(path.join(continued, 'checkpoints', 'rl-step-000006')));
+
+  const refused = await rlabTrain(['--continue', finished, '--out', path.join(dir, 'x')], path.join(dir, 'x'));
+  assert.notEqual(refused.code, 0);
+  assert.match(refused.stderr, /--continue RUN needs --steps N/);
+
+  const fromCheckpoint = path.join(dir, 'from-checkpoint');
+  const base = path.join(finished, 'checkpoints', 'step-000002');
+  const rl = await rlabTrain([spec, '--stage', 'rl', '--from', base, '--out', fromCheckpoint], fromCheckpoint);
+  assert.equal(rl.code, 0, rl.stderr);
+  assert.equal(JSON.parse(fs.readFileSync(runFile(fromCheckpoint, 'run'), 'utf8')).parent, base);
+  assert.match(fs.readFileSync(runFile(fromCheckpoint, 'log'), 'utf8'), /RL starts from the base model .*finished\/checkpoints\/step-000002/);
+  assert.deepEqual(read<StepRecord>(fromCheckpoint, 'metrics').map((r) => `${r.phase}${r.step}`), ['rl1', 'rl2', 'rl3', 'rl4']);
 });

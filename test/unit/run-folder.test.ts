@@ -3,13 +3,14 @@
 // says about a run nobody here owns. Real files and real processes.
 import * as assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, describe, it } from 'node:test';
 import type { RunInfo } from '../../src/core/protocol/records';
 import { createRunDir, writeFileAtomic } from '../../src/core/run/files';
-import { runFile } from '../../src/core/run/layout';
+import { checkpointNames } from '../../src/core/run/checkpoints';
+import { checkpointLabel, runFile } from '../../src/core/run/layout';
 import { crashedInfo, isProcessAlive, readRunInfo, runState, writeRunInfo } from '../../src/core/run/run-info';
 import { resolveSpec } from '../../src/core/spec/resolve';
 
@@ -39,6 +40,17 @@ describe('new run folders and whole-file writes', () => {
     writeFileAtomic(file, 'step-000020\n');
     assert.equal(readFileSync(file, 'utf8'), 'step-000020\n');
     assert.deepEqual(readdirSync(dir), ['latest']);
+  });
+});
+
+describe('checkpoint folders', () => {
+  it('lists the complete ones in training order, and names them as people say them', () => {
+    const dir = mkdtempSync(path.join(tmp, 'ckpt-'));
+    for (const name of ['rl-step-000010', 'step-000100', '.tmp-step-000200-77', 'step-000040', 'rl-step-000002']) mkdirSync(path.join(dir, 'checkpoints', name), { recursive: true });
+    writeFileSync(path.join(dir, 'checkpoints', 'latest'), 'rl-step-000010\n');
+    assert.deepEqual(checkpointNames(dir), ['step-000040', 'step-000100', 'rl-step-000002', 'rl-step-000010']);
+    assert.deepEqual(checkpointNames(path.join(tmp, 'no-such-run')), []);
+    assert.deepEqual(['step-000040', 'rl-step-000010', 'latest'].map(checkpointLabel), ['pretrain step 40', 'RL step 10', 'latest']);
   });
 });
 

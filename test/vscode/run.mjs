@@ -78,7 +78,7 @@ try {
     ['extensionDevelopmentPath', remote(root)],
     ['extensionTestsPath', remote(suiteOut)],
   ]));
-  const code = await Promise.race([exitCode, new Promise((r) => setTimeout(() => r('timeout'), 180_000))]);
+  const code = await Promise.race([exitCode, new Promise((r) => setTimeout(() => r('timeout'), 300_000))]);
   await context.close();
   if (code !== 0) {
     failed = true;

@@ -112,6 +112,8 @@ export interface EvalRecord {
   byCount: Record<string, EvalScore>;
   /** Pretraining, test split: mean cross-entropy per completion token on held-out search traces. */
   loss?: number;
+  /** Evaluated on request (Evaluate Checkpoint, `rlab eval --record`), not by the training loop. */
+  requested?: true;
 }
 
 /** One line of `traces.jsonl`: a sampled completion and how it was scored. */

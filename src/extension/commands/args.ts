@@ -16,11 +16,13 @@ export async function runArg(s: Services, arg: unknown, filter: (r: RunEntry) =>
     return undefined;
   }
   if (runs.length === 1) return runs[0];
-  const pick = await vscode.window.showQuickPick(
-    runs.map((run) => ({ label: run.id, description: run.info.status, run })),
-    { placeHolder },
-  );
+  const pick = await vscode.window.showQuickPick(runItems(s, runs), { placeHolder });
   return pick?.run;
+}
+
+/** Quick-pick items of runs: the label that tells them apart, status and id. */
+export function runItems(s: Services, runs: readonly RunEntry[]): (vscode.QuickPickItem & { run: RunEntry })[] {
+  return runs.map((run) => ({ label: s.ctx.store.label(run.id), description: `${run.info.status} · ${run.id}`, run }));
 }
 
 /** The .countdown file a command acts on: its argument, the active editor, or a picked file. */
@@ -43,4 +45,7 @@ export async function specArg(arg: unknown): Promise<vscode.Uri | undefined> {
 }
 
 export const isLive = (r: RunEntry): boolean => r.info.status === 'running';
+/** Stopped or failed: there is more of it to train. */
+export const isResumable = (r: RunEntry): boolean => r.info.status === 'stopped' || r.info.status === 'failed';
+export const isDone = (r: RunEntry): boolean => r.info.status === 'done';
 export const anyRun = (): boolean => true;

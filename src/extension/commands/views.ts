@@ -1,10 +1,10 @@
 // Commands that show things: the dashboard (one run, or several compared), a
 // trace as a document, and the versions of everything.
 import * as vscode from 'vscode';
-import { installedBackends } from '../trainer/backends';
+import { installedBackends } from '../../core/spec/devices';
 import { resolveNodeRuntime } from '../trainer/nodePath';
 import { TRACE_LANGUAGE_ID, traceUri } from '../views/traceDocuments';
-import { anyRun, runArg } from './args';
+import { anyRun, runArg, runItems } from './args';
 import type { CommandFactory } from './services';
 
 export const showVersion: CommandFactory = ({ ctx }) => () => {
@@ -42,10 +42,7 @@ export const compareRuns: CommandFactory = (s) => async (arg) => {
     s.dashboard.open(arg as string[]);
     return;
   }
-  const picks = await vscode.window.showQuickPick(
-    s.ctx.store.list().map((run) => ({ label: run.id, description: run.info.status, run })),
-    { canPickMany: true, placeHolder: 'Choose the runs to compare' },
-  );
+  const picks = await vscode.window.showQuickPick(runItems(s, s.ctx.store.list()), { canPickMany: true, placeHolder: 'Choose the runs to compare' });
   if (picks && picks.length > 0) s.dashboard.open(picks.map((p) => p.run.id));
 };
 

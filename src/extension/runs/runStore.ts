@@ -4,6 +4,7 @@
 import { Emitter, type Event } from 'vscode-jsonrpc';
 import type { AlertRecord, RunInfo, TraceRecord } from '../../core/protocol/records';
 import type { RunDelta, RunRecords, RunSnapshot } from '../../core/protocol/webview';
+import { runLabels } from '../../core/run/labels';
 
 export interface RunEntry extends RunRecords {
   readonly id: string;
@@ -46,6 +47,16 @@ export class RunStore {
 
   get(id: string): RunEntry | undefined {
     return this.entries.get(id);
+  }
+
+  /** A live run of this spec file (or, for runs that did not record theirs, of this spec name). */
+  runningFrom(specFile: string, name: string): RunEntry | undefined {
+    return this.list().find((r) => r.info.status === 'running' && (r.info.specFile !== undefined ? r.info.specFile === specFile : r.info.name === name));
+  }
+
+  /** What to call a run where runs are listed: its name, with its start time when another run has the same name. */
+  label(id: string): string {
+    return runLabels([...this.entries.values()].map((e) => e.info)).get(id) ?? id;
   }
 
   snapshot(id: string): RunSnapshot | undefined {

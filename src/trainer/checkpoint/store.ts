@@ -4,7 +4,8 @@
 // `checkpoints/latest` is replaced to name it, so a reader never sees half of one.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { RUN_FILES, checkpointName, runFile } from '../../core/run/layout';
+import { checkpointNames } from '../../core/run/checkpoints';
+import { RUN_FILES, checkpointName, parseCheckpointName, runFile } from '../../core/run/layout';
 import type { Phase } from '../../core/protocol/records';
 import type { ResolvedConfig } from '../../core/spec/config';
 import { decodeSafetensors, encodeSafetensors, type ArrayMap } from './safetensors';
@@ -86,14 +87,9 @@ export function readCheckpointConfig(dir: string): CheckpointConfig {
 
 /** Complete checkpoint folders of a run for `phase`, oldest first. */
 export function listCheckpoints(runDir: string, phase: Phase): string[] {
-  const root = runFile(runDir, 'checkpoints');
-  if (!fs.existsSync(root)) return [];
-  const pattern = phase === 'rl' ? /^rl-step-\d{6,}$/ : /^step-\d{6,}$/;
-  return fs
-    .readdirSync(root)
-    .filter((name) => pattern.test(name))
-    .sort((a, b) => a.length - b.length || a.localeCompare(b))
-    .map((name) => path.join(root, name));
+  return checkpointNames(runDir)
+    .filter((name) => parseCheckpointName(name)?.phase === phase)
+    .map((name) => path.join(runFile(runDir, 'checkpoints'), name));
 }
 
 /** The folder `checkpoints/latest` names, or null when the run has none yet. */

@@ -1,12 +1,13 @@
 // What `rlab train` shows while it runs: a progress bar per stage on a
 // terminal (cli-progress), plain log lines otherwise (CI, pipes), and a final
-// summary. It is a TrainerSink: the same events the extension gets over IPC.
+// summary. It is a TrainerSink: the engine shows it each record as it writes it.
 import { describeBackend } from '../../core/protocol/describe-backend';
 import { SingleBar, Presets } from 'cli-progress';
 import type { EvalRecord, Phase, StepRecord } from '../../core/protocol/records';
 import type { ResolvedConfig } from '../../core/spec/config';
 import type { DoneParams, FailedParams, HelloParams } from '../../core/protocol/trainer';
 import type { TrainerSink } from '../engine/sink';
+import { formatDuration } from '../../core/run/progress';
 import { describeScore } from '../../core/protocol/describe-score';
 
 /** Without a terminal, one line per this many steps (and every evaluation). */
@@ -97,9 +98,4 @@ export class TrainProgress implements TrainerSink {
       this.out.write(`${text}\n`);
     }
   }
-}
-
-function formatDuration(ms: number): string {
-  const s = Math.round(ms / 1000);
-  return s < 60 ? `${s} s` : `${Math.floor(s / 60)} min ${s % 60} s`;
 }
