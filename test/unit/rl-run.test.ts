@@ -105,6 +105,10 @@ test('rlab train: pretrain then RL writes every file; Ctrl-C mid-RL and --resume
   const straight = path.join(dir, 'straight');
   const done = await rlabTrain([spec, '--out', straight], straight);
   assert.equal(done.code, 0, done.stderr);
+  // Without a terminal: a line per stage's last step with the phase, step of total and elapsed time; a summary of what RL did.
+  assert.match(done.stderr, /^pretrain 2\/2 · \d+ s elapsed.*loss \d/m);
+  assert.match(done.stderr, /^RL 4\/4 · \d+ s elapsed.*reward/m);
+  assert.match(done.stderr, /^RL: held-out greedy accuracy \d+\.\d% → \d+\.\d% \([+-]\d+\.\d points; best \d+\.\d% at RL step \d\), pass@2 \d+\.\d% → \d+\.\d%, on 4 test problems$/m);
   for (const file of ['spec', 'run', 'metrics', 'eval', 'traces', 'log', 'latest'] as const) {
     assert.ok(fs.existsSync(runFile(straight, file)), `${RUN_FILES[file]} written`);
   }
