@@ -9,7 +9,7 @@ import fc from 'fast-check';
 import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend } from '../../src/trainer/backend';
 import { fusedGelu, fusedLayerNorm, fusedWeightGradient, weightGradientThreads } from '../../src/trainer/model/fused';
-import { LAYER_NORM_EPS, embed, geluOps, layerNormOps, oneHot } from '../../src/trainer/model/gpt';
+import { LAYER_NORM_EPS, embed, geluOps, layerNormOps, oneHot } from '../../src/trainer/model/ops';
 import { logProbsOf } from '../../src/trainer/model/logprobs';
 
 /** |actual - expected| <= 1e-4 of the larger of 1 and the expected tensor's largest magnitude. */

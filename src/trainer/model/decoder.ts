@@ -18,9 +18,39 @@
 
 import * as tf from '@tensorflow/tfjs-core';
 import { DECODE_ATTENTION_WASM } from './decode-attention-wasm';
-import { LAYER_NORM_EPS, type DecodeWeights, type Gpt, type KvCache } from './gpt';
+import type { Gpt, KvCache } from './gpt';
+import { LAYER_NORM_EPS } from './ops';
 import { pagesFor } from './kernel-memory';
 import { arrayBackend, tensorValues } from './tensor-arrays';
+
+/** What the array decoder (decoder.ts) reads of the model: small vectors as arrays, weight matrices as tensors. */
+export interface DecodeWeights {
+  width: number;
+  heads: number;
+  context: number;
+  vocab: number;
+  /** Token embedding [V, D] and learned positions [context, D] (null with rotary positions). */
+  embedding: Float32Array;
+  positions: Float32Array | null;
+  /** Rotary tables [context, hd/2] (null with learned positions). */
+  rotary: { cos: Float32Array; sin: Float32Array } | null;
+  layers: Array<{
+    ln1: NormWeights;
+    attnQkv: tf.Tensor2D;
+    attnProj: tf.Tensor2D;
+    ln2: NormWeights;
+    mlpFc: tf.Tensor2D;
+    mlpProj: tf.Tensor2D;
+  }>;
+  lnf: NormWeights;
+  /** Output head [D, V]. */
+  head: tf.Tensor2D;
+}
+
+export interface NormWeights {
+  weight: Float32Array;
+  bias: Float32Array;
+}
 
 export interface Decoder {
   /** Next-token logits [B, V] row-major after the chunk of tokens each row was given last. */
