@@ -6,7 +6,8 @@
 ;; Regenerate decode-attention-wasm.ts after editing: `npm run build:wasm`
 ;; (a unit test fails while the two differ).
 (module
-  (import "env" "memory" (memory 1))
+  ;; Shared: helper threads (kernel-pool.ts) attend other rows over it.
+  (import "env" "memory" (memory 1 65536 shared))
 
 ;; exp of four lanes: x = n·ln2 + r with |r| <= ln2/2, exp(r) by its degree-7
   ;; Taylor polynomial (relative error < 1e-8), times 2^n built in the exponent
@@ -185,16 +186,19 @@
   ;; holds each row's new query, key and value; the key and value go into the
   ;; caches [B, H, capacity, hd] at `position`, and out [B, H, hd] gets the
   ;; attention of each query over positions firsts[r]..position of its row
-  ;; (firsts: B i32s). hd a multiple of 4; byte addresses, 16-byte aligned.
+  ;; (firsts: B i32s), for rows [from, to): helper threads take other rows,
+  ;; each with scores of its own. hd a multiple of 4; byte addresses, 16-byte aligned.
   (func (export "attendRows")
+    (param $from i32) (param $to i32)
     (param $qkv i32) (param $keys i32) (param $values i32) (param $out i32) (param $scores i32) (param $firsts i32)
-    (param $rows i32) (param $heads i32) (param $hd i32) (param $capacity i32) (param $position i32) (param $scale f32)
+    (param $heads i32) (param $hd i32) (param $capacity i32) (param $position i32) (param $scale f32)
     (local $r i32) (local $h i32) (local $i i32) (local $first i32) (local $vector i32) (local $q i32)
     (local $slot i32) (local $head i32) (local $base i32)
     ;; bytes of one head vector, and of one (row, head)'s cache
     (local.set $vector (i32.shl (local.get $hd) (i32.const 2)))
     (local.set $slot (i32.mul (local.get $vector) (local.get $capacity)))
-    (local.set $r (i32.const 0))
+    (if (i32.ge_u (local.get $from) (local.get $to)) (then (return)))
+    (local.set $r (local.get $from))
     (loop $row
       (local.set $first (i32.load (i32.add (local.get $firsts) (i32.shl (local.get $r) (i32.const 2)))))
       (local.set $h (i32.const 0))
@@ -224,7 +228,7 @@
           (i32.add (i32.sub (local.get $position) (local.get $first)) (i32.const 1))
           (local.get $scale))
         (br_if $each (i32.lt_u (local.tee $h (i32.add (local.get $h) (i32.const 1))) (local.get $heads))))
-      (br_if $row (i32.lt_u (local.tee $r (i32.add (local.get $r) (i32.const 1))) (local.get $rows)))))
+      (br_if $row (i32.lt_u (local.tee $r (i32.add (local.get $r) (i32.const 1))) (local.get $to)))))
 
   ;; GELU (tanh approximation as x·σ(2k(x + c·x³)), like gpt.ts) in place over
   ;; n floats at x, n a multiple of 4.

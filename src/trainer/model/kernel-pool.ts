@@ -151,6 +151,13 @@ export class KernelPool {
     if (failed) throw new Error(`${this.label} ${kind}: a helper thread failed (its error is above); set RLAB_WASM_THREADS=1 to run on one thread`);
   }
 
+  /** Ends the helper threads (a pool over a memory that is going away). */
+  dispose(): void {
+    for (const worker of this.workers) void worker.terminate();
+    this.workers.length = 0;
+    this.unavailable = true;
+  }
+
   /** Helpers started so far that have said they are ready. */
   get readyHelpers(): number {
     return this.workers.filter((_, i) => Atomics.load(this.words, i * SLOT + READY) === 1).length;
