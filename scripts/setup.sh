@@ -7,7 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-apt_packages=(chromium ripgrep build-essential python3 pkg-config libkrb5-dev python3-torch libopenblas0-pthread)
+apt_packages=(chromium ripgrep build-essential python3 python3-venv pkg-config libkrb5-dev python3-torch libopenblas0-pthread)
 missing=()
 for p in "${apt_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
@@ -21,14 +21,19 @@ fi
 
 # Python packages (pinned) go into the project's own virtual environment, .venv
 # (git-ignored): one requirements file per purpose in scripts/python/, each
-# installed only when it changed since the last install.
+# installed only when it changed since the last install. A file named
+# *.no-deps.txt is installed without its packages' dependencies (pip cannot say
+# that per package), for packages whose heavy dependencies no test loads.
 if compgen -G "scripts/python/*.txt" >/dev/null; then
   [ -x .venv/bin/python ] || python3 -m venv .venv
-  for req in scripts/python/*.txt; do
+  # The no-deps files last, so that pip's check of the others does not list their missing dependencies.
+  for req in $(ls scripts/python/*.txt | grep -v '\.no-deps\.txt$') $(ls scripts/python/*.no-deps.txt 2>/dev/null); do
     stamp=".venv/.installed-$(basename "$req")"
     if ! cmp -s "$req" "$stamp"; then
+      flags=()
+      case "$req" in *.no-deps.txt) flags=(--no-deps) ;; esac
       echo "setup: installing Python packages from $req into .venv"
-      .venv/bin/pip install --quiet --disable-pip-version-check -r "$req"
+      .venv/bin/pip install --quiet --disable-pip-version-check "${flags[@]}" -r "$req"
       cp "$req" "$stamp"
     fi
   done

@@ -4,10 +4,11 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Command } from 'commander';
 import { RUNS_FOLDER } from '../../core/run/layout';
-import { resolveSpec } from '../../core/spec/resolve';
+import type { ResolvedConfig } from '../../core/spec/config';
 import type { TrainerLaunch } from '../../core/protocol/trainer';
 import { createRunDir, readRunInfo } from '../run/writer';
 import { RunControl } from '../engine/control';
+import { readSpecFile } from '../spec-file';
 import { TrainProgress } from './progress';
 
 interface TrainOptions {
@@ -65,17 +66,12 @@ function toLaunch(spec: string | undefined, options: TrainOptions, fail: (messag
     return { spec: null, runDir: path.resolve(options.resume), resume: true, stage: (stage as TrainerLaunch['stage'] | null) ?? runStage, device: options.device ?? null, from: options.from ?? null };
   }
   if (!spec) fail('give a .countdown spec to train (or --resume RUN)');
-  let text: string;
-  try {
-    text = fs.readFileSync(spec, 'utf8');
-  } catch (e) {
-    return fail(`cannot read ${spec}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
-  }
   // Checked here too, so that a broken spec leaves no empty run directory behind.
-  const { config, diagnostics } = resolveSpec(text);
-  if (config === null) {
-    const errors = diagnostics.filter((d) => d.severity === 'error').map((d) => `${spec}:${d.range.start.line + 1}:${d.range.start.character + 1}: ${d.message}`);
-    fail(`the spec has ${errors.length} error(s):\n${errors.join('\n')}`);
+  let config: ResolvedConfig;
+  try {
+    config = readSpecFile(spec).config;
+  } catch (e) {
+    return fail((e as Error).message);
   }
   if (options.from && !fs.existsSync(options.from)) fail(`--from ${options.from}: no such run directory`);
   const runDir = options.out ? path.resolve(options.out) : createRunDir(path.resolve(RUNS_FOLDER), config.name);

@@ -3,14 +3,12 @@
 // directory, loads the backend and the model, runs the stages, and ends every
 // run as done, stopped or failed: any error is written to run.json and
 // trainer.log and sent as `failed`, never left as a silent hang.
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { version as extensionVersion } from '../../../package.json';
 import type { CheckpointRecord, EvalRecord, Phase, RunInfo } from '../../core/protocol/records';
 import type { TrainerLaunch } from '../../core/protocol/trainer';
 import type { Device, ResolvedConfig } from '../../core/spec/config';
-import { resolveSpec } from '../../core/spec/resolve';
 import { selectBackend } from '../backend';
 import { describeBackend } from '../../core/protocol/describe-backend';
 import { latestCheckpoint, listCheckpoints, readCheckpoint, writeCheckpoint, type Checkpoint } from '../checkpoint/store';
@@ -23,6 +21,7 @@ import { Tokenizer } from '../model/tokenizer';
 import { meanCompletionLoss } from '../pretrain/loss';
 import { Rng } from '../rng';
 import { RunWriter } from '../run/writer';
+import { SpecError, readSpecFile } from '../spec-file';
 import type { StageEnd, StageStart, StepEnd, TrainingContext } from './context';
 import type { RunControl } from './control';
 import { RunRecorder } from './recorder';
@@ -37,9 +36,6 @@ const HELD_OUT_SEQUENCES = 64;
 /** Prompts per sampler call during evaluation. */
 const EVAL_BATCH = 16;
 const DEVICES: readonly Device[] = ['auto', 'gpu', 'cpu', 'wasm', 'js'];
-
-/** A spec with errors: reported before any run directory exists, so nothing is left half-made. */
-export class SpecError extends Error {}
 
 export async function runTraining(launch: TrainerLaunch, sink: TrainerSink, control: RunControl): Promise<RunOutcome> {
   let writer: RunWriter | null = null;
@@ -121,19 +117,7 @@ interface OpenedRun {
 
 function createRun(launch: TrainerLaunch): OpenedRun {
   if (launch.spec === null) throw new SpecError('a new run needs a spec file');
-  let text: string;
-  try {
-    text = fs.readFileSync(launch.spec, 'utf8');
-  } catch (e) {
-    throw new SpecError(`cannot read the spec ${launch.spec}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-  }
-  const { config, diagnostics } = resolveSpec(text);
-  if (config === null) {
-    const errors = diagnostics
-      .filter((d) => d.severity === 'error')
-      .map((d) => `${launch.spec}:${d.range.start.line + 1}:${d.range.start.character + 1}: ${d.message}`);
-    throw new SpecError(`the spec has ${errors.length} error(s); fix them (\`rlab check ${launch.spec}\` lists them) and start again:\n${errors.join('\n')}`);
-  }
+  const { text, config } = readSpecFile(launch.spec);
   const info: RunInfo = {
     id: path.basename(launch.runDir),
     name: config.name,
