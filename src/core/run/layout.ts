@@ -14,6 +14,8 @@ export const RUN_FILES = {
   log: 'trainer.log',
   checkpoints: 'checkpoints',
   latest: path.join('checkpoints', 'latest'),
+  /** A veRL run's job folder: what `rlab export verl` writes, and the job's logs, samples and checkpoints. */
+  verl: 'verl',
 } as const;
 
 export function runFile(runDir: string, file: keyof typeof RUN_FILES): string {

@@ -6,7 +6,7 @@ import { existsSync, readdirSync, readFileSync, watch, type FSWatcher } from 'no
 import * as path from 'node:path';
 import type { AlertRecord, EvalRecord, RunInfo, StepRecord, TraceRecord } from '../../core/protocol/records';
 import { RUN_FILES, runFile } from '../../core/run/layout';
-import { JsonlTail } from './jsonlTail';
+import { JsonlTail } from '../../trainer/run/jsonl-tail';
 import { crashedInfo, isProcessAlive, runState, writeRunInfo } from './reattach';
 import type { RunStore } from './runStore';
 

@@ -34,7 +34,7 @@ export function register(program: Command): void {
     .addHelpText('after', '\nExamples:\n  rlab train examples/countdown-3.countdown\n  rlab train my.countdown --stage pretrain --out runs/base\n  rlab train my.countdown --stage rl --from runs/base\n  rlab train --resume .rlab/runs/countdown-3-20260101-120000\n\nCtrl-C stops after the current step with a checkpoint; --resume continues.')
     .action(async (spec: string | undefined, options: TrainOptions, command: Command) => {
       const launch = toLaunch(spec, options, (message) => command.error(`rlab train: ${message}`));
-      const { runTraining } = await import('../engine/run');
+      const { train } = await import('../engine/dispatch');
       const control = new RunControl();
       let interrupts = 0;
       const onInterrupt = (): void => {
@@ -44,7 +44,7 @@ export function register(program: Command): void {
       };
       process.on('SIGINT', onInterrupt);
       process.on('SIGTERM', onInterrupt);
-      const outcome = await runTraining(launch, new TrainProgress(process.stderr), control);
+      const outcome = await train(launch, new TrainProgress(process.stderr), control);
       process.off('SIGINT', onInterrupt);
       process.off('SIGTERM', onInterrupt);
       if (outcome === 'failed') process.exitCode = 1;

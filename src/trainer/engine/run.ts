@@ -5,8 +5,7 @@
 // trainer.log and sent as `failed`, never left as a silent hang.
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { version as extensionVersion } from '../../../package.json';
-import type { CheckpointRecord, EvalRecord, Phase, RunInfo } from '../../core/protocol/records';
+import type { CheckpointRecord, EvalRecord, Phase } from '../../core/protocol/records';
 import type { TrainerLaunch } from '../../core/protocol/trainer';
 import type { Device, ResolvedConfig } from '../../core/spec/config';
 import { selectBackend } from '../backend';
@@ -25,11 +24,10 @@ import { SpecError, readSpecFile } from '../spec-file';
 import type { StageEnd, StageStart, StepEnd, TrainingContext } from './context';
 import type { RunControl } from './control';
 import { RunRecorder } from './recorder';
+import { checkNotRunning, endRun, failRun, newRunInfo, type RunOutcome } from './run-lifecycle';
 import type { TrainerSink } from './sink';
 import { STAGES } from './stages';
 import { describeScore } from '../../core/protocol/describe-score';
-
-export type RunOutcome = 'done' | 'stopped' | 'failed';
 
 /** Held-out search traces whose loss every evaluation reports. */
 const HELD_OUT_SEQUENCES = 64;
@@ -89,21 +87,9 @@ export async function runTraining(launch: TrainerLaunch, sink: TrainerSink, cont
       if (end === 'stopped') break;
     }
 
-    const status = end === 'stopped' ? 'stopped' : 'done';
-    const run = writer.update({ status, endedAt: new Date().toISOString(), pid: null });
-    recorder.log('info', status === 'stopped' ? 'stopped on request' : 'done');
-    sink.done({ status, run });
-    control.finished(lastCheckpoint, null);
-    return status;
+    return endRun(writer, sink, control, end === 'stopped' ? 'stopped' : 'done', lastCheckpoint);
   } catch (e) {
-    const error = e instanceof Error ? e : new Error(String(e));
-    if (writer) {
-      writer.update({ status: 'failed', error: error.message, endedAt: new Date().toISOString(), pid: null });
-      writer.log('error', error.stack ?? error.message);
-    }
-    sink.failed({ message: error.message, stack: error instanceof SpecError ? null : error.stack ?? null });
-    control.finished(lastCheckpoint, error);
-    return 'failed';
+    return failRun(writer, sink, control, e, lastCheckpoint);
   } finally {
     model?.dispose();
   }
@@ -118,22 +104,7 @@ interface OpenedRun {
 function createRun(launch: TrainerLaunch): OpenedRun {
   if (launch.spec === null) throw new SpecError('a new run needs a spec file');
   const { text, config } = readSpecFile(launch.spec);
-  const info: RunInfo = {
-    id: path.basename(launch.runDir),
-    name: config.name,
-    status: 'running',
-    pid: process.pid,
-    seed: config.task.seed,
-    stage: launch.stage,
-    backend: null,
-    versions: { 'reasoning-lab': extensionVersion, node: process.version, '@tensorflow/tfjs-core': tf.version_core },
-    config,
-    startedAt: new Date().toISOString(),
-    endedAt: null,
-    step: { pretrain: 0, rl: 0 },
-    error: null,
-    parent: launch.from ? path.resolve(launch.from) : null,
-  };
+  const info = newRunInfo(launch, config, { '@tensorflow/tfjs-core': tf.version_core });
   const writer = RunWriter.create(launch.runDir, text, info);
   writer.log('info', `new run ${info.id} from ${launch.spec}, stage ${launch.stage}`);
   return { writer, config, resumeFrom: null };
@@ -142,9 +113,7 @@ function createRun(launch: TrainerLaunch): OpenedRun {
 function openRun(launch: TrainerLaunch): OpenedRun {
   const writer = RunWriter.open(launch.runDir);
   const { info } = writer;
-  if (info.status === 'running' && info.pid !== null && info.pid !== process.pid && processAlive(info.pid)) {
-    throw new SpecError(`run ${launch.runDir} is still running (pid ${info.pid}); stop it before resuming`);
-  }
+  checkNotRunning(info, launch.runDir);
   const dir = latestCheckpoint(launch.runDir);
   if (dir === null) throw new Error(`run ${launch.runDir} has no checkpoint to resume from; start a new run instead`);
   const checkpoint = readCheckpoint(dir);
@@ -279,13 +248,4 @@ function makeContext(parts: ContextParts): TrainingContext {
 function deviceOf(value: string): Device {
   if (!(DEVICES as readonly string[]).includes(value)) throw new Error(`unknown device "${value}": use ${DEVICES.join(', ')}`);
   return value as Device;
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }

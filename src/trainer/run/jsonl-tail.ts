@@ -1,6 +1,7 @@
 // Reads an append-only JSONL file incrementally: each `read()` returns the
 // records completed since the last one. A torn or unfinished last line waits
 // for its newline; a file that shrank (rewritten) is read again from the start.
+// The extension follows run folders with it, the veRL bridge veRL's logs.
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { StringDecoder } from 'node:string_decoder';
 import { parseJsonl } from '../../core/run/jsonl';
@@ -13,6 +14,8 @@ export class JsonlTail<T> {
   private decoder = new StringDecoder('utf8');
   /** Complete lines that were not JSON, over the file's life. */
   skipped = 0;
+  /** Times the file shrank and was read again from its start. */
+  restarts = 0;
 
   constructor(readonly file: string) {}
 
@@ -26,7 +29,10 @@ export class JsonlTail<T> {
     }
     try {
       const size = fstatSync(fd).size;
-      if (size < this.offset) this.reset();
+      if (size < this.offset) {
+        this.reset();
+        this.restarts++;
+      }
       let text = this.rest;
       const buffer = Buffer.allocUnsafe(Math.min(CHUNK, Math.max(1, size - this.offset)));
       while (this.offset < size) {
