@@ -136,6 +136,7 @@ class StandIn:
                     restart_at = 0
                     restarted = True
                     print("stand-in: restarting the trainer, as Ray restarts a TaskRunner", flush=True)
+                    time.sleep(pause * 4)  # a restart takes a while: the bridge has seen the step by then
                     break
             if not restarted:
                 logger.finish()

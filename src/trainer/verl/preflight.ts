@@ -37,7 +37,7 @@ export interface PythonFacts {
 }
 
 /** Runs the probe with the job's Python; rejects when it cannot run at all. */
-export function probePython(python: string, modules: string[], env: NodeJS.ProcessEnv): Promise<PythonFacts> {
+function probePython(python: string, modules: string[], env: NodeJS.ProcessEnv): Promise<PythonFacts> {
   return new Promise((resolve, reject) => {
     const child = spawn(python, ['-c', PROBE, ...modules], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
@@ -77,8 +77,12 @@ export interface Preflight {
   versions: Record<string, string>;
 }
 
-/** Every problem that would stop the job, each one message. */
-export async function preflight(engine: EngineConfig, env: NodeJS.ProcessEnv): Promise<Preflight> {
+/**
+ * Every problem that would stop the job, each one message. `standIn`: the job
+ * is a test's stand-in for veRL's trainer, so veRL, torch's GPUs and the
+ * rollout engine are not asked for.
+ */
+export async function preflight(engine: EngineConfig, env: NodeJS.ProcessEnv, standIn = false): Promise<Preflight> {
   const problems: string[] = [];
   const facts: string[] = [];
   const versions: Record<string, string> = {};
@@ -106,6 +110,7 @@ export async function preflight(engine: EngineConfig, env: NodeJS.ProcessEnv): P
   }
   versions.python = python.python;
   facts.push(`Python ${python.python} (${python.executable})`);
+  if (standIn) return { problems, facts, versions };
   if (python.verl_error) {
     problems.push(`${python.executable} cannot import veRL (${python.verl_error}): install it there (pip install "verl[${engine.rollout}]") or set \`python\` in the engine block to a Python that has it`);
   } else {

@@ -2,6 +2,8 @@
 // stop), and a veRL job run through it. The job's entrypoint runs on the
 // cluster, so the run folder must be on a file system the cluster shares.
 // https://docs.ray.io/en/latest/cluster/running-applications/job-submission/rest.html
+import * as http from 'node:http';
+import * as https from 'node:https';
 import { failureMessage, OutputLines, type JobEnd, type VerlJob } from './job';
 
 export type RayJobStatus = 'PENDING' | 'RUNNING' | 'STOPPED' | 'SUCCEEDED' | 'FAILED';
@@ -46,28 +48,44 @@ export class RayJobsClient {
   }
 
   private async request(method: 'GET' | 'POST', route: string, body?: unknown): Promise<unknown> {
-    let response: Response;
+    let response: { status: number; text: string };
     try {
-      response = await fetch(`${this.address}${route}`, {
-        method,
-        headers: body === undefined ? undefined : { 'content-type': 'application/json' },
-        body: body === undefined ? undefined : JSON.stringify(body),
-        signal: AbortSignal.timeout(30_000),
-      });
+      response = await httpRequest(method, `${this.address}${route}`, body === undefined ? undefined : JSON.stringify(body));
     } catch (e) {
-      const cause = (e as { cause?: { code?: string; message?: string } }).cause;
+      const error = e as NodeJS.ErrnoException;
       throw new Error(
-        `the Ray dashboard at ${this.address} did not answer (${cause?.code ?? cause?.message ?? (e as Error).message}): start the cluster's head with \`ray start --head --dashboard-host=0.0.0.0\`, or fix \`ray\` in the engine block (empty runs a local Ray)`,
+        `the Ray dashboard at ${this.address} did not answer (${error.code ?? error.message}): start the cluster's head with \`ray start --head --dashboard-host=0.0.0.0\`, or fix \`ray\` in the engine block (empty runs a local Ray)`,
       );
     }
-    const text = await response.text();
-    if (!response.ok) throw new Error(`the Ray dashboard at ${this.address} answered ${method} ${route} with ${response.status}: ${text.slice(0, 500)}`);
+    const { status, text } = response;
+    if (status < 200 || status >= 300) throw new Error(`the Ray dashboard at ${this.address} answered ${method} ${route} with ${status}: ${text.slice(0, 500)}`);
     try {
       return JSON.parse(text) as unknown;
     } catch {
       throw new Error(`the Ray dashboard at ${this.address} answered ${method} ${route} with something that is not JSON: ${text.slice(0, 200)}`);
     }
   }
+}
+
+/**
+ * One HTTP request with node:http. Not fetch: fetch sends the Sec-Fetch-*
+ * headers of a browser, and Ray's dashboard refuses a POST from "browser
+ * traffic".
+ */
+function httpRequest(method: string, url: string, body?: string): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const client = url.startsWith('https:') ? https : http;
+    const request = client.request(url, { method, headers: body === undefined ? {} : { 'content-type': 'application/json' }, timeout: 30_000 }, (response) => {
+      let text = '';
+      response.setEncoding('utf8');
+      response.on('data', (chunk: string) => (text += chunk));
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, text }));
+      response.on('error', reject);
+    });
+    request.on('timeout', () => request.destroy(Object.assign(new Error('no answer in 30 s'), { code: 'ETIMEDOUT' })));
+    request.on('error', reject);
+    request.end(body);
+  });
 }
 
 export interface RayJobOptions {

@@ -22,7 +22,7 @@ import { latestVerlCheckpoint, VerlBridge } from './bridge';
 import { exportVerlJob, readVerlJob } from './export';
 import type { JobEnd, VerlJob } from './job';
 import { LocalJob } from './local-job';
-import { preflight, probePython } from './preflight';
+import { preflight } from './preflight';
 import { RayJob, RayJobsClient } from './ray-jobs';
 
 /** The bridge reads veRL's files this often. */
@@ -57,16 +57,10 @@ export async function runVerlJob(launch: TrainerLaunch, sink: TrainerSink, contr
     const processEnv = { ...process.env, ...env };
 
     const standIn = process.env[STAND_IN_ENV];
-    const versions: Record<string, string> = {};
-    if (standIn) {
-      recorder.log('warn', `${STAND_IN_ENV} is set: running the stand-in ${standIn}, not veRL`);
-      versions.python = (await probePython(config.engine.python, [], processEnv)).python;
-    } else {
-      const checked = await preflight(config.engine, processEnv);
-      for (const fact of checked.facts) recorder.log('info', `preflight: ${fact}`);
-      if (checked.problems.length > 0) throw new SpecError(`the veRL job cannot start:\n${checked.problems.map((p) => `- ${p}`).join('\n')}`);
-      Object.assign(versions, checked.versions);
-    }
+    if (standIn) recorder.log('warn', `${STAND_IN_ENV} is set: running the stand-in ${standIn}, not veRL`);
+    const checked = await preflight(config.engine, processEnv, Boolean(standIn));
+    for (const fact of checked.facts) recorder.log('info', `preflight: ${fact}`);
+    if (checked.problems.length > 0) throw new SpecError(`the veRL job cannot start:\n${checked.problems.map((p) => `- ${p}`).join('\n')}`);
 
     const args = [...(standIn ? [standIn] : ['-m', 'verl.trainer.main_ppo']), ...jobArgs(config, facts.promptLength, logFile, jobDir)];
     const onLine = (line: string): void => writer!.log('info', `[verl] ${line}`);
@@ -83,7 +77,7 @@ export async function runVerlJob(launch: TrainerLaunch, sink: TrainerSink, contr
       : await LocalJob.start({ python: config.engine.python, args, cwd: jobDir, env: processEnv, onLine });
 
     const backend: BackendInfo = { name: 'verl', threads: 0, simd: false, verl: { gpus: config.engine.gpus, nodes: config.engine.nodes, rollout: config.engine.rollout, ray } };
-    writer.update({ backend, job: { engine: 'verl', id: job.id, command: job.command, ray, attempt }, versions: { ...writer.info.versions, ...versions } });
+    writer.update({ backend, job: { engine: 'verl', id: job.id, command: job.command, ray, attempt }, versions: { ...writer.info.versions, ...checked.versions } });
     sink.hello({ run: writer.info, runDir: writer.dir, backend, resumedFrom: after >= 0 ? { phase: 'rl', step: after } : null });
     recorder.log('info', `veRL job ${job.id} started (attempt ${attempt}${ray ? ` on ${ray}` : ''}); its output follows as [verl] lines`);
 
