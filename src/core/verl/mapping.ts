@@ -15,8 +15,8 @@ export interface FieldMapping {
   verl: string;
   /** The overrides this field contributes (several fields may be read together by one of them). */
   overrides?: (config: ResolvedConfig) => Override[];
-  /** Why this value cannot be run on veRL, or null when it can. */
-  reject?: (config: ResolvedConfig) => string | null;
+  /** Values veRL cannot run: `when` says which for the docs, `check` gives the message (null when the value is fine). */
+  reject?: { when: string; check: (config: ResolvedConfig) => string | null };
   /** A key with no meaning on veRL: writing it is an error with this message (its default is ignored). */
   unsupported?: string;
   /** A note for the docs. */
@@ -46,8 +46,10 @@ export const TASK_MAPPING: Table<TaskConfig> = {
   operators: { verl: 'train.parquet, test.parquet (the reward checks numbers and value; `operators` only shapes the generated problems)' },
   train: {
     verl: 'train.parquet rows; trainer.total_epochs',
-    reject: (c) =>
-      c.task.train < c.rl.prompts ? `veRL draws \`prompts\` ${c.rl.prompts} problems per step from train.parquet, which has only \`train\` ${c.task.train}; raise \`train\`` : null,
+    reject: {
+      when: 'fewer than `prompts`',
+      check: (c) => (c.task.train < c.rl.prompts ? `veRL draws \`prompts\` ${c.rl.prompts} problems per step from train.parquet, which has only \`train\` ${c.task.train}; raise \`train\`` : null),
+    },
   },
   test: { verl: 'test.parquet rows (with `limit` in the eval block)' },
   seed: { verl: 'train.parquet, test.parquet; data.seed', overrides: (c) => [set('data.seed', c.task.seed)] },
@@ -91,7 +93,10 @@ export const RL_MAPPING: Table<RlConfig> = {
   algorithm: {
     verl: 'algorithm.adv_estimator, algorithm.norm_adv_by_std_in_grpo',
     note: '`grpo` → grpo (std scaling from `reward-scaling`), `dr-grpo` → grpo without std scaling, `rloo` → rloo, `ppo` → gae with veRL’s critic (critic.model.path = `model`).',
-    reject: (c) => (ESTIMATORS[c.rl.algorithm] ? null : `veRL has no \`${c.rl.algorithm}\` (REINFORCE with a batch-mean baseline); use \`rloo\` or \`grpo\`, or the local engine`),
+    reject: {
+      when: '`reinforce`',
+      check: (c) => (ESTIMATORS[c.rl.algorithm] ? null : `veRL has no \`${c.rl.algorithm}\` (REINFORCE with a batch-mean baseline); use \`rloo\` or \`grpo\`, or the local engine`),
+    },
     overrides: (c) => {
       const estimator = ESTIMATORS[c.rl.algorithm];
       if (!estimator) return [];
@@ -130,26 +135,35 @@ export const RL_MAPPING: Table<RlConfig> = {
   epochs: { verl: `${ACTOR}.ppo_epochs`, overrides: (c) => [set(`${ACTOR}.ppo_epochs`, c.rl.epochs)] },
   miniBatch: {
     verl: `${ACTOR}.ppo_mini_batch_size (= mini-batch / group: veRL counts prompts)`,
-    reject: (c) =>
-      c.rl.miniBatch % c.rl.group !== 0
-        ? `veRL counts a mini-batch in prompts, so \`mini-batch\` ${c.rl.miniBatch} must be a multiple of \`group\` ${c.rl.group}`
-        : null,
+    reject: {
+      when: 'not a multiple of `group`',
+      check: (c) => (c.rl.miniBatch % c.rl.group !== 0 ? `veRL counts a mini-batch in prompts, so \`mini-batch\` ${c.rl.miniBatch} must be a multiple of \`group\` ${c.rl.group}` : null),
+    },
     overrides: (c) => [set(`${ACTOR}.ppo_mini_batch_size`, Math.max(1, Math.floor(c.rl.miniBatch / c.rl.group)))],
   },
   lossAggregation: { verl: `${ACTOR}.loss_agg_mode`, overrides: (c) => [set(`${ACTOR}.loss_agg_mode`, c.rl.lossAggregation)] },
   rewardScaling: {
     verl: 'algorithm.norm_adv_by_std_in_grpo (with `algorithm`)',
-    reject: (c) => (c.rl.rewardScaling === 'batch' ? 'veRL’s GRPO divides by the std of the group or by nothing; use `reward-scaling group` or `none`' : null),
+    reject: {
+      when: '`batch`',
+      check: (c) => (c.rl.rewardScaling === 'batch' ? 'veRL’s GRPO divides by the std of the group or by nothing; use `reward-scaling group` or `none`' : null),
+    },
   },
   maskTruncated: {
     verl: '— (`false` only)',
-    reject: (c) => (c.rl.maskTruncated ? 'veRL has no switch that leaves truncated completions out of the loss; remove `mask-truncated true`' : null),
+    reject: {
+      when: '`true`',
+      check: (c) => (c.rl.maskTruncated ? 'veRL has no switch that leaves truncated completions out of the loss; remove `mask-truncated true`' : null),
+    },
   },
   gamma: { verl: 'algorithm.gamma', overrides: (c) => [set('algorithm.gamma', c.rl.gamma)] },
   lambda: { verl: 'algorithm.lam', overrides: (c) => [set('algorithm.lam', c.rl.lambda)] },
   gradClip: {
     verl: `${ACTOR}.grad_clip`,
-    reject: (c) => (c.rl.gradClip === 0 ? 'veRL always clips the gradient norm; set `grad-clip` above 0' : null),
+    reject: {
+      when: '0',
+      check: (c) => (c.rl.gradClip === 0 ? 'veRL always clips the gradient norm; set `grad-clip` above 0' : null),
+    },
     overrides: (c) => [set(`${ACTOR}.grad_clip`, c.rl.gradClip)],
   },
 };
@@ -173,7 +187,10 @@ export const ENGINE_MAPPING: Table<EngineConfig> = {
   kind: { verl: '—', note: '`verl` selects this mapping.' },
   model: {
     verl: 'actor_rollout_ref.model.path, critic.model.path',
-    reject: (c) => (c.engine.model.trim() === '' ? '`verl` trains a pretrained model: set `model` in the engine block to a Hugging Face id (Qwen/Qwen2.5-3B) or a local path' : null),
+    reject: {
+      when: 'empty',
+      check: (c) => (c.engine.model.trim() === '' ? '`verl` trains a pretrained model: set `model` in the engine block to a Hugging Face id (Qwen/Qwen2.5-3B) or a local path' : null),
+    },
     overrides: (c) => [set('actor_rollout_ref.model.path', c.engine.model), set('critic.model.path', c.engine.model)],
   },
   gpus: { verl: 'trainer.n_gpus_per_node', overrides: (c) => [set('trainer.n_gpus_per_node', c.engine.gpus)] },
@@ -181,10 +198,10 @@ export const ENGINE_MAPPING: Table<EngineConfig> = {
   rollout: { verl: `${ROLLOUT}.name`, overrides: (c) => [set(`${ROLLOUT}.name`, c.engine.rollout)] },
   tensorParallel: {
     verl: `${ROLLOUT}.tensor_model_parallel_size`,
-    reject: (c) =>
-      c.engine.gpus % c.engine.tensorParallel !== 0
-        ? `\`tensor-parallel\` ${c.engine.tensorParallel} must divide the \`gpus\` ${c.engine.gpus} of a node`
-        : null,
+    reject: {
+      when: 'not a divisor of `gpus`',
+      check: (c) => (c.engine.gpus % c.engine.tensorParallel !== 0 ? `\`tensor-parallel\` ${c.engine.tensorParallel} must divide the \`gpus\` ${c.engine.gpus} of a node` : null),
+    },
     overrides: (c) => [set(`${ROLLOUT}.tensor_model_parallel_size`, c.engine.tensorParallel)],
   },
   gpuMemory: { verl: `${ROLLOUT}.gpu_memory_utilization`, overrides: (c) => [set(`${ROLLOUT}.gpu_memory_utilization`, c.engine.gpuMemory)] },
@@ -224,7 +241,7 @@ export function rejections(config: ResolvedConfig): { block: string; field: stri
   const out: { block: string; field: string; message: string }[] = [];
   for (const [block, table] of Object.entries(MAPPINGS)) {
     for (const [field, m] of Object.entries(table)) {
-      const message = m.reject?.(config);
+      const message = m.reject?.check(config);
       if (message) out.push({ block, field, message });
     }
   }
