@@ -5,7 +5,7 @@ object. Exits 1 with Hydra's message when an override does not fit the config.""
 import json
 import sys
 
-from omegaconf import OmegaConf
+from omegaconf import Container, OmegaConf
 
 from verl_config import compose_ppo_trainer
 
@@ -17,7 +17,11 @@ def main():
     except Exception as e:  # Hydra's errors say which override and why
         sys.stderr.write(f"{type(e).__name__}: {e}\n")
         sys.exit(1)
-    values = {key: OmegaConf.to_container(OmegaConf.create({"v": OmegaConf.select(cfg, key, throw_on_missing=True)}), resolve=True)["v"] for key in sys.argv[1:]}
+    values = {}
+    for key in sys.argv[1:]:
+        # select() resolves a value; a container is resolved once, here.
+        value = OmegaConf.select(cfg, key, throw_on_missing=True)
+        values[key] = OmegaConf.to_container(value, resolve=True) if isinstance(value, Container) else value
     json.dump(values, sys.stdout)
 
 

@@ -17,6 +17,7 @@ import { scoreAnswer } from '../../src/core/countdown/verifier';
 import type { Verdict } from '../../src/core/countdown/verdict';
 import type { ResolvedConfig } from '../../src/core/spec/config';
 import { resolveSpec } from '../../src/core/spec/resolve';
+import { hydraArg } from '../../src/core/verl/hydra';
 import { PASS_THROUGH_CHAT_TEMPLATE, JOB_FILES, jobArgs } from '../../src/core/verl/job';
 import { evalProblems } from '../../src/trainer/data/task';
 import { exportVerlJob } from '../../src/trainer/verl/export';
@@ -167,6 +168,14 @@ describe('veRL’s own code', () => {
     const bad = runPython('compose_config.py', [], JSON.stringify([...args, 'trainer.no_such_key=1']));
     assert.equal(bad.status, 1);
     assert.match(bad.stderr, /Could not override 'trainer\.no_such_key'/);
+  });
+
+  it('reads our quoting of awkward strings back exactly', () => {
+    const awkward = [`it's "quoted"`, 'back\\slash\\', 'ends with a quote \\\'', 'dollar ${x} and $y', 'space, comma [1] {a: b}', 'ünïcode ✓', 'true', '1e-3', 'null'];
+    const args = awkward.map((value, i) => hydraArg({ key: `rlab_test.v${i}`, value, add: true }, '/'));
+    const keys = awkward.map((_, i) => `rlab_test.v${i}`);
+    const values = JSON.parse(python('compose_config.py', keys, JSON.stringify(args))) as Record<string, unknown>;
+    assert.deepEqual(keys.map((k) => values[k]), awkward);
   });
 
   it('composes every algorithm, KL placement and estimator the mapping emits', () => {
