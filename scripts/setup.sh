@@ -14,7 +14,7 @@ cd "$(dirname "$0")/.."
 requirements=(scripts/python/*.txt)
 if [ "${1:-}" = "--bench" ]; then requirements+=(scripts/python/bench/*.txt); fi
 
-apt_packages=(chromium ripgrep build-essential python3 pkg-config libkrb5-dev python3-torch libopenblas0-pthread)
+apt_packages=(chromium ripgrep build-essential python3 python3-venv pkg-config libkrb5-dev python3-torch libopenblas0-pthread)
 missing=()
 for p in "${apt_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
@@ -28,16 +28,21 @@ fi
 
 # Python packages (pinned) go into the project's own virtual environment, .venv
 # (git-ignored): one requirements file per purpose in scripts/python/, each
-# installed only when it changed since the last install.
+# installed only when it changed since the last install. A file named
+# *.no-deps.txt is installed without its packages' dependencies (pip cannot say
+# that per package), for packages whose heavy dependencies no test loads.
 existing=()
 for req in "${requirements[@]}"; do [ -f "$req" ] && existing+=("$req"); done
 if [ ${#existing[@]} -gt 0 ]; then
   [ -x .venv/bin/python ] || python3 -m venv .venv
-  for req in "${existing[@]}"; do
+  # The no-deps files last, so that pip's check of the others does not list their missing dependencies.
+  for req in $(printf '%s\n' "${existing[@]}" | grep -v '\.no-deps\.txt$') $(printf '%s\n' "${existing[@]}" | grep '\.no-deps\.txt$'); do
     stamp=".venv/.installed-$(basename "$req")"
     if ! cmp -s "$req" "$stamp"; then
+      flags=()
+      case "$req" in *.no-deps.txt) flags=(--no-deps) ;; esac
       echo "setup: installing Python packages from $req into .venv"
-      .venv/bin/pip install --quiet --disable-pip-version-check -r "$req"
+      .venv/bin/pip install --quiet --disable-pip-version-check "${flags[@]}" -r "$req"
       cp "$req" "$stamp"
     fi
   done

@@ -7,7 +7,7 @@
 import { IPCMessageReader, IPCMessageWriter, createMessageConnection, type NotificationType } from 'vscode-jsonrpc/node';
 import { TrainerNotifications, TrainerRequests, parseTrainerArgv, type TrainerLaunch } from '../core/protocol/trainer';
 import { RunControl } from './engine/control';
-import { runTraining } from './engine/run';
+import { train } from './engine/dispatch';
 import { silentSink, type TrainerSink } from './engine/sink';
 
 async function main(): Promise<number> {
@@ -46,7 +46,7 @@ async function main(): Promise<number> {
     await last;
     return 2;
   }
-  const outcome = await runTraining(launch, sink, control);
+  const outcome = await train(launch, sink, control);
   // Let the last notifications (done/failed) and request answers leave before exiting.
   await last;
   await new Promise((resolve) => setImmediate(resolve));

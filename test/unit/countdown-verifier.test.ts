@@ -5,44 +5,14 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { VERDICTS, type Verdict } from '../../src/core/countdown/verdict';
 import { extractAnswer, scoreAnswer } from '../../src/core/countdown/verifier';
-
-const problem = { numbers: [44, 19, 35], target: 98 };
-const tagged = (expr: string): string => `<think>hmm</think>\n<answer>${expr}</answer>`;
-
-const cases: [string, string, Verdict][] = [
-  ['no tags', '44+19+35', 'no-answer'],
-  ['unclosed answer', '<answer>44+19+35', 'no-answer'],
-  ['close before open', '</answer>44+19+35<answer>', 'no-answer'],
-  ['tags differ in case', '<Answer>44+19+35</Answer>', 'no-answer'],
-  ['correct', tagged('44+19+35'), 'correct'],
-  ['correct with spaces and newlines', tagged(' (44 + 19)\n+ 35 '), 'correct'],
-  ['correct in another order', tagged('35+19+44'), 'correct'],
-  ['wrong value', tagged('44+19-35'), 'wrong-value'],
-  ['a number used twice', tagged('44+44+10'), 'wrong-numbers'],
-  ['a number missing', tagged('44+54'), 'wrong-numbers'],
-  ['a number not given', tagged('44+19+35+0'), 'wrong-numbers'],
-  ['division by zero', tagged('44/(19-19)+35'), 'wrong-numbers'],
-  ['empty answer', tagged(''), 'unparsable'],
-  ['python power **', tagged('44**19**35'), 'unparsable'],
-  ['floor division //', tagged('44//19+35'), 'unparsable'],
-  ['decimal', tagged('44.0+19+35'), 'unparsable'],
-  ['unary minus', tagged('-44+19+35'), 'unparsable'],
-  ['equation with =', tagged('44+19+35=98'), 'unparsable'],
-  ['leading zero', tagged('044+19+35'), 'unparsable'],
-  ['unbalanced parenthesis', tagged('(44+19+35'), 'unparsable'],
-  ['words', tagged('ninety-eight'), 'unparsable'],
-  ['nested tags: the first close ends the first open', '<answer><answer>44+19+35</answer></answer>', 'unparsable'],
-  ['last complete answer wins', `${tagged('1+2')} then ${tagged('44+19+35')}`, 'correct'],
-  ['a later wrong answer wins over a correct one', `${tagged('44+19+35')} ${tagged('44+19-35')}`, 'wrong-value'],
-  ['an unclosed later answer is ignored', `${tagged('44+19+35')}<answer>1`, 'correct'],
-];
+import { cases, invalidCase, problem, tagged } from './verdict-table.helpers';
 
 test('verdict table', () => {
   for (const [name, response, verdict] of cases) {
     assert.equal(scoreAnswer(response, problem).verdict, verdict, name);
   }
   const seen = new Set(cases.map((c) => c[2]));
-  seen.add(scoreAnswer(tagged('6/(1-1)'), { numbers: [6, 1, 1], target: 3 }).verdict);
+  seen.add(scoreAnswer(invalidCase.response, invalidCase.problem).verdict);
   assert.deepEqual([...seen].sort(), [...VERDICTS].sort(), 'every verdict appears in the table');
 });
 

@@ -11,7 +11,7 @@ import type { RunInfo, StepRecord, TraceRecord } from '../../src/core/protocol/r
 import type { RunDelta } from '../../src/core/protocol/webview';
 import { runFile } from '../../src/core/run/layout';
 import { resolveSpec } from '../../src/core/spec/resolve';
-import { JsonlTail } from '../../src/extension/runs/jsonlTail';
+import { JsonlTail } from '../../src/core/run/jsonl-tail';
 import { metricsCsv } from '../../src/extension/runs/metricsCsv';
 import { RunStore } from '../../src/extension/runs/runStore';
 import { RunTailer } from '../../src/extension/runs/runTailer';

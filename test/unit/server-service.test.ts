@@ -77,7 +77,9 @@ describe('completion', () => {
       ['task { }\nrl {\n  algorithm |\n}', ['grpo', 'dr-grpo', 'rloo', 'ppo', 'reinforce']],
       ['task { }\nmodel { preset | }', ['nano', 'tiny', 'small', 'base', 'custom']],
       ['task { }\ndevice |', ['auto', 'gpu', 'cpu', 'wasm', 'js']],
-      ['task { }\nprompt comp|', ['tinyzero', 'compact']],
+      ['task { }\nprompt comp|', ['tinyzero', 'qwen-instruct', 'compact']],
+      ['task { }\nengine { kind | }', ['local', 'verl']],
+      ['task { }\nengine {\n  rollout |\n}', ['vllm', 'sglang']],
     ];
     for (const [text, expected] of cases) {
       const { document, position } = at(text);

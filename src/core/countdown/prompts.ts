@@ -13,13 +13,31 @@ export const TINYZERO_TEMPLATE =
   'And return the final answer in <answer> </answer> tags, for example <answer> (1 + 2) / 3 </answer>.\n' +
   'Assistant: Let me solve this step by step.\n<think>';
 
+/**
+ * TinyZero's "qwen-instruct" template, character for character: the same
+ * instructions in Qwen's chat markup, for instruction-tuned Qwen models.
+ */
+export const QWEN_INSTRUCT_TEMPLATE =
+  '<|im_start|>system\nYou are a helpful assistant. You first thinks about the reasoning process in the mind ' +
+  'and then provides the user with the answer.<|im_end|>\n' +
+  '<|im_start|>user\n Using the numbers {numbers}, create an equation that equals {target}. You can use basic ' +
+  'arithmetic operations (+, -, *, /) and each number can only be used once. Show your work in <think> </think> tags. ' +
+  'And return the final answer in <answer> </answer> tags, for example <answer> (1 + 2) / 3 </answer>.<|im_end|>\n' +
+  '<|im_start|>assistant\nLet me solve this step by step.\n<think>';
+
 /** A short prompt for small character-level models trained from scratch: context is scarce. */
 export const COMPACT_TEMPLATE = '{numbers} -> {target}\n<think>';
 
 const THINK = '<think>';
 
+const BUILT_IN: Record<Exclude<PromptKind, 'custom'>, string> = {
+  tinyzero: TINYZERO_TEMPLATE,
+  'qwen-instruct': QWEN_INSTRUCT_TEMPLATE,
+  compact: COMPACT_TEMPLATE,
+};
+
 export function builtInTemplate(kind: Exclude<PromptKind, 'custom'>): string {
-  return kind === 'tinyzero' ? TINYZERO_TEMPLATE : COMPACT_TEMPLATE;
+  return BUILT_IN[kind];
 }
 
 /** `[44, 19, 35]`, as Python prints a list, which TinyZero's template shows. */

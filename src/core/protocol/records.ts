@@ -5,14 +5,30 @@ import type { Verdict } from '../countdown/verdict';
 
 export type RunStatus = 'running' | 'stopped' | 'failed' | 'done';
 export type Phase = 'pretrain' | 'rl';
-export type BackendName = 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu';
+export type BackendName = 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu' | 'verl';
 
 export interface BackendInfo {
   name: BackendName;
+  /** TensorFlow.js threads (0 for a veRL run). */
   threads: number;
   simd: boolean;
   /** Why the backend runs on fewer threads than it could (busy cores, the threaded WASM build did not start, a bad RLAB_WASM_THREADS), when it does. */
   fallback?: string;
+  /** A veRL run: the GPUs and the rollout engine it asked for. */
+  verl?: { gpus: number; nodes: number; rollout: string; ray: string | null };
+}
+
+/** `run.json` of a run trained by veRL: the job that runs it. */
+export interface VerlJobInfo {
+  engine: 'verl';
+  /** The Ray Jobs submission id, or `local-<pid>` for a job run here as a child process. */
+  id: string;
+  /** The command line of the job. */
+  command: string[];
+  /** The Ray dashboard the job was submitted to; null for a local job. */
+  ray: string | null;
+  /** 1 for the first launch, one more for each resume. */
+  attempt: number;
 }
 
 /** `run.json`: everything needed to show, resume or compare a run. */
@@ -35,6 +51,8 @@ export interface RunInfo {
   parent: string | null;
   /** The .countdown file the run was started from (spec.countdown is its copy); absent in runs from before it was recorded. */
   specFile?: string;
+  /** Set when veRL trains the run (`engine { kind verl }`). */
+  job?: VerlJobInfo;
 }
 
 /**
@@ -79,6 +97,8 @@ export type StepRecord = {
   time: number;
   /** Share of each verdict among the step's rollouts (RL only). */
   verdicts?: Partial<Record<Verdict, number>>;
+  /** A veRL run: veRL's own metrics that have no name of ours, under veRL's names (docs/verl.md). */
+  engineMetrics?: Record<string, number>;
 } & Partial<Record<MetricName, number>>;
 
 /**

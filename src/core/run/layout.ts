@@ -16,6 +16,8 @@ export const RUN_FILES = {
   latest: path.join('checkpoints', 'latest'),
   /** Names the checkpoint with the best held-out greedy accuracy (src/core/run/best.ts). */
   best: path.join('checkpoints', 'best'),
+  /** A veRL run's job folder: what `rlab export verl` writes, and the job's logs, samples and checkpoints. */
+  verl: 'verl',
 } as const;
 
 export function runFile(runDir: string, file: keyof typeof RUN_FILES): string {

@@ -4,7 +4,7 @@
 
 export type Operator = '+' | '-' | '*' | '/';
 export type Device = 'auto' | 'gpu' | 'cpu' | 'wasm' | 'js';
-export type PromptKind = 'tinyzero' | 'compact' | 'custom';
+export type PromptKind = 'tinyzero' | 'qwen-instruct' | 'compact' | 'custom';
 export type ModelPreset = 'nano' | 'tiny' | 'small' | 'base' | 'custom';
 export type TraceStyle = 'dfs' | 'bfs' | 'mixed';
 export type Algorithm = 'grpo' | 'dr-grpo' | 'rloo' | 'reinforce' | 'ppo';
@@ -12,6 +12,8 @@ export type KlEstimator = 'k1' | 'k3';
 export type KlPlacement = 'loss' | 'reward';
 export type LossAggregation = 'token-mean' | 'seq-mean-token-mean' | 'seq-mean-token-sum-norm';
 export type RewardScaling = 'group' | 'batch' | 'none';
+export type EngineKind = 'local' | 'verl';
+export type RolloutBackend = 'vllm' | 'sglang';
 
 /** Inclusive integer range; a fixed value has min === max. */
 export interface IntRange {
@@ -124,6 +126,27 @@ export interface EvalConfig {
   limit: number;
 }
 
+/** Which engine trains the spec: ours in a Node process, or veRL on Ray (GPUs). */
+export interface EngineConfig {
+  kind: EngineKind;
+  /** veRL: the policy to train, a Hugging Face model id or a local path. */
+  model: string;
+  /** veRL: GPUs per node. */
+  gpus: number;
+  nodes: number;
+  rollout: RolloutBackend;
+  /** veRL: GPUs that share one rollout engine (vLLM/SGLang tensor parallelism). */
+  tensorParallel: number;
+  /** veRL: share of GPU memory the rollout engine may take. */
+  gpuMemory: number;
+  /** Ray dashboard address (`http://head:8265`); empty: a local Ray started by the job. */
+  ray: string;
+  /** The Python that has veRL installed. */
+  python: string;
+  /** Extra Hydra overrides appended to the job's own, verbatim (`key=value`). */
+  overrides: string[];
+}
+
 export interface ResolvedConfig {
   name: string;
   task: TaskConfig;
@@ -134,5 +157,6 @@ export interface ResolvedConfig {
   rl: RlConfig;
   eval: EvalConfig;
   device: Device;
+  engine: EngineConfig;
   problems: FixedProblem[];
 }

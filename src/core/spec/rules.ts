@@ -5,6 +5,7 @@ import { renderPrompt } from '../countdown/prompts';
 import { MAX_NUMBERS } from '../countdown/problem';
 import type { SpecAnalysis } from './analyze';
 import type { SpecDiagnostic } from './diagnostic';
+import { checkEngineRules } from './engine-rules';
 import { problemSpace } from './problem-space';
 import { GROUP_ALGORITHMS } from './schema';
 import { solveProblem } from './solve-cache';
@@ -33,6 +34,8 @@ export function checkRules(analysis: SpecAnalysis): void {
   const sound = (...paths: string[]): boolean => paths.every((p) => !analysis.invalid.has(p));
 
   const { rl, model, pretrain, task, reward } = config;
+  // The model and pretraining keys shape the local engine's own transformer; veRL refuses them (engine-rules.ts).
+  const local = config.engine.kind === 'local';
 
   if (GROUP_ALGORITHMS.includes(rl.algorithm) && rl.group < 2 && sound('rl.group', 'rl.algorithm')) {
     report(at('rl.group', 'rl.algorithm'), 'error', 'rule', `\`${rl.algorithm}\` compares the samples of one prompt, so \`group\` must be at least 2 (it is ${rl.group})`);
@@ -43,15 +46,15 @@ export function checkRules(analysis: SpecAnalysis): void {
   if (!rl.dynamicSampling && isWritten('rl.max-draw')) {
     report(at('rl.max-draw'), 'warning', 'rule', '`max-draw` caps the draws of `dynamic-sampling`, which is off: add `dynamic-sampling true` or remove `max-draw`');
   }
-  if (model.width % model.heads !== 0 && sound('model.width', 'model.heads', 'model.preset')) {
+  if (local && model.width % model.heads !== 0 && sound('model.width', 'model.heads', 'model.preset')) {
     report(at('model.width', 'model.heads', 'model.preset'), 'error', 'rule', `\`width\` ${model.width} must be a multiple of \`heads\` ${model.heads}`);
   }
-  if (rl.algorithm === 'ppo' && !model.valueHead && sound('model.value-head')) {
+  if (local && rl.algorithm === 'ppo' && !model.valueHead && sound('model.value-head')) {
     report(at('model.value-head'), 'error', 'rule', '`ppo` needs a value head; remove `value-head false` or pick another algorithm');
   }
-  if (pretrain.microBatch > pretrain.batch && sound('pretrain.micro-batch', 'pretrain.batch')) {
+  if (local && pretrain.microBatch > pretrain.batch && sound('pretrain.micro-batch', 'pretrain.batch')) {
     report(at('pretrain.micro-batch'), 'error', 'rule', `\`micro-batch\` ${pretrain.microBatch} is larger than \`batch\` ${pretrain.batch}`);
-  } else if (pretrain.batch % pretrain.microBatch !== 0) {
+  } else if (local && pretrain.batch % pretrain.microBatch !== 0) {
     report(at('pretrain.micro-batch'), 'warning', 'rule', `\`batch\` ${pretrain.batch} is not a multiple of \`micro-batch\` ${pretrain.microBatch}; the last pass of each step is smaller`);
   }
   const rollouts = rl.prompts * rl.group;
@@ -72,7 +75,7 @@ export function checkRules(analysis: SpecAnalysis): void {
   }
 
   // The prompt of the longest problem plus the completion must fit the context.
-  if (sound('.prompt', 'rl.max-tokens', 'model.context', 'model.preset', 'task.numbers', 'task.values', 'task.target')) {
+  if (local && sound('.prompt', 'rl.max-tokens', 'model.context', 'model.preset', 'task.numbers', 'task.values', 'task.target')) {
     const widest = { numbers: new Array<number>(task.numbers.max).fill(task.values.max), target: task.target.max };
     const prompt = renderPrompt(config.prompt, widest).length;
     if (prompt + rl.maxTokens > model.context) {
@@ -84,6 +87,7 @@ export function checkRules(analysis: SpecAnalysis): void {
 
   if (sound('task.numbers', 'task.values', 'task.target', 'task.operators', 'task.train', 'task.test', 'task.rl-pool')) checkProblemSpace(analysis, at);
   checkProblemLines(analysis);
+  checkEngineRules(analysis, at);
 }
 
 function checkProblemSpace(analysis: SpecAnalysis, at: (...paths: string[]) => Range): void {

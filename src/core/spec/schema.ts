@@ -4,9 +4,12 @@
 // cannot drift apart. Each block's key table is typed against its part of
 // ResolvedConfig, so a config field without a key does not compile.
 import { MAX_NUMBERS } from '../countdown/problem';
+import { overrideProblem } from '../verl/hydra';
 import type {
   Algorithm,
   Device,
+  EngineConfig,
+  EngineKind,
   EvalConfig,
   KlEstimator,
   KlPlacement,
@@ -20,6 +23,7 @@ import type {
   RewardConfig,
   RewardScaling,
   RlConfig,
+  RolloutBackend,
   TaskConfig,
   TraceStyle,
 } from './config';
@@ -32,6 +36,7 @@ import {
   operatorsType,
   optionalNumberType,
   rangeType,
+  stringListType,
   stringType,
 } from './value-types';
 
@@ -96,10 +101,11 @@ const fraction = numberType(false, true);
 const promptType: ValueType<PromptConfig> = (() => {
   const kinds = enumType<Exclude<PromptKind, 'custom'>>([
     { value: 'tinyzero', doc: "TinyZero's base template, word for word. About 450 characters long, so it needs a model `context` of about 450 + `max-tokens`." },
+    { value: 'qwen-instruct', doc: "TinyZero's `qwen-instruct` template, word for word: the same instructions in Qwen's chat markup, for instruction-tuned Qwen models on veRL." },
     { value: 'compact', doc: 'A short template for small models trained from scratch.' },
   ]);
   return {
-    label: 'tinyzero | compact | "template"',
+    label: 'tinyzero | qwen-instruct | compact | "template"',
     choices: kinds.choices,
     parse(values): Parsed<PromptConfig> {
       const first = values[0];
@@ -487,6 +493,74 @@ const evaluation: KeyTable<EvalConfig> = {
   limit: { key: 'limit', doc: 'Test problems evaluated each time; 0 evaluates the whole test split.', type: int, default: 100, min: 0, max: 1_000_000 },
 };
 
+const engine: KeyTable<EngineConfig> = {
+  kind: {
+    key: 'kind',
+    doc: 'Which engine trains the spec.',
+    type: enumType<EngineKind>([
+      { value: 'local', doc: 'Ours: a tiny transformer pretrained and trained in a Node process (TensorFlow.js), on this machine.' },
+      { value: 'verl', doc: 'veRL on Ray: RL for a pretrained Hugging Face language model on GPUs (`model`, `gpus`, `nodes`). See docs/verl.md.' },
+    ]),
+    default: 'local',
+  },
+  model: {
+    key: 'model',
+    doc: 'veRL: the pretrained model to train, a Hugging Face id (`"Qwen/Qwen2.5-3B"`) or a local path (absolute, or as the Ray workers see it).',
+    type: stringType,
+    default: '',
+    defaultText: 'none (required for `verl`)',
+  },
+  gpus: { key: 'gpus', doc: 'veRL: GPUs per node.', type: int, default: 1, min: 1, max: 1024 },
+  nodes: { key: 'nodes', doc: 'veRL: nodes of the Ray cluster the job uses.', type: int, default: 1, min: 1, max: 4096 },
+  rollout: {
+    key: 'rollout',
+    doc: 'veRL: the inference engine that samples the rollouts.',
+    type: enumType<RolloutBackend>([
+      { value: 'vllm', doc: 'vLLM.' },
+      { value: 'sglang', doc: 'SGLang.' },
+    ]),
+    default: 'vllm',
+  },
+  tensorParallel: {
+    key: 'tensor-parallel',
+    doc: 'veRL: GPUs that share one rollout engine (tensor parallelism); TinyZero uses all the GPUs of a node (2 for Qwen2.5-3B).',
+    type: int as ValueType<number | null>,
+    default: null,
+    defaultText: '= `gpus`',
+    min: 1,
+    max: 1024,
+    finish: (written: number | null, config: ResolvedConfig) => written ?? config.engine.gpus,
+  },
+  gpuMemory: {
+    key: 'gpu-memory',
+    doc: 'veRL: share of each GPU’s memory the rollout engine may take (TinyZero: 40%); the rest is for training.',
+    type: fraction,
+    default: 0.4,
+    min: 0.05,
+    max: 0.95,
+  },
+  ray: {
+    key: 'ray',
+    doc: 'veRL: the Ray dashboard address of a running cluster (`"http://head:8265"`); the job is submitted through the Ray Jobs API and its nodes must see the run folder (a shared file system). Empty: the job starts its own Ray on this machine.',
+    type: stringType,
+    default: '',
+    defaultText: 'empty (a local Ray)',
+  },
+  python: {
+    key: 'python',
+    doc: 'veRL: the Python interpreter that has veRL installed (a name on `PATH` or a path).',
+    type: stringType,
+    default: 'python3',
+  },
+  overrides: {
+    key: 'overrides',
+    doc: 'veRL: extra Hydra overrides, added after the job’s own so that they win: one or more `"key=value"` strings, or a `"""` string with one per line. The escape hatch for settings the spec has no key for.',
+    type: stringListType('key=value', overrideProblem),
+    default: [],
+    defaultText: 'none',
+  },
+};
+
 function block(name: string, doc: string, table: Record<string, KeySpec<unknown, unknown>>, example: string[], required = false): BlockSpec {
   return { name, doc, example, required, keys: Object.values(table), fields: Object.keys(table) };
 }
@@ -498,6 +572,7 @@ export const BLOCKS: readonly BlockSpec[] = [
   block('pretrain', 'The base model, trained from scratch on search traces before RL.', pretrain, ['traces  dfs', 'steps   300', 'batch   16', 'lr      1e-3']),
   block('rl', 'Reinforcement learning from the verifier reward.', rl, ['algorithm    grpo', 'steps        30', 'prompts      8', 'group        8', 'lr           1e-4', 'kl           0.001', 'max-tokens   160']),
   block('eval', 'Evaluation on the frozen test split: accuracy and pass@k.', evaluation, ['every    10', 'samples  4']),
+  block('engine', 'Which engine trains the spec: the local one (the default), or veRL on Ray for a pretrained language model on GPUs. Keys other than `kind` apply to `verl` only; docs/verl.md maps every spec key to veRL.', engine, ['kind     verl', 'model    "Qwen/Qwen2.5-3B"', 'gpus     2']),
   {
     name: 'problems',
     doc: 'Fixed problems, one per line as `numbers -> target` (`44 19 35 -> 98`), evaluated at every evaluation besides the test split.',

@@ -187,3 +187,28 @@ export const operatorsType: ValueType<Operator[]> = {
   },
   show: (v) => v.join(' '),
 };
+
+/**
+ * One or more strings, each a list item; a `"""` string gives one item per
+ * non-empty line. Every item must pass `check` (null when it is fine).
+ */
+export function stringListType(itemLabel: string, check: (item: string) => string | null): ValueType<string[]> {
+  return {
+    label: `list of "${itemLabel}"`,
+    parse(values) {
+      const items: string[] = [];
+      for (const t of values) {
+        if (t.kind !== 'string') return fail(`expected a "quoted ${itemLabel}", found \`${t.text}\``, t.range);
+        for (const line of (t.value ?? '').split('\n')) {
+          const item = line.trim();
+          if (item === '') continue;
+          const problem = check(item);
+          if (problem) return fail(`"${item}": ${problem}`, t.range);
+          items.push(item);
+        }
+      }
+      return { ok: true, value: items };
+    },
+    show: (v) => (v.length === 0 ? '""' : v.map((s) => JSON.stringify(s)).join(' ')),
+  };
+}

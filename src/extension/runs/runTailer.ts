@@ -6,7 +6,7 @@ import { existsSync, readdirSync, watch, type FSWatcher } from 'node:fs';
 import * as path from 'node:path';
 import type { AlertRecord, EvalRecord, RunInfo, StepRecord, TraceRecord } from '../../core/protocol/records';
 import { RUN_FILES, runFile } from '../../core/run/layout';
-import { JsonlTail } from './jsonlTail';
+import { JsonlTail } from '../../core/run/jsonl-tail';
 import { crashedInfo, isProcessAlive, readRunInfo, runState, writeRunInfo } from '../../core/run/run-info';
 import type { RunStore } from './runStore';
 

@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { version } from '../../../package.json';
 import { register as check } from './check';
 import { register as evaluate } from './eval';
+import { register as exportJob } from './export';
 import { register as generate } from './generate';
 import { register as score } from './score';
 import { register as solve } from './solve';
@@ -18,6 +19,7 @@ generate(program);
 check(program);
 train(program);
 evaluate(program);
+exportJob(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   process.stderr.write(`rlab: ${err instanceof Error ? err.message : String(err)}\n`);

@@ -4,13 +4,14 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Option, type Command } from 'commander';
 import { RUNS_FOLDER } from '../../core/run/layout';
-import { resolveSpec } from '../../core/spec/resolve';
+import type { ResolvedConfig } from '../../core/spec/config';
 import type { TrainerLaunch } from '../../core/protocol/trainer';
 import { createRunDir } from '../../core/run/files';
 import { continueRun } from '../../core/run/continue';
 import { readRunInfo } from '../../core/run/run-info';
 import { parseInteger } from './batch';
 import { RunControl } from '../engine/control';
+import { readSpecFile } from '../spec-file';
 import { TrainProgress } from './progress';
 
 interface TrainOptions {
@@ -40,7 +41,7 @@ export function register(program: Command): void {
     .addHelpText('after', '\nExamples:\n  rlab train examples/countdown-3.countdown\n  rlab train my.countdown --stage pretrain --out runs/base\n  rlab train my.countdown --stage rl --from runs/base\n  rlab train --resume .rlab/runs/countdown-3-20260101-120000\n  rlab train --continue .rlab/runs/countdown-3-20260101-120000 --steps 50\n\nCtrl-C stops after the current step with a checkpoint; --resume continues.')
     .action(async (spec: string | undefined, options: TrainOptions, command: Command) => {
       const launch = toLaunch(spec, options, (message) => command.error(`rlab train: ${message}`));
-      const { runTraining } = await import('../engine/run');
+      const { train } = await import('../engine/dispatch');
       const control = new RunControl();
       let interrupts = 0;
       const onInterrupt = (): void => {
@@ -50,7 +51,7 @@ export function register(program: Command): void {
       };
       process.on('SIGINT', onInterrupt);
       process.on('SIGTERM', onInterrupt);
-      const outcome = await runTraining(launch, new TrainProgress(process.stderr), control);
+      const outcome = await train(launch, new TrainProgress(process.stderr), control);
       process.off('SIGINT', onInterrupt);
       process.off('SIGTERM', onInterrupt);
       if (outcome === 'failed') process.exitCode = 1;
@@ -83,17 +84,12 @@ function toLaunch(spec: string | undefined, options: TrainOptions, fail: (messag
     return { spec: null, runDir: path.resolve(options.resume), resume: true, stage: (stage as TrainerLaunch['stage'] | null) ?? runStage, device: options.device ?? null, from: options.from ?? null };
   }
   if (!spec) fail('give a .countdown spec to train (or --resume RUN)');
-  let text: string;
-  try {
-    text = fs.readFileSync(spec, 'utf8');
-  } catch (e) {
-    return fail(`cannot read ${spec}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
-  }
   // Checked here too, so that a broken spec leaves no empty run directory behind.
-  const { config, diagnostics } = resolveSpec(text);
-  if (config === null) {
-    const errors = diagnostics.filter((d) => d.severity === 'error').map((d) => `${spec}:${d.range.start.line + 1}:${d.range.start.character + 1}: ${d.message}`);
-    fail(`the spec has ${errors.length} error(s):\n${errors.join('\n')}`);
+  let config: ResolvedConfig;
+  try {
+    config = readSpecFile(spec).config;
+  } catch (e) {
+    return fail((e as Error).message);
   }
   if (options.from && !fs.existsSync(options.from)) fail(`--from ${options.from}: no such run directory or checkpoint folder`);
   const runDir = options.out ? path.resolve(options.out) : createRunDir(path.resolve(RUNS_FOLDER), config.name);

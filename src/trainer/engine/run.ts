@@ -6,13 +6,10 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { version as extensionVersion } from '../../../package.json';
-import type { CheckpointRecord, EvalRecord, Phase, RunInfo } from '../../core/protocol/records';
+import type { CheckpointRecord, EvalRecord, Phase } from '../../core/protocol/records';
 import type { Problem } from '../../core/countdown/problem';
 import type { TrainerLaunch } from '../../core/protocol/trainer';
 import type { Device, ResolvedConfig } from '../../core/spec/config';
-import { runState } from '../../core/run/run-info';
-import { resolveSpec } from '../../core/spec/resolve';
 import { selectBackend } from '../backend';
 import { describeBackend } from '../../core/protocol/describe-backend';
 import { CHECKPOINT_FILES, latestCheckpoint, listCheckpoints, markBestCheckpoint, readCheckpoint, writeCheckpoint, type Checkpoint } from '../checkpoint/store';
@@ -28,17 +25,17 @@ import { Tokenizer } from '../model/tokenizer';
 import { meanCompletionLoss } from '../pretrain/loss';
 import { Rng, mixSeed } from '../rng';
 import { RunWriter } from '../run/writer';
+import { SpecError, readSpecFile } from '../spec-file';
 import type { Stage, StageEnd, StageStart, TrainingContext } from './context';
 import type { RunControl } from './control';
 import { RunRecorder } from './recorder';
+import { checkNotRunning, endRun, failRun, newRunInfo, type RunOutcome } from './run-lifecycle';
 import type { TrainerSink } from './sink';
 import { STAGES } from './stages';
 import { describeScore } from '../../core/protocol/describe-score';
 import { bestEvaluation, bestScore, evaluationsSinceBest } from '../../core/run/best';
 import { parseJsonl } from '../../core/run/jsonl';
 import { runFile } from '../../core/run/layout';
-
-export type RunOutcome = 'done' | 'stopped' | 'failed';
 
 /** Held-out search traces whose loss every evaluation reports. */
 const HELD_OUT_SEQUENCES = 64;
@@ -47,9 +44,6 @@ const RL_SEED_STREAM = 4;
 /** Mixed into a stage's seed for the order of its problems: RL's differs from pretraining's when both go through train. */
 const PROBLEM_STREAM: Record<Phase, number> = { pretrain: 0, rl: 3 };
 const DEVICES: readonly Device[] = ['auto', 'gpu', 'cpu', 'wasm', 'js'];
-
-/** A spec with errors: reported before any run directory exists, so nothing is left half-made. */
-export class SpecError extends Error {}
 
 export async function runTraining(launch: TrainerLaunch, sink: TrainerSink, control: RunControl): Promise<RunOutcome> {
   let writer: RunWriter | null = null;
@@ -108,21 +102,9 @@ export async function runTraining(launch: TrainerLaunch, sink: TrainerSink, cont
       if (end === 'stopped') break;
     }
 
-    const status = end === 'stopped' ? 'stopped' : 'done';
-    const run = writer.update({ status, endedAt: new Date().toISOString(), pid: null });
-    recorder.log('info', status === 'stopped' ? 'stopped on request' : 'done');
-    sink.done({ status, run });
-    control.finished(lastCheckpoint, null);
-    return status;
+    return endRun(writer, sink, control, end === 'stopped' ? 'stopped' : 'done', lastCheckpoint);
   } catch (e) {
-    const error = e instanceof Error ? e : new Error(String(e));
-    if (writer) {
-      writer.update({ status: 'failed', error: error.message, endedAt: new Date().toISOString(), pid: null });
-      writer.log('error', error.stack ?? error.message);
-    }
-    sink.failed({ message: error.message, stack: error instanceof SpecError ? null : error.stack ?? null });
-    control.finished(lastCheckpoint, error);
-    return 'failed';
+    return failRun(writer, sink, control, e, lastCheckpoint);
   } finally {
     model?.dispose();
   }
@@ -138,36 +120,8 @@ interface OpenedRun {
 
 function createRun(launch: TrainerLaunch): OpenedRun {
   if (launch.spec === null) throw new SpecError('a new run needs a spec file');
-  let text: string;
-  try {
-    text = fs.readFileSync(launch.spec, 'utf8');
-  } catch (e) {
-    throw new SpecError(`cannot read the spec ${launch.spec}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-  }
-  const { config, diagnostics } = resolveSpec(text);
-  if (config === null) {
-    const errors = diagnostics
-      .filter((d) => d.severity === 'error')
-      .map((d) => `${launch.spec}:${d.range.start.line + 1}:${d.range.start.character + 1}: ${d.message}`);
-    throw new SpecError(`the spec has ${errors.length} error(s); fix them (\`rlab check ${launch.spec}\` lists them) and start again:\n${errors.join('\n')}`);
-  }
-  const info: RunInfo = {
-    id: path.basename(launch.runDir),
-    name: config.name,
-    status: 'running',
-    pid: process.pid,
-    seed: config.task.seed,
-    stage: launch.stage,
-    backend: null,
-    versions: { 'reasoning-lab': extensionVersion, node: process.version, '@tensorflow/tfjs-core': tf.version_core },
-    config,
-    startedAt: new Date().toISOString(),
-    endedAt: null,
-    step: { pretrain: 0, rl: 0 },
-    error: null,
-    parent: launch.from ? path.resolve(launch.from) : null,
-    specFile: path.resolve(launch.spec),
-  };
+  const { text, config } = readSpecFile(launch.spec);
+  const info = newRunInfo(launch, config, { '@tensorflow/tfjs-core': tf.version_core });
   const writer = RunWriter.create(launch.runDir, text, info);
   writer.log('info', `new run ${info.id} from ${launch.spec}, stage ${launch.stage}`);
   return { writer, config, resumeFrom: null, baseFrom: null };
@@ -176,9 +130,7 @@ function createRun(launch: TrainerLaunch): OpenedRun {
 function openRun(launch: TrainerLaunch): OpenedRun {
   const writer = RunWriter.open(launch.runDir);
   const { info } = writer;
-  if (info.pid !== process.pid && runState(info) === 'live') {
-    throw new SpecError(`run ${launch.runDir} is still running (pid ${info.pid}); stop it before resuming`);
-  }
+  checkNotRunning(info, launch.runDir);
   const dir = latestCheckpoint(launch.runDir);
   if (dir === null) {
     // Killed before its first checkpoint: it starts again from step 0 in this

@@ -93,6 +93,12 @@ export function outcomeAdvantages(
   }
 }
 
+/** Share of groups whose samples differ in correctness: some right, some wrong (what dynamic sampling keeps). */
+export function signalShare(correct: readonly boolean[], group: number): number {
+  const gs = groups(correct.map(Number), group);
+  return gs.filter((g) => g.some((c) => c !== g[0])).length / gs.length;
+}
+
 /** Share of groups whose samples all got the same reward (their advantages are 0: no learning signal). */
 export function zeroSignalShare(rewards: readonly number[], group: number): number {
   const gs = groups(rewards, group);

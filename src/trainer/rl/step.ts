@@ -10,7 +10,7 @@ import type { Gpt } from '../model/gpt';
 import type { Tokenizer } from '../model/tokenizer';
 import type { AdamW } from '../optim/adamw';
 import type { Rng } from '../rng';
-import { gae, outcomeAdvantages, whiten } from './advantages';
+import { gae, outcomeAdvantages, signalShare, whiten } from './advantages';
 import { completionLogProbs, completionValues } from './forward';
 import { klEstimate } from './losses';
 import { rollout, type RolloutSample } from './rollout';
@@ -60,8 +60,7 @@ const sum = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0);
 
 /** Whether a group's completions differ in correctness: only then do its advantages say which behaviour solves. */
 export function teaches(group: readonly RolloutSample[]): boolean {
-  const correct = group.filter((s) => s.verdict === 'correct').length;
-  return correct > 0 && correct < group.length;
+  return signalShare(group.map((s) => s.verdict === 'correct'), group.length) === 1;
 }
 
 /**
@@ -78,7 +77,6 @@ interface Drawn {
   /** The groups to train on, flattened group by group. */
   batch: RolloutSample[];
   prompts: number;
-  signalGroups: number;
 }
 
 /**
@@ -92,7 +90,7 @@ async function drawBatch(input: RlStepInput): Promise<Drawn> {
   const groupsOf = (samples: RolloutSample[]) => Array.from({ length: samples.length / rl.group }, (_, g) => samples.slice(g * rl.group, (g + 1) * rl.group));
   if (!rl.dynamicSampling) {
     const samples = await rollout(policy, tokenizer, input.draw(rl.prompts), { ...options, seed: input.rng.seed() });
-    return { samples, batch: samples, prompts: rl.prompts, signalGroups: groupsOf(samples).filter(teaches).length };
+    return { samples, batch: samples, prompts: rl.prompts };
   }
   const cap = rl.maxDraw * rl.prompts;
   const samples: RolloutSample[] = [];
@@ -108,7 +106,7 @@ async function drawBatch(input: RlStepInput): Promise<Drawn> {
     drawn += count;
     signal += teaching.length;
   }
-  return { samples, batch: kept.slice(0, rl.prompts).flat(), prompts: drawn, signalGroups: signal };
+  return { samples, batch: kept.slice(0, rl.prompts).flat(), prompts: drawn };
 }
 
 export async function rlStep(input: RlStepInput): Promise<RlStepResult> {
@@ -160,7 +158,6 @@ export async function rlStep(input: RlStepInput): Promise<RlStepResult> {
     step: input.step,
     time: Date.now(),
     ...summariseRollout(drawn.samples, rl.group),
-    signalGroups: drawn.signalGroups / drawn.prompts,
     promptsDrawn: drawn.prompts,
     lr: input.lr,
     rolloutMs,

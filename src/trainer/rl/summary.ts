@@ -5,7 +5,7 @@ import { hasWrittenSearch } from '../../core/countdown/traces';
 import { REPEAT_RUN } from '../../core/protocol/metrics';
 import type { StepRecord } from '../../core/protocol/records';
 import type { Verdict } from '../../core/countdown/verdict';
-import { mean, std, zeroSignalShare } from './advantages';
+import { mean, signalShare, std, zeroSignalShare } from './advantages';
 
 /** One scored completion, as the summary needs it. */
 export interface ScoredCompletion {
@@ -30,6 +30,7 @@ export type RolloutMetrics = Pick<
   | 'lengthWrong'
   | 'truncatedRate'
   | 'zeroSignalGroups'
+  | 'signalGroups'
   | 'searchRate'
   | 'repetitionRate'
   | 'multiAnswerRate'
@@ -53,6 +54,7 @@ export function summariseRollout(completions: readonly ScoredCompletion[], group
     lengthMean: mean(completions.map((c) => c.length)),
     truncatedRate: share((c) => c.truncated),
     zeroSignalGroups: zeroSignalShare(rewards, group),
+    signalGroups: signalShare(completions.map((c) => c.verdict === 'correct'), group),
     searchRate: share((c) => hasWrittenSearch(c.text)),
     repetitionRate: share((c) => longestCharRun(c.text) > REPEAT_RUN),
     multiAnswerRate: share((c) => answerBlocks(c.text) > 1),

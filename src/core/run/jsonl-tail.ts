@@ -1,18 +1,25 @@
 // Reads an append-only JSONL file incrementally: each `read()` returns the
 // records completed since the last one. A torn or unfinished last line waits
-// for its newline; a file that shrank (rewritten) is read again from the start.
+// for its newline; a file that was rewritten (it shrank, or its first bytes
+// changed) is read again from the start. The extension follows run folders
+// with it, the veRL bridge veRL's logs.
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { StringDecoder } from 'node:string_decoder';
-import { parseJsonl } from '../../core/run/jsonl';
+import { parseJsonl } from './jsonl';
 
 const CHUNK = 1 << 20;
+/** Bytes from the start of the file that must stay the same while it only grows. */
+const HEAD = 256;
 
 export class JsonlTail<T> {
   private offset = 0;
   private rest = '';
   private decoder = new StringDecoder('utf8');
+  private head: Buffer = Buffer.alloc(0);
   /** Complete lines that were not JSON, over the file's life. */
   skipped = 0;
+  /** Times the file was rewritten and read again from its start. */
+  restarts = 0;
 
   constructor(readonly file: string) {}
 
@@ -26,7 +33,10 @@ export class JsonlTail<T> {
     }
     try {
       const size = fstatSync(fd).size;
-      if (size < this.offset) this.reset();
+      if (size < this.offset || !this.sameHead(fd)) {
+        this.reset();
+        this.restarts++;
+      }
       let text = this.rest;
       const buffer = Buffer.allocUnsafe(Math.min(CHUNK, Math.max(1, size - this.offset)));
       while (this.offset < size) {
@@ -36,6 +46,7 @@ export class JsonlTail<T> {
         // The decoder keeps a multi-byte character split across reads for the next one.
         text += this.decoder.write(buffer.subarray(0, n));
       }
+      if (this.head.length < HEAD && this.offset > this.head.length) this.head = this.readHead(fd);
       const chunk = parseJsonl<T>(text);
       this.rest = chunk.rest;
       this.skipped += chunk.skipped;
@@ -45,9 +56,19 @@ export class JsonlTail<T> {
     }
   }
 
+  private readHead(fd: number): Buffer {
+    const head = Buffer.alloc(Math.min(HEAD, this.offset));
+    return head.subarray(0, readSync(fd, head, 0, head.length, 0));
+  }
+
+  private sameHead(fd: number): boolean {
+    return this.head.length === 0 || this.readHead(fd).subarray(0, this.head.length).equals(this.head);
+  }
+
   private reset(): void {
     this.offset = 0;
     this.rest = '';
     this.decoder = new StringDecoder('utf8');
+    this.head = Buffer.alloc(0);
   }
 }
