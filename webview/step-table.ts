@@ -15,6 +15,7 @@ export class StepTable {
   generation = 0;
   private capacity = 0;
   private stepColumn = new Float64Array(0);
+  private timeColumn = new Float64Array(0);
   private readonly columns = new Map<SeriesKey, Float64Array>();
 
   /** Step numbers, in increasing order. */
@@ -35,12 +36,19 @@ export class StepTable {
     return this.length > 0 ? this.stepColumn[this.length - 1]! : -Infinity;
   }
 
+  /** The last `n` steps with when they finished (epoch ms), oldest first. */
+  latest(n: number): { step: number; time: number }[] {
+    const from = Math.max(0, this.length - n);
+    return Array.from({ length: this.length - from }, (_, i) => ({ step: this.stepColumn[from + i]!, time: this.timeColumn[from + i]! }));
+  }
+
   append(record: StepRecord): void {
     // A resumed run repeats the steps after its checkpoint: the newer records win.
     if (record.step <= this.lastStep) this.truncateFrom(record.step);
     if (this.length === this.capacity) this.grow();
     const row = this.length++;
     this.stepColumn[row] = record.step;
+    this.timeColumn[row] = record.time;
     for (const key in record) {
       if (RESERVED.has(key)) continue;
       const value = (record as Record<string, unknown>)[key];
@@ -81,6 +89,9 @@ export class StepTable {
     const steps = new Float64Array(capacity);
     steps.set(this.stepColumn);
     this.stepColumn = steps;
+    const times = new Float64Array(capacity);
+    times.set(this.timeColumn);
+    this.timeColumn = times;
     for (const [key, column] of this.columns) {
       const bigger = new Float64Array(capacity).fill(NaN);
       bigger.set(column);

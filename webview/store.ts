@@ -19,6 +19,8 @@ export class RunData {
 
   constructor(
     public info: RunInfo,
+    /** What to call it beside the other runs (its name, with its start time when names repeat). */
+    readonly label: string,
     private readonly maxTraces: number,
   ) {}
 
@@ -55,6 +57,8 @@ export class DashboardStore {
   readonly runs = new Map<string, RunData>();
   /** The run the metrics and traces tabs show. */
   focus: string | null = null;
+  /** Runs the panel showed that have left the runs folder, by label (from the last snapshot). */
+  gone: string[] = [];
 
   /** Traces kept per run: at least what the extension keeps (its snapshots say how many that is). */
   constructor(private maxTraces = 10_000) {}
@@ -64,14 +68,15 @@ export class DashboardStore {
   }
 
   apply(message: ToWebview): StoreChange {
-    return message.type === 'hydrate' ? this.hydrate(message.runs, message.focus) : this.append(message);
+    return message.type === 'hydrate' ? this.hydrate(message.runs, message.focus, message.gone) : this.append(message);
   }
 
-  private hydrate(snapshots: RunSnapshot[], focus: string | null): StoreChange {
+  private hydrate(snapshots: RunSnapshot[], focus: string | null, gone: string[]): StoreChange {
     this.runs.clear();
+    this.gone = gone;
     this.maxTraces = Math.max(this.maxTraces, ...snapshots.map((s) => s.traces.length));
     for (const s of snapshots) {
-      const run = new RunData(s.run, this.maxTraces);
+      const run = new RunData(s.run, s.label, this.maxTraces);
       run.add(s);
       this.runs.set(s.run.id, run);
     }

@@ -30,7 +30,7 @@ test('the store hydrates, appends deltas of known runs, and keeps the newest tra
   const store = new DashboardStore(100);
   const a = fixtureRun({ id: 'a', pretrainSteps: 5, rlSteps: 20, traces: 90 });
   const b = fixtureRun({ id: 'b', pretrainSteps: 0, rlSteps: 3, traces: 0 });
-  const change = store.apply({ type: 'hydrate', runs: [a, b], focus: 'b' });
+  const change = store.apply({ type: 'hydrate', runs: [a, b], focus: 'b', tab: null, gone: [] });
   assert.equal(change.hydrated, true);
   assert.equal(store.focus, 'b');
   assert.equal(store.runs.get('a')!.phases.pretrain.length, 5);
@@ -44,7 +44,7 @@ test('the store hydrates, appends deltas of known runs, and keeps the newest tra
   assert.deepEqual([traces[0]!.index, traces.at(-1)!.index], [30, 129]);
   assert.equal(store.apply({ ...delta, runId: 'ghost' }).steps, false);
   // A new snapshot without the focused run falls back to the focus it names.
-  store.apply({ type: 'hydrate', runs: [a], focus: null });
+  store.apply({ type: 'hydrate', runs: [a], focus: null, tab: null, gone: [] });
   assert.equal(store.focus, 'a');
 });
 

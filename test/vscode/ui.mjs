@@ -86,14 +86,14 @@ export async function uiScenario({ browser, pageUrl, root, artifacts, log }) {
     step = 'Start Training: the status bar counts steps';
     await page.locator('.tab', { hasText: 'harness-nano.countdown' }).click();
     await runCommand(page, 'Reasoning Lab: Start Training');
-    const status = page.locator('.statusbar-item', { hasText: /step [1-9]/ }).first();
+    const status = page.locator('.statusbar-item', { hasText: /pretrain [1-9]\d*\/\d+/ }).first();
     await status.waitFor({ timeout: 120_000 });
     pass(`the status bar shows "${(await status.innerText()).trim()}"`);
 
     step = 'the dashboard updates';
     const dashboard = page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
     await dashboard.locator('body', { hasText: 'harness-nano' }).waitFor({ timeout: 30_000 });
-    await page.locator('.statusbar-item', { hasText: /step ([3-9]|\d\d)/ }).first().waitFor({ timeout: 120_000 });
+    await page.locator('.statusbar-item', { hasText: /pretrain ([3-9]|\d\d)\/\d+ · ~[\d a-z]+ left/ }).first().waitFor({ timeout: 120_000 });
     await page.waitForTimeout(1000);
     await shot('dashboard');
     pass('the dashboard shows the run while it trains');
@@ -124,13 +124,13 @@ export async function uiScenario({ browser, pageUrl, root, artifacts, log }) {
     pass('a trace opened from the runs view in a read-only editor');
 
     step = 'reload while training: the window reattaches to the live trainer';
-    const stepNow = Number(/step (\d+)/.exec(await page.locator('.statusbar-item', { hasText: /step \d+/ }).first().innerText())[1]);
+    const stepNow = Number(/pretrain (\d+)\//.exec(await page.locator('.statusbar-item', { hasText: /pretrain \d+\// }).first().innerText())[1]);
     await runCommand(page, 'Developer: Reload Window');
     await page.waitForTimeout(2000);
     await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
     await openRunsView(page);
     await treeRow(page, /harness-nano.*running/).waitFor({ timeout: 30_000 });
-    const later = new RegExp(`step (${Array.from({ length: 200 }, (_, i) => stepNow + 1 + i).join('|')})\\b`);
+    const later = new RegExp(`pretrain (${Array.from({ length: 200 }, (_, i) => stepNow + 1 + i).join('|')})/`);
     const reattached = page.locator('.statusbar-item', { hasText: later }).first();
     await reattached.waitFor({ timeout: 90_000 });
     pass(`after a reload the run is still live and followed: status bar went from step ${stepNow} to "${(await reattached.innerText()).trim()}"`);

@@ -22,7 +22,8 @@ const PACE_WINDOW = 10;
 
 const PHASES_OF: Record<RunInfo['stage'], Phase[]> = { pretrain: ['pretrain'], rl: ['rl'], all: ['pretrain', 'rl'] };
 
-export function runProgress(info: RunInfo, steps: readonly StepRecord[], now: number): RunProgress {
+/** `steps`: the run's steps in order, or at least its latest few (the pace reads the last ten). */
+export function runProgress(info: RunInfo, steps: readonly Pick<StepRecord, 'phase' | 'step' | 'time'>[], now: number): RunProgress {
   const phases = PHASES_OF[info.stage] ?? PHASES_OF.all;
   const totals: Record<Phase, number> = { pretrain: info.config.pretrain.steps, rl: info.config.rl.steps };
   const last = steps.at(-1);
