@@ -25,7 +25,9 @@ import { resolveSpec } from '../src/core/spec/resolve';
 import { selectBackend } from '../src/trainer/backend';
 import { loadPolicy } from '../src/trainer/checkpoint/policy';
 import { latestCheckpoint } from '../src/trainer/checkpoint/store';
-import { PretrainStream, mixSeed } from '../src/trainer/data/pretrain-stream';
+import { PretrainStream } from '../src/trainer/data/pretrain-stream';
+import { ShuffledStream } from '../src/trainer/data/shuffled-stream';
+import { mixSeed } from '../src/trainer/rng';
 import { taskData } from '../src/trainer/data/task';
 import { RunControl } from '../src/trainer/engine/control';
 import { runTraining } from '../src/trainer/engine/run';
@@ -108,7 +110,8 @@ function calibrate(text: string): number {
   const tokenizer = new Tokenizer();
   const model = new Gpt(config.model, tokenizer.vocabSize, 1);
   const optimizer = new AdamW(model.variables);
-  const stream = new PretrainStream(taskData({ ...config, task: { ...config.task, train: 500, test: 10 } }).train, config.prompt, config.pretrain, tokenizer, config.model.context, 1);
+  const problems = new ShuffledStream(taskData({ ...config, task: { ...config.task, train: 500, test: 10 } }).train, 1);
+  const stream = new PretrainStream(problems, config.prompt, config.pretrain, tokenizer, config.model.context, 1);
   const run = () => pretrainStep(model, optimizer, stream.next(batch), { pad: tokenizer.pad, microBatch: config.pretrain.microBatch, lr: 1e-4, gradClip: 1 });
   for (let i = 0; i < 2; i++) run();
   const started = performance.now();
@@ -176,7 +179,6 @@ async function main(): Promise<void> {
     temperature: 1,
     maxNewTokens: config.rl.maxTokens,
     seed: mixSeed(config.task.seed, 4),
-    batch: 16,
   });
   model.dispose();
 

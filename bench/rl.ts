@@ -173,7 +173,6 @@ async function evaluateCheckpoint(checkpoint: string, limit: number, k: number):
       samples: k,
       temperature: 1,
       seed: 12345,
-      batch: 32,
     });
     return toScore(record.score, k);
   } finally {

@@ -27,20 +27,23 @@ export const PHASE_CHARTS: Record<Phase, ChartSpec[]> = {
   rl: [
     { id: 'reward', series: ['rewardMean', 'rewardStd'] },
     { id: 'accuracy', series: ['accuracy'] },
+    { id: 'search', series: ['searchRate'] },
     { id: 'format', series: ['formatRate', 'truncatedRate'] },
     { id: 'length', title: 'Response length', series: ['lengthCorrect', 'lengthWrong', 'lengthMean'] },
     { id: 'verdicts', title: 'Verdicts', series: VERDICTS.map((v) => `verdict:${v}` as const) },
     { id: 'degenerate', title: 'Degenerate completions', series: ['repetitionRate', 'multiAnswerRate'] },
     { id: 'kl', series: ['kl'] },
+    { id: 'step-kl', series: ['stepKl'] },
+    { id: 'lr', series: ['lr'] },
     { id: 'entropy', series: ['entropy'] },
     {
       id: 'clip',
       series: ['clipFraction'],
       note: (c) => (c.rl.epochs === 1 ? 'With `epochs 1` every update is on the policy that sampled, so no ratio is clipped and this stays 0.' : null),
     },
-    { id: 'zero-signal', series: ['zeroSignalGroups'] },
+    { id: 'signal', title: 'Groups that teach', series: ['signalGroups', 'zeroSignalGroups'] },
+    { id: 'drawn', series: ['promptsDrawn'] },
     { id: 'loss', series: ['loss', 'policyLoss', 'valueLoss'] },
-    { id: 'lr', series: ['lr'] },
     { id: 'grad', series: ['gradNorm'] },
     { id: 'throughput', series: ['tokensPerSec'] },
     { id: 'time', title: 'Step time', series: ['stepMs', 'rolloutMs', 'trainMs'] },
@@ -79,6 +82,7 @@ export const UNIT_AXIS: Record<MetricUnit, string> = {
   norm: 'L2 norm',
   lr: '',
   loss: '',
+  count: 'count',
 };
 
 /** What follows a value read off a chart. */

@@ -95,8 +95,7 @@ export class Header {
 
 function summaryText(run: RunData): string {
   const steps = run.phases;
-  const phase = steps.rl.length > 0 ? 'rl' : 'pretrain';
-  const progress = runProgress(run.info, steps[phase].latest(10).map((s) => ({ phase, ...s })), Date.now());
+  const progress = runProgress(run.info, run.progressSteps(), Date.now(), run.evals);
   const where = run.info.status === 'running' ? describeProgress(progress) : `${progress.phase === 'rl' ? 'RL' : 'pretrain'} ${progress.step}/${progress.total}`;
   const table = steps[progress.phase];
   const last = (key: 'rewardMean' | 'accuracy' | 'loss') => table.column(key)?.[table.length - 1];

@@ -36,10 +36,30 @@ export class StepTable {
     return this.length > 0 ? this.stepColumn[this.length - 1]! : -Infinity;
   }
 
-  /** The last `n` steps with when they finished (epoch ms), oldest first. */
-  latest(n: number): { step: number; time: number }[] {
-    const from = Math.max(0, this.length - n);
-    return Array.from({ length: this.length - from }, (_, i) => ({ step: this.stepColumn[from + i]!, time: this.timeColumn[from + i]! }));
+  /** A row's step and when it finished (epoch ms). */
+  row(row: number): { step: number; time: number } {
+    return { step: this.stepColumn[row]!, time: this.timeColumn[row]! };
+  }
+
+  /** The last row that finished at or before `time`, or -1 (rows finish in order). */
+  lastAtOrBefore(time: number): number {
+    let lo = 0;
+    let hi = this.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.timeColumn[mid]! <= time) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo - 1;
+  }
+
+  /** The last row that has a value of `key`, or -1. */
+  lastWith(key: SeriesKey): number {
+    const column = this.column(key);
+    if (!column) return -1;
+    let row = this.length - 1;
+    while (row >= 0 && Number.isNaN(column[row]!)) row--;
+    return row;
   }
 
   append(record: StepRecord): void {

@@ -91,14 +91,16 @@ test('an RL pool is disjoint from train and test, and reserving one changes neit
 });
 
 test('the validator\'s estimate of a sampled problem space agrees with what the generator can produce', () => {
-  // 3 numbers of 1..9, targets 1..30: 4,950 pairs, too many to count on every keystroke, so the rule samples them.
+  // 3 numbers of 1..9, targets 1..30: 4,950 pairs, too many to count on every keystroke, so the rule samples them
+  // while the task asks for a small share, and counts them when it asks for most.
   const space = { numbers: { min: 3, max: 3 }, values: { min: 1, max: 9 }, target: { min: 1, max: 30 }, operators: ['+', '-', '*', '/'] as Operator[] };
-  const estimate = problemSpace(space, 1000);
+  const estimate = problemSpace(space, 300);
   assert.equal(estimate.exact, false);
   let exact = 0;
   for (let a = 1; a <= 9; a++) for (let b = a; b <= 9; b++) for (let c = b; c <= 9; c++) for (let t = 1; t <= 30; t++) if (solve({ numbers: [a, b, c], target: t }).solvable) exact++;
   assert.ok(Math.abs(estimate.solvable - exact) / exact < 0.08, `estimate ${estimate.solvable} vs exact ${exact}`);
   assert.ok(estimate.upper >= exact, `upper bound ${estimate.upper} below the exact ${exact}`);
+  assert.deepEqual(problemSpace(space, 1000), { pairs: 4950, solvable: exact, upper: exact, exact: true, checked: 4950 });
   // The generator reaches nearly all of them.
   const generated = generateProblems({ ...space, train: Math.floor(exact * 0.95) - 300, test: 300, seed: 3, heldOutTargets: 0 });
   assert.equal(generated.train.length + generated.test.length, Math.floor(exact * 0.95));

@@ -36,7 +36,7 @@ test('trainer process: hello, log and done over IPC, exit 0, and every record in
   assert.deepEqual(steps.map((s) => s.step), [1, 2, 3, 4, 5, 6]);
   assert.ok(steps.every((s) => Number.isFinite(s.loss) && s.loss! > 0 && s.lr! > 0 && s.tokensPerSec! > 0));
   assert.equal(parseJsonl(fs.readFileSync(runFile(runDir, 'eval'), 'utf8')).records.length, 2, 'an evaluation at steps 3 and 6 (test split only: no fixed problems)');
-  assert.deepEqual(fs.readdirSync(runFile(runDir, 'checkpoints')).sort(), ['latest', 'step-000003', 'step-000006']);
+  assert.deepEqual(fs.readdirSync(runFile(runDir, 'checkpoints')).sort(), ['best', 'latest', 'step-000003', 'step-000006']);
   assert.equal((trainer.notifications.at(-1)!.params as DoneParams).status, 'done');
 
   const run = readRun(runDir);

@@ -105,6 +105,10 @@ test('rlab train: pretrain then RL writes every file; Ctrl-C mid-RL and --resume
   const straight = path.join(dir, 'straight');
   const done = await rlabTrain([spec, '--out', straight], straight);
   assert.equal(done.code, 0, done.stderr);
+  // Without a terminal: a line per stage's last step with the phase, step of total and elapsed time; a summary of what RL did.
+  assert.match(done.stderr, /^pretrain 2\/2 · \d+ s elapsed.*loss \d/m);
+  assert.match(done.stderr, /^RL 4\/4 · \d+ s elapsed.*reward/m);
+  assert.match(done.stderr, /^RL: held-out greedy accuracy \d+\.\d% → \d+\.\d% \([+-]\d+\.\d points; best \d+\.\d% at RL step \d\), pass@2 \d+\.\d% → \d+\.\d%, on 4 test problems$/m);
   for (const file of ['spec', 'run', 'metrics', 'eval', 'traces', 'log', 'latest'] as const) {
     assert.ok(fs.existsSync(runFile(straight, file)), `${RUN_FILES[file]} written`);
   }
@@ -124,6 +128,10 @@ test('rlab train: pretrain then RL writes every file; Ctrl-C mid-RL and --resume
   const info = JSON.parse(fs.readFileSync(runFile(straight, 'run'), 'utf8'));
   assert.equal(info.status, 'done');
   assert.deepEqual(info.step, { pretrain: 2, rl: 4 });
+  // checkpoints/best: the first checkpointed evaluation with the top held-out accuracy (RL's step-0 evaluation has no checkpoint).
+  const checkpointed = read<EvalRecord>(straight, 'eval').filter((r) => r.split === 'test' && !(r.phase === 'rl' && r.step === 0));
+  const top = checkpointed.find((r) => r.score.pass1 === Math.max(...checkpointed.map((e) => e.score.pass1)))!;
+  assert.equal(fs.readFileSync(runFile(straight, 'best'), 'utf8').trim(), `${top.phase === 'rl' ? 'rl-' : ''}step-${String(top.step).padStart(6, '0')}`);
 
   const interrupted = path.join(dir, 'interrupted');
   const stopped = await rlabTrain([spec, '--out', interrupted], interrupted, 2);
@@ -136,6 +144,27 @@ test('rlab train: pretrain then RL writes every file; Ctrl-C mid-RL and --resume
   assert.deepEqual(withoutClock(read<StepRecord>(interrupted, 'metrics')), withoutClock(read<StepRecord>(straight, 'metrics')));
   const samples = (run: string) => read<TraceRecord>(run, 'traces').map((r) => [r.phase, r.step, r.split, r.completion]);
   assert.deepEqual(samples(interrupted), samples(straight));
+
+  // An untrained policy never beats its starting accuracy: with early-stop 1, RL ends at its first evaluation after the start.
+  const patient = path.join(dir, 'patient.countdown');
+  fs.writeFileSync(patient, SPEC.replace('lr 3e-3\n}', 'lr 3e-3\n  early-stop 1\n}'));
+  const early = path.join(dir, 'early');
+  const stoppedEarly = await rlabTrain([patient, '--stage', 'rl', '--from', straight, '--out', early], early);
+  assert.equal(stoppedEarly.code, 0, stoppedEarly.stderr);
+  assert.equal(JSON.parse(fs.readFileSync(runFile(early, 'run'), 'utf8')).status, 'done');
+  const rlEvals = read<EvalRecord>(early, 'eval').filter((r) => r.split === 'test').map((r) => r.score.pass1);
+  assert.deepEqual(rlEvals, [0, 0], 'evaluated at the start and at step 2, never better');
+  assert.deepEqual(read<StepRecord>(early, 'metrics').map((r) => r.step), [1, 2]);
+  assert.match(fs.readFileSync(runFile(early, 'log'), 'utf8'), /early stop: held-out accuracy has not beaten 0\.0% \(rl step 0\) for 1 evaluations/);
+
+  // rl.seed: the same base and problems with other draws.
+  const reseeded = path.join(dir, 'reseeded.countdown');
+  fs.writeFileSync(reseeded, fs.readFileSync(patient, 'utf8').replace('early-stop 1', 'early-stop 1\n  seed 9'));
+  const other = path.join(dir, 'other-seed');
+  assert.equal((await rlabTrain([reseeded, '--stage', 'rl', '--from', straight, '--out', other], other)).code, 0);
+  const rollouts = (run: string) => read<TraceRecord>(run, 'traces').filter((r) => r.split === 'train').map((r) => r.completion);
+  assert.notDeepEqual(rollouts(other), rollouts(early));
+  assert.deepEqual(read<EvalRecord>(other, 'eval').map((r) => r.step), read<EvalRecord>(early, 'eval').map((r) => r.step));
 });
 
 /** Every file under `dir` with its bytes, to show a folder was left as it was. */

@@ -3,9 +3,10 @@
 import * as assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import type { RunInfo, StepRecord } from '../../src/core/protocol/records';
+import type { EvalRecord, RunInfo, StepRecord } from '../../src/core/protocol/records';
 import { runLabels } from '../../src/core/run/labels';
 import { describeProgress, formatDuration, runProgress } from '../../src/core/run/progress';
+import { describeRlOutcome, rlOutcome } from '../../src/core/run/best';
 import { resolveSpec } from '../../src/core/spec/resolve';
 
 const run = (id: string, name: string, startedAt: string) => ({ id, name, startedAt });
@@ -53,7 +54,7 @@ describe('runProgress', () => {
 
   it('reads step x of N, elapsed and time left from the recent pace', () => {
     const p = runProgress(info('all'), pretrain, t0 + 14_000);
-    assert.deepEqual(p, { phase: 'pretrain', step: 24, total: 40, share: 24 / 50, elapsedMs: 14_000, etaMs: 16 * 500 });
+    assert.deepEqual(p, { phase: 'pretrain', step: 24, total: 40, share: 24 / 50, elapsedMs: 14_000, etaMs: 16 * 500, runEtaMs: null });
     assert.equal(describeProgress(p), 'pretrain 24/40 · 14 s elapsed · ~8 s left');
   });
 
@@ -66,10 +67,42 @@ describe('runProgress', () => {
   it('counts the phases before the current one, and stops the clock when the run ended', () => {
     const rl: StepRecord[] = [...pretrain, { phase: 'rl', step: 1, time: t0 + 20_000 }, { phase: 'rl', step: 2, time: t0 + 23_000 }];
     const p = runProgress(info('all', '2026-01-01T00:01:05.000Z'), rl, t0 + 999_999);
-    assert.deepEqual([p.phase, p.step, p.share, p.elapsedMs, p.etaMs], ['rl', 2, 42 / 50, 65_000, 8 * 3000]);
+    assert.deepEqual([p.phase, p.step, p.share, p.elapsedMs, p.etaMs, p.runEtaMs], ['rl', 2, 42 / 50, 65_000, 8 * 3000, 0]);
+  });
+
+  it('estimates the whole run: the phase at its pace, the evaluations still due, and RL from what pretraining measured', () => {
+    // Steps 1..12 every 500 ms (1,000 training tokens/s); after step 8 an evaluation of 10 problems (greedy + 1 sample, 50 tokens each) takes 3 s.
+    const t = (i: number) => t0 + 2000 + 500 * i + (i >= 8 ? 3000 : 0);
+    const steps: StepRecord[] = Array.from({ length: 12 }, (_, i) => ({ phase: 'pretrain', step: i + 1, time: t(i), tokensPerSec: 1000 }));
+    const score = { n: 10, pass1: 0.5, passK: 0.6, formatRate: 1, lengthMean: 50 };
+    const evals: EvalRecord[] = [{ phase: 'pretrain', step: 8, time: t(7) + 3000, split: 'test', k: 1, score, byCount: {} }];
+    const p = runProgress(info('all'), steps, t(11), evals);
+    assert.equal(p.etaMs, 28 * 500, 'the gap with the evaluation is not part of the pace');
+    // Pretraining: 28 steps of 500 ms and 7 evaluations of 3 s (every 4 steps to 40). RL: 8 prompts × 8 completions of 50 tokens
+    // sampled at 1,000 tokens per 3 s, then trained 1.5 times at 1 token/ms: 14.4 s a step, 10 steps, and 2 evaluations.
+    assert.equal(p.runEtaMs, 28 * 500 + 7 * 3000 + 10 * (9600 + 4800) + 2 * 3000);
+    assert.equal(describeProgress(p), 'pretrain 12/40 · 11 s elapsed · ~3 min 05 s left');
   });
 
   it('writes durations in seconds, minutes or hours', () => {
     assert.deepEqual([formatDuration(8_400), formatDuration(125_000), formatDuration(3_780_000), formatDuration(-5)], ['8 s', '2 min 05 s', '1 h 03 min', '0 s']);
+  });
+});
+
+describe('rlOutcome', () => {
+  const score = (pass1: number, passK: number) => ({ n: 200, pass1, passK, formatRate: 1, lengthMean: 100 });
+  const record = (phase: 'pretrain' | 'rl', step: number, pass1: number, passK = 0.5, split: 'test' | 'problems' = 'test'): EvalRecord => ({ phase, step, time: step, split, k: 4, score: score(pass1, passK), byCount: {} });
+
+  it('reads the base, final and best held-out evaluations of RL, and the lift', () => {
+    const records = [record('pretrain', 3000, 0.2), record('rl', 0, 0.13, 0.33), record('rl', 0, 1, 1, 'problems'), record('rl', 10, 0.2), record('rl', 20, 0.305), record('rl', 30, 0.285, 0.45)];
+    const o = rlOutcome(records)!;
+    assert.deepEqual([o.base.step, o.final.step, o.best.step], [0, 30, 20]);
+    assert.ok(Math.abs(o.lift - 0.155) < 1e-12);
+    assert.equal(describeRlOutcome(o), 'held-out greedy accuracy 13.0% → 28.5% (+15.5 points; best 30.5% at RL step 20), pass@4 33.0% → 45.0%, on 200 test problems');
+  });
+
+  it('is null until RL has evaluated its start and a step', () => {
+    assert.equal(rlOutcome([record('pretrain', 100, 0.2)]), null);
+    assert.equal(rlOutcome([record('rl', 0, 0.2)]), null);
   });
 });

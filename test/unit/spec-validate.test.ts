@@ -127,6 +127,8 @@ describe('validator', () => {
     assert.match(messages('task { }\nrl { mini-batch 1000 }').join(), /larger than the 64 completions/);
     assert.match(messages('task { }\nrl { top-k 5 }').join(), /top-k and top-p would cut it and make every update off-policy/);
     assert.match(messages('task { }\nrl { top-p 0.9 }').join(), /off-policy/);
+    assert.match(messages('task { }\nrl {\n  algorithm ppo\n  group 1\n  dynamic-sampling true\n}').join(), /dynamic-sampling` keeps prompts whose samples differ in correctness, so `group` must be at least 2/);
+    assert.match(messages('task { }\nrl { max-draw 3 }').join(), /warning:`max-draw` caps the draws of `dynamic-sampling`, which is off/);
     assert.match(messages('task { }\nrl { max-tokens 250 }').join(), /exceeds the model context 256; lower `max-tokens` to/);
     assert.match(messages('task { }\nprompt tinyzero').join(), /raise the model `context` to at least/);
     assert.match(messages('task { }\nrl { algorithm ppo }\nmodel { value-head false }').join(), /ppo` needs a value head/);
@@ -139,7 +141,9 @@ describe('validator', () => {
     assert.match(big.join(), /exceeds the about [\d,]+ distinct solvable problems .*estimated from \d+ sampled problems/);
     assert.deepEqual(messages('task { train 20000 }'), []);
     const pooled = messages('task {\n  numbers 3\n  values 1..10\n  target 1..30\n  train 1500\n  test 500\n  rl-pool 1000\n}');
-    assert.match(pooled.join(), /^5:error:train \+ test \+ rl-pool = 3000 exceeds the about [\d,]+ distinct solvable problems.*lower `train`\/`test`\/`rl-pool`/m);
+    assert.match(pooled.join(), /^5:error:train \+ test \+ rl-pool = 3000 exceeds the 2025 distinct solvable problems .*all 6600 number sets and targets checked.*lower `train`\/`test`\/`rl-pool`/m);
+    // Asking for most of a space is counted exactly, so asking for nearly all of it is no longer a guess.
+    assert.deepEqual(messages('task {\n  numbers 3\n  values 1..10\n  target 1..30\n  train 1000\n  test 500\n  rl-pool 500\n}'), []);
   });
 
   it('counts a small space exactly, matching a brute-force count with the solver', () => {

@@ -46,7 +46,7 @@ test('hydrate draws both phases with their charts, then deltas extend them', asy
   assert.deepEqual(await d.posted(), [{ type: 'ready' }]);
   await page.locator('[data-phase="rl"] [data-chart="rl-reward"] canvas').waitFor();
   assert.equal(await page.locator('[data-phase="pretrain"] h2').textContent(), 'Pretraining');
-  for (const id of ['pretrain-loss', 'pretrain-lr', 'rl-accuracy', 'rl-format', 'rl-length', 'rl-kl', 'rl-entropy', 'rl-clip', 'rl-zero-signal', 'rl-lr', 'rl-throughput', 'rl-eval-test']) {
+  for (const id of ['pretrain-loss', 'pretrain-lr', 'rl-accuracy', 'rl-format', 'rl-length', 'rl-kl', 'rl-entropy', 'rl-clip', 'rl-signal', 'rl-lr', 'rl-throughput', 'rl-eval-test']) {
     assert.equal(await page.locator(`[data-chart="${id}"]`).count(), 1, id);
   }
   // Charts out of view are drawn when scrolled to; uPlot labels series from METRICS.
@@ -60,7 +60,7 @@ test('hydrate draws both phases with their charts, then deltas extend them', asy
   await d.send({
     type: 'append',
     runId: 'grpo-baseline',
-    steps: [{ phase: 'rl', step: 401, time: 0, rewardMean: 0.9, accuracy: 0.875 }],
+    steps: [{ phase: 'rl', step: 401, time: Date.now(), rewardMean: 0.9, accuracy: 0.875 }],
     evals: [],
     traces: [{ ...baseline().traces[0]!, step: 401, completion: 'fresh trace</think><answer>1 + 2</answer>' }],
     traceStart: 600,

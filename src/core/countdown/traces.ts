@@ -285,3 +285,11 @@ export function solutionTrace(problem: Problem, rng: RandomGenerator): Trace {
   const { item, path } = search.answer(root);
   return complete(path, item, problem.target);
 }
+
+/** A trace line that combines two numbers and lists what is left (`9-3=6|2 …`): the written-out search. */
+const SEARCH_STEP = /^\d+[-+*/]\d+=\d+\|/m;
+
+/** Whether a completion still writes out a search (at least one step line) rather than jumping to an answer. */
+export function hasWrittenSearch(completion: string): boolean {
+  return SEARCH_STEP.test(completion);
+}

@@ -63,6 +63,10 @@ export type MetricName =
   | 'entropy'
   | 'clipFraction'
   | 'zeroSignalGroups'
+  | 'signalGroups'
+  | 'promptsDrawn'
+  | 'searchRate'
+  | 'stepKl'
   | 'repetitionRate'
   | 'multiAnswerRate'
   | 'valueLoss';

@@ -14,6 +14,8 @@ export const RUN_FILES = {
   log: 'trainer.log',
   checkpoints: 'checkpoints',
   latest: path.join('checkpoints', 'latest'),
+  /** Names the checkpoint with the best held-out greedy accuracy (src/core/run/best.ts). */
+  best: path.join('checkpoints', 'best'),
 } as const;
 
 export function runFile(runDir: string, file: keyof typeof RUN_FILES): string {

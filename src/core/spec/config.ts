@@ -105,6 +105,14 @@ export interface RlConfig {
   gamma: number;
   lambda: number;
   gradClip: number;
+  /** DAPO dynamic sampling: train only on groups whose correctness varies, drawing more prompts to fill the batch. */
+  dynamicSampling: boolean;
+  /** With dynamic sampling, the most problems one step draws, as a multiple of `prompts`. */
+  maxDraw: number;
+  /** End RL when held-out accuracy has not improved for this many evaluations (0: never). */
+  earlyStop: number;
+  /** Seed of RL's sampling and problem order (the task's seed unless written). */
+  seed: number;
 }
 
 export interface EvalConfig {

@@ -37,6 +37,12 @@ export function checkRules(analysis: SpecAnalysis): void {
   if (GROUP_ALGORITHMS.includes(rl.algorithm) && rl.group < 2 && sound('rl.group', 'rl.algorithm')) {
     report(at('rl.group', 'rl.algorithm'), 'error', 'rule', `\`${rl.algorithm}\` compares the samples of one prompt, so \`group\` must be at least 2 (it is ${rl.group})`);
   }
+  if (rl.dynamicSampling && rl.group < 2 && sound('rl.group', 'rl.dynamic-sampling')) {
+    report(at('rl.dynamic-sampling', 'rl.group'), 'error', 'rule', `\`dynamic-sampling\` keeps prompts whose samples differ in correctness, so \`group\` must be at least 2 (it is ${rl.group})`);
+  }
+  if (!rl.dynamicSampling && isWritten('rl.max-draw')) {
+    report(at('rl.max-draw'), 'warning', 'rule', '`max-draw` caps the draws of `dynamic-sampling`, which is off: add `dynamic-sampling true` or remove `max-draw`');
+  }
   if (model.width % model.heads !== 0 && sound('model.width', 'model.heads', 'model.preset')) {
     report(at('model.width', 'model.heads', 'model.preset'), 'error', 'rule', `\`width\` ${model.width} must be a multiple of \`heads\` ${model.heads}`);
   }
@@ -106,12 +112,13 @@ function checkProblemSpace(analysis: SpecAnalysis, at: (...paths: string[]) => R
       code: 'rule',
       message: `${sum} exceeds the ${about} distinct solvable problems this task can produce (${how}); lower ${lower} or widen \`values\` or \`target\``,
     });
-  } else if (wanted > space.solvable / 2) {
+  } else if (wanted > space.solvable) {
+    // Only an estimate can leave this doubt: a task that asks for most of its space is counted exactly.
     analysis.diagnostics.push({
       range: at('task.train', 'task.test', 'task.rl-pool'),
       severity: 'warning',
       code: 'rule',
-      message: `${sum} is more than half of the ${about} distinct solvable problems this task can produce (${how}); generation slows down as new problems run out`,
+      message: `${sum} may exceed the ${about} distinct solvable problems this task can produce (${how}); if the generator stops short, lower ${lower} or widen \`values\` or \`target\``,
     });
   }
 }

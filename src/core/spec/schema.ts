@@ -446,6 +446,38 @@ const rl: KeyTable<RlConfig> = {
   gamma: { key: 'gamma', doc: 'Discount of GAE (ppo).', type: real, default: 1, min: 0, max: 1 },
   lambda: { key: 'lambda', doc: 'λ of GAE (ppo).', type: real, default: 1, min: 0, max: 1 },
   gradClip: { key: 'grad-clip', doc: 'Clip the global gradient norm to this; 0 turns clipping off.', type: real, default: 1, min: 0, max: 1000 },
+  dynamicSampling: {
+    key: 'dynamic-sampling',
+    doc: 'DAPO dynamic sampling: train only on prompts whose completions differ in correctness (some right, some wrong, judged by correctness, not the shaped reward), and keep drawing prompts until `prompts` of them are found or `max-draw` × `prompts` were drawn. Prompts the policy always or never solves teach nothing and only dilute the step.',
+    type: booleanType,
+    default: false,
+  },
+  maxDraw: {
+    key: 'max-draw',
+    doc: 'With `dynamic-sampling`, the most problems one step may draw, as a multiple of `prompts` (DAPO’s `max_num_gen_batches`); a step that finds fewer signal groups trains on those it found.',
+    type: int,
+    default: 4,
+    min: 1,
+    max: 100,
+  },
+  earlyStop: {
+    key: 'early-stop',
+    doc: 'End RL when held-out greedy accuracy has not improved for this many evaluations in a row (`checkpoints/best` keeps the best one); 0 never stops early.',
+    type: int,
+    default: 0,
+    min: 0,
+    max: 1_000_000,
+  },
+  seed: {
+    key: 'seed',
+    doc: 'Seed of RL’s sampling and problem order. Change it to repeat an RL run from the same base model on the same problems with other draws (a second seed of an experiment).',
+    type: int as ValueType<number | null>,
+    default: null,
+    defaultText: 'the task’s `seed`',
+    min: 0,
+    max: 2 ** 31 - 1,
+    finish: (written: number | null, config: ResolvedConfig) => written ?? config.task.seed,
+  },
 };
 
 const evaluation: KeyTable<EvalConfig> = {

@@ -10,7 +10,7 @@ export function followInNotification(store: RunStore, runId: string, progress: v
   const update = () => {
     const run = store.get(runId);
     if (!run || run.info.status !== 'running') return;
-    const p = runProgress(run.info, run.steps, Date.now());
+    const p = runProgress(run.info, run.steps, Date.now(), run.evals);
     // The bar only moves forward (a resumed run repeats no steps it already counted).
     const increment = Math.max(0, p.share * 100 - shown);
     shown += increment;

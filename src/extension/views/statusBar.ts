@@ -29,9 +29,10 @@ export class RunStatusBar implements vscode.Disposable {
       return;
     }
     const last = run.steps.at(-1);
-    const progress = runProgress(run.info, run.steps, Date.now());
+    const progress = runProgress(run.info, run.steps, Date.now(), run.evals);
     const parts = [`${progress.phase === 'rl' ? 'RL' : 'pretrain'} ${progress.step}/${progress.total}`];
-    if (progress.etaMs !== null && progress.step < progress.total) parts.push(`~${formatDuration(progress.etaMs)} left`);
+    const eta = progress.runEtaMs ?? progress.etaMs;
+    if (eta !== null && progress.share < 1) parts.push(`~${formatDuration(eta)} left`);
     if (last?.rewardMean !== undefined) parts.push(`reward ${last.rewardMean.toFixed(2)}`);
     if (last?.accuracy !== undefined) parts.push(`acc ${(last.accuracy * 100).toFixed(0)}%`);
     if (last?.loss !== undefined && progress.phase === 'pretrain') parts.push(`loss ${last.loss.toFixed(3)}`);

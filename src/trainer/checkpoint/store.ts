@@ -94,12 +94,26 @@ export function listCheckpoints(runDir: string, phase: Phase): string[] {
 
 /** The folder `checkpoints/latest` names, or null when the run has none yet. */
 export function latestCheckpoint(runDir: string): string | null {
-  const latest = runFile(runDir, 'latest');
-  if (!fs.existsSync(latest)) return null;
-  const name = fs.readFileSync(latest, 'utf8').trim();
+  return pointedCheckpoint(runDir, 'latest');
+}
+
+/** The folder `checkpoints/best` names (best held-out greedy accuracy), or null when no evaluation has been checkpointed. */
+export function bestCheckpoint(runDir: string): string | null {
+  return pointedCheckpoint(runDir, 'best');
+}
+
+/** Points `checkpoints/best` at a checkpoint folder of the run. */
+export function markBestCheckpoint(runDir: string, dir: string): void {
+  writeFileAtomic(runFile(runDir, 'best'), path.basename(dir) + '\n');
+}
+
+function pointedCheckpoint(runDir: string, pointer: 'latest' | 'best'): string | null {
+  const file = runFile(runDir, pointer);
+  if (!fs.existsSync(file)) return null;
+  const name = fs.readFileSync(file, 'utf8').trim();
   const dir = path.join(runFile(runDir, 'checkpoints'), name);
   if (name === '' || !fs.existsSync(dir)) {
-    throw new Error(`${latest} names "${name}", which is not a checkpoint folder in ${path.join(runDir, RUN_FILES.checkpoints)}`);
+    throw new Error(`${file} names "${name}", which is not a checkpoint folder in ${path.join(runDir, RUN_FILES.checkpoints)}`);
   }
   return dir;
 }

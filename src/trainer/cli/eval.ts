@@ -47,7 +47,7 @@ export function register(program: Command): void {
         import('../checkpoint/store'),
         import('../eval'),
         import('../data/task'),
-        import('../data/pretrain-stream'),
+        import('../rng'),
       ]);
       const dir = checkpointDir(target);
       // Checked before the model loads: a checkpoint outside a run folder has no evaluations to join.
@@ -70,7 +70,6 @@ export function register(program: Command): void {
           temperature: options.temperature ?? config.eval.temperature,
           maxNewTokens: config.rl.maxTokens,
           seed: mixSeed(config.task.seed, 3, checkpoint.state.step),
-          batch: 16,
         });
         if (writer) writer.eval({ ...record, requested: true });
         if (options.json) process.stdout.write(`${JSON.stringify(record)}\n`);

@@ -27,7 +27,36 @@ export interface Decoder {
   readonly logits: Float32Array;
   /** Feeds one token per row and updates `logits`. */
   step(tokens: readonly number[]): Promise<void>;
+  /**
+   * Keeps only the current rows `rows`, as rows 0..n-1 in that order (and
+   * their logits): finished rows stop costing work. Each kept row stays in its
+   * slot or moves into the slot of a row that is not kept (see `compaction`).
+   */
+  keep(rows: readonly number[]): void;
   dispose(): void;
+}
+
+/**
+ * The arrangement `keep` takes for the surviving rows `live` (ascending) of
+ * `count` rows: survivors below the new row count stay put, and the ones above
+ * it fill the slots of finished rows, so each finished row costs one row's move.
+ */
+export function compaction(live: readonly number[], count: number): number[] {
+  const n = live.length;
+  const kept = new Set(live);
+  const movers = live.filter((r) => r >= n);
+  const order: number[] = [];
+  for (let i = 0; i < n; i++) order.push(kept.has(i) ? i : movers.shift()!);
+  if (order.some((r) => r >= count)) throw new Error(`rows ${live.join(',')} are not all among ${count}`);
+  return order;
+}
+
+/** Checks that `rows` moves each kept row only into a slot whose row is dropped. */
+function checkKeep(rows: readonly number[], count: number): void {
+  const kept = new Set(rows);
+  if (kept.size !== rows.length || rows.some((r, i) => r < 0 || r >= count || (r !== i && kept.has(i)))) {
+    throw new Error(`cannot keep rows [${rows.join(', ')}] of ${count}: each kept row stays in its slot or moves into a dropped row's`);
+  }
 }
 
 /** Prompt positions the array decoder runs at once: bounds its buffers for long prompts. */
@@ -71,10 +100,23 @@ export async function startDecoder(
 class TensorDecoder implements Decoder {
   constructor(
     private readonly model: Gpt,
-    private readonly pads: number[],
+    private pads: number[],
     private cache: KvCache,
     public logits: Float32Array,
   ) {}
+
+  keep(rows: readonly number[]): void {
+    checkKeep(rows, this.pads.length);
+    const vocab = this.logits.length / this.pads.length;
+    const index = tf.tensor1d(rows as number[], 'int32');
+    const pick = (ts: tf.Tensor4D[]) => ts.map((t) => tf.keep(tf.gather(t, index)));
+    const cache = { keys: pick(this.cache.keys), values: pick(this.cache.values), length: this.cache.length };
+    index.dispose();
+    tf.dispose([...this.cache.keys, ...this.cache.values]);
+    this.cache = cache;
+    this.pads = rows.map((r) => this.pads[r]!);
+    this.logits = keepRows(this.logits, rows, vocab);
+  }
 
   async step(tokens: readonly number[]): Promise<void> {
     const ids = tf.tensor2d(tokens as number[], [tokens.length, 1], 'int32');
@@ -105,7 +147,8 @@ interface DecodeKernels {
 }
 
 class ArrayDecoder implements Decoder {
-  private readonly rows: number;
+  /** Rows decoded now: fewer than the buffers were made for once finished rows are dropped. */
+  private rows: number;
   private readonly width: number;
   private readonly heads: number;
   private readonly headDim: number;
@@ -138,7 +181,7 @@ class ArrayDecoder implements Decoder {
 
   constructor(
     private readonly weights: DecodeWeights,
-    private readonly pads: number[],
+    private pads: number[],
     private readonly capacity: number,
     /** The most positions one `feed` takes. */
     private readonly chunk: number,
@@ -266,9 +309,35 @@ class ArrayDecoder implements Decoder {
     return mixed.subarray(0, rows * t * width);
   }
 
+  keep(rows: readonly number[]): void {
+    checkKeep(rows, this.rows);
+    // Row r's cache is [H, capacity, stride] at r·H·capacity·stride; only the positions filled so far move.
+    const { heads, capacity, stride, length } = this;
+    const slot = capacity * stride;
+    rows.forEach((from, to) => {
+      if (from === to) return;
+      for (const cache of [...this.keys, ...this.values]) {
+        for (let h = 0; h < heads; h++) {
+          const source = (from * heads + h) * slot;
+          cache.copyWithin((to * heads + h) * slot, source, source + length * stride);
+        }
+      }
+    });
+    this.logits = keepRows(this.logits, rows, this.weights.vocab);
+    this.pads = rows.map((r) => this.pads[r]!);
+    this.rows = rows.length;
+  }
+
   dispose(): void {
     // The buffers are plain memory; nothing in tfjs to release.
   }
+}
+
+/** Rows `rows` of a [count, width] array, in that order. */
+function keepRows(values: Float32Array, rows: readonly number[], width: number): Float32Array {
+  const out = new Float32Array(rows.length * width);
+  rows.forEach((r, i) => out.set(values.subarray(r * width, (r + 1) * width), i * width));
+  return out;
 }
 
 /** x [rows, in] · w [in, out] as a plain 2-D tfjs matMul (XNNPACK on WASM), read into `out`. */

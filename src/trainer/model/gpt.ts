@@ -246,19 +246,19 @@ export class Gpt {
     });
   }
 
-  /** Value-head estimates [B, T] (needs `config.valueHead`). */
-  values(ids: tf.Tensor2D, pads: number[] | null = null): tf.Tensor2D {
-    return this.logitsAndValues(ids, pads).values;
+  /** Value-head estimates [B, T] (needs `config.valueHead`); `pads` and `packed` as in `logits`. */
+  values(ids: tf.Tensor2D, pads: number[] | null = null, packed: number[][] | null = null): tf.Tensor2D {
+    return this.logitsAndValues(ids, pads, packed).values;
   }
 
   /** Logits and values from one forward pass (PPO needs both). */
-  logitsAndValues(ids: tf.Tensor2D, pads: number[] | null = null): { logits: tf.Tensor3D; values: tf.Tensor2D } {
+  logitsAndValues(ids: tf.Tensor2D, pads: number[] | null = null, packed: number[][] | null = null): { logits: tf.Tensor3D; values: tf.Tensor2D } {
     if (!this.valueWeight || !this.valueBias) throw new Error('this model has no value head: set valueHead in the model config');
     const valueWeight = this.valueWeight;
     const valueBias = this.valueBias;
     return tf.tidy(() => {
       const [b, t] = ids.shape;
-      const { hidden } = this.run(ids, { starts: padStarts(pads), past: null });
+      const { hidden } = this.run(ids, { starts: packed ?? padStarts(pads), past: null });
       const values = tf.reshape(tf.add(linear(hidden, valueWeight as tf.Tensor2D), valueBias), [b, t]) as tf.Tensor2D;
       return { logits: tf.reshape(this.project(hidden, false), [b, t, this.vocabSize]) as tf.Tensor3D, values };
     });

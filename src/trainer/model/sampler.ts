@@ -6,7 +6,7 @@
 // computes the same logits.
 
 import { Rng } from '../rng';
-import { startDecoder } from './decoder';
+import { compaction, startDecoder } from './decoder';
 import type { Gpt } from './gpt';
 
 export interface SampleOptions {
@@ -21,6 +21,12 @@ export interface SampleOptions {
   seed: number;
   /** A row stops after emitting one of these (it is included in its tokens). */
   stopTokens: number[];
+  /**
+   * Per-row limits on new tokens (each at most maxNewTokens): a row that
+   * reaches its limit stops as a truncated one. For work of fixed lengths
+   * (bench:rl-step gives the engine and its peer the same completion lengths).
+   */
+  rowLimits?: readonly number[];
 }
 
 export interface SampleResult {
@@ -47,7 +53,6 @@ export async function sample(model: Gpt, prompts: number[][], options: SampleOpt
   if (longest >= context) {
     throw new Error(`a prompt of ${longest} tokens leaves no room to generate in a context of ${context}`);
   }
-  const rows = prompts.length;
   const pads = prompts.map((p) => longest - p.length);
   const steps = Math.min(options.maxNewTokens, context - longest);
   const stops = new Set(options.stopTokens);
@@ -56,37 +61,45 @@ export async function sample(model: Gpt, prompts: number[][], options: SampleOpt
   const rngs = prompts.map(() => Rng.seeded(seeds.seed()));
   const greedy = options.greedy || options.temperature === 0;
 
+  const limits = prompts.map((_, r) => Math.max(1, Math.min(steps, options.rowLimits?.[r] ?? steps)));
   const tokens: number[][] = prompts.map(() => []);
   const logProbs: number[][] = prompts.map(() => []);
-  const done = prompts.map(() => false);
+  const stopped = prompts.map(() => false);
 
   const padded = prompts.map((p, i) => [...new Array<number>(pads[i]!).fill(0), ...p]);
   const decoder = await startDecoder(model, padded, pads, steps);
   const vocab = model.vocabSize;
   const weights = new Float64Array(vocab);
+  // The prompt row each decoder row holds: finished rows leave the decoder, so the rest cost no work on them.
+  let rowsNow = prompts.map((_, r) => r);
   try {
     for (let step = 0; step < steps; step++) {
       const logits = decoder.logits;
       const fed: number[] = [];
-      for (let r = 0; r < rows; r++) {
-        if (done[r]) {
-          fed.push(0);
-          continue;
-        }
-        const row = logits.subarray(r * vocab, (r + 1) * vocab);
+      const live: number[] = [];
+      rowsNow.forEach((r, i) => {
+        const row = logits.subarray(i * vocab, (i + 1) * vocab);
         const { token, logProb } = greedy ? withLogProb(row, argmax(row), 1) : draw(row, options, rngs[r]!, weights);
         tokens[r]!.push(token);
         logProbs[r]!.push(logProb);
-        if (stops.has(token)) done[r] = true;
+        if (stops.has(token)) stopped[r] = true;
+        else if (tokens[r]!.length < limits[r]!) live.push(i);
         fed.push(token);
+      });
+      if (live.length === 0 || step + 1 === steps) break;
+      if (live.length < rowsNow.length) {
+        const order = compaction(live, rowsNow.length);
+        decoder.keep(order);
+        rowsNow = order.map((i) => rowsNow[i]!);
+        await decoder.step(order.map((i) => fed[i]!));
+      } else {
+        await decoder.step(fed);
       }
-      if (done.every(Boolean) || step + 1 === steps) break;
-      await decoder.step(fed);
     }
   } finally {
     decoder.dispose();
   }
-  return { tokens, logProbs, truncated: done.map((d) => !d) };
+  return { tokens, logProbs, truncated: stopped.map((s) => !s) };
 }
 
 function argmax(row: Float32Array): number {

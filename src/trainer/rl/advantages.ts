@@ -6,7 +6,8 @@ import type { Algorithm, RewardScaling } from '../../core/spec/config';
 /** Added to a standard deviation before dividing by it (veRL and TRL use 1e-6 too). */
 export const STD_EPS = 1e-6;
 
-function mean(xs: readonly number[]): number {
+/** Mean, 0 for no values. */
+export function mean(xs: readonly number[]): number {
   return xs.length === 0 ? 0 : xs.reduce((a, b) => a + b, 0) / xs.length;
 }
 

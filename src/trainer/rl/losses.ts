@@ -75,14 +75,16 @@ export function aggregateTokens(
   mask: tf.Tensor2D,
   mode: LossAggregation,
   norm: AggregationNorm,
+  perSequence: tf.Tensor2D | null = null,
 ): tf.Scalar {
   const masked = tf.mul(loss, mask);
   switch (mode) {
     case 'token-mean':
       return tf.div(tf.sum(masked), Math.max(norm.tokens, 1));
     case 'seq-mean-token-mean': {
-      const perSequence = tf.div(tf.sum(masked, 1), tf.maximum(tf.sum(mask, 1), 1));
-      return tf.div(tf.sum(perSequence), Math.max(norm.sequences, 1));
+      // Each token weighs 1 / (its sequence's masked tokens); without `perSequence`, each row is one sequence.
+      const weights = perSequence ?? tf.div(1, tf.maximum(tf.sum(mask, 1, true), 1));
+      return tf.div(tf.sum(tf.mul(masked, weights)), Math.max(norm.sequences, 1));
     }
     case 'seq-mean-token-sum-norm':
       return tf.div(tf.sum(masked), Math.max(norm.sequences, 1) * norm.maxTokens);
@@ -111,6 +113,11 @@ export interface ObjectiveInputs {
   refLogProbs: tf.Tensor2D | null;
   advantages: tf.Tensor2D;
   mask: tf.Tensor2D;
+  /**
+   * At each masked token, 1 / (masked tokens of its sequence), for
+   * seq-mean-token-mean when rows hold several sequences; null: one per row.
+   */
+  perSequence?: tf.Tensor2D | null;
   /** PPO: value predictions and their targets. */
   values: tf.Tensor2D | null;
   returns: tf.Tensor2D | null;
@@ -129,7 +136,7 @@ export interface ObjectiveTerms {
 
 /** The RL objective of one micro-batch, every term aggregated the same way. */
 export function rlObjective(inputs: ObjectiveInputs, options: ObjectiveOptions): ObjectiveTerms {
-  const aggregate = (t: tf.Tensor2D) => aggregateTokens(t, inputs.mask, options.aggregation, options.norm);
+  const aggregate = (t: tf.Tensor2D) => aggregateTokens(t, inputs.mask, options.aggregation, options.norm, inputs.perSequence ?? null);
   const surrogate = clippedSurrogate(
     inputs.logProbs,
     inputs.oldLogProbs,
