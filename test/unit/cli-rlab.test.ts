@@ -2,7 +2,7 @@
 // and stdin, and clear errors with a non-zero exit for bad arguments and lines.
 import { before, after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -132,5 +132,23 @@ test('bad arguments give a clear message and a non-zero exit', () => {
     const r = rlab(args);
     assert.notEqual(r.status, 0, args.join(' '));
     assert.match(r.stderr, message, args.join(' '));
+  }
+});
+
+test('a batch piped into a reader that stops early ends quietly (no EPIPE stack trace)', async () => {
+  const own = mkdtempSync(join(tmpdir(), 'rlab-epipe-'));
+  try {
+    const input = join(own, 'cases.jsonl');
+    writeFileSync(input, Array.from({ length: 20_000 }, (_, i) => JSON.stringify({ numbers: [1, 2, 3], target: 6, response: `<answer>1+2+3</answer> ${i}` })).join('\n') + '\n');
+    // As `rlab score --jsonl cases.jsonl | head -2`: the reader takes the first lines, then closes the pipe.
+    const child = spawn(process.execPath, [cli, 'score', '--jsonl', input], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.stdout.once('data', () => child.stdout.destroy());
+    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    assert.equal(stderr, '');
+    assert.equal(code, 0);
+  } finally {
+    rmSync(own, { recursive: true, force: true });
   }
 });
