@@ -4,8 +4,15 @@
 # PyTorch as the benchmark peer), npm packages, the build, and a local
 # code-server for the VS Code tests, and the Python packages of scripts/python/
 # in .venv. Safe to run again.
+#
+#   scripts/setup.sh --bench   also installs the benchmark peers' Python packages
+#                              (scripts/python/bench/: PyTorch from PyPI, which
+#                              brings its CUDA libraries, several GB) for
+#                              bench:trainer and bench:rl-step; CI never needs them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+requirements=(scripts/python/*.txt)
+if [ "${1:-}" = "--bench" ]; then requirements+=(scripts/python/bench/*.txt); fi
 
 apt_packages=(chromium ripgrep build-essential python3 pkg-config libkrb5-dev python3-torch libopenblas0-pthread)
 missing=()
@@ -22,9 +29,11 @@ fi
 # Python packages (pinned) go into the project's own virtual environment, .venv
 # (git-ignored): one requirements file per purpose in scripts/python/, each
 # installed only when it changed since the last install.
-if compgen -G "scripts/python/*.txt" >/dev/null; then
+existing=()
+for req in "${requirements[@]}"; do [ -f "$req" ] && existing+=("$req"); done
+if [ ${#existing[@]} -gt 0 ]; then
   [ -x .venv/bin/python ] || python3 -m venv .venv
-  for req in scripts/python/*.txt; do
+  for req in "${existing[@]}"; do
     stamp=".venv/.installed-$(basename "$req")"
     if ! cmp -s "$req" "$stamp"; then
       echo "setup: installing Python packages from $req into .venv"

@@ -162,3 +162,32 @@ test('both decoders keep the rows they are told to, with their caches, and refus
   }
   model.dispose();
 });
+
+test('the array decoder attends on helper threads with exactly the one-thread logits', async () => {
+  const model = new Gpt({ preset: 'custom', layers: 2, width: 32, heads: 4, context: 40, positions: 'rotary', valueHead: false }, VOCAB, 9);
+  for (const [name, variable] of model.variables) {
+    if (!name.includes('ln')) variable.assign(tf.tidy(() => tf.randomNormal(variable.shape, 0, 0.5, 'float32', 2)));
+  }
+  const prompts = Array.from({ length: 7 }, (_, r) => Array.from({ length: 5 }, (_, i) => (i < r % 3 ? 0 : 1 + ((r * 5 + i) % (VOCAB - 1)))));
+  const pads = prompts.map((_, r) => r % 3);
+  const alone = await startDecoder(model, prompts, pads, 30, 'arrays', 1);
+  const shared = await startDecoder(model, prompts, pads, 30, 'arrays', 3);
+  try {
+    let ready = false;
+    for (let step = 0; step < 30; step++) {
+      assert.deepEqual(shared.logits, alone.logits, `step ${step}`);
+      const tokens = prompts.map((_, r) => 1 + ((step * 3 + r) % (VOCAB - 1)));
+      await alone.step(tokens);
+      await shared.step(tokens);
+      ready ||= shared.readyThreads === 3;
+      // Helpers start in the background: give them time before the later steps.
+      if (!ready) await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    assert.ok(ready, 'two helper threads took rows');
+    assert.deepEqual(shared.logits, alone.logits, 'last step');
+  } finally {
+    alone.dispose();
+    shared.dispose();
+    model.dispose();
+  }
+});

@@ -3,7 +3,8 @@
 // gradient on WASM.
 
 import * as tf from '@tensorflow/tfjs-core';
-import { oneHot, type Gpt } from './gpt';
+import type { Gpt } from './gpt';
+import { oneHot } from './ops';
 
 /**
  * log p(target[b,t] | ids[b,..t]) for int32 ids and targets [B, T] -> [B, T]
