@@ -73,10 +73,10 @@ test('records pending at hydrate time are in the snapshot and never sent twice',
   store.append('a', { steps: [step(3)], traces: [trace(3)] });
   store.flush();
   assert.deepEqual(sent.map((m) => m.type), ['hydrate', 'append']);
-  const [hydrate, append] = sent;
-  assert.deepEqual(hydrate!.type === 'hydrate' && hydrate.runs[0]!.steps.map((s) => s.step), [1, 2]);
-  assert.deepEqual(append!.type === 'append' && append.steps.map((s) => s.step), [3]);
-  assert.equal(append!.type === 'append' && append.traceStart, 1);
+  const [hydrate, append] = sent as [ToWebview, ToWebview];
+  assert.deepEqual(hydrate.type === 'hydrate' && hydrate.runs[0]!.steps.map((s) => s.step), [1, 2]);
+  assert.deepEqual(append.type === 'append' && append.steps.map((s) => s.step), [3]);
+  assert.equal(append.type === 'append' && append.traceStart, 1);
 });
 
 test('deltas of runs not shown are not sent; hidden panels get nothing until ready again', (t) => {
