@@ -1,5 +1,6 @@
-// Commands on runs: stop, resume, evaluate, and the run's files (log, folder,
-// CSV export, delete).
+// Commands on runs: stop, resume, continue a finished run, RL from a
+// checkpoint, evaluate, and the run's files (spec, log, folder, CSV export,
+// delete).
 import { existsSync, rmSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
