@@ -1,7 +1,6 @@
 // Entry of the dashboard webview. The extension sends `hydrate` (everything)
 // when the panel opens or becomes visible and `append` deltas after that; the
 // webview posts user intents back. It never reads files itself.
-import '@vscode-elements/elements/dist/vscode-badge/index.js';
 import '@vscode-elements/elements/dist/vscode-button/index.js';
 import '@vscode-elements/elements/dist/vscode-checkbox/index.js';
 import '@vscode-elements/elements/dist/vscode-option/index.js';
@@ -12,7 +11,7 @@ import '@vscode-elements/elements/dist/vscode-tab-panel/index.js';
 import '@vscode-elements/elements/dist/vscode-textfield/index.js';
 import 'uplot/dist/uPlot.min.css';
 import './dashboard.css';
-import { DASHBOARD_TABS, parseDashboardViewState, type DashboardViewState, type ToWebview } from '../src/core/protocol/webview';
+import { DASHBOARD_TABS, parseDashboardViewState, type DashboardTab, type DashboardViewState, type ToWebview } from '../src/core/protocol/webview';
 import { ChartsPanel } from './charts-panel';
 import { ComparePanel } from './compare-panel';
 import { el } from './dom';
@@ -66,6 +65,11 @@ tabs.addEventListener('vsc-tabs-select', (e) => {
   state.tab = DASHBOARD_TABS[e.detail.selectedIndex] ?? 'metrics';
   save();
 });
+
+function selectTab(tab: DashboardTab): void {
+  tabs.selectedIndex = DASHBOARD_TABS.indexOf(tab);
+  state.tab = tab;
+}
 document.body.append(el('main', { className: 'dashboard' }, header.element, tabs));
 
 function save(): void {
@@ -87,6 +91,7 @@ window.addEventListener('message', (event: MessageEvent<ToWebview>) => {
   const change = store.apply(message);
   if (change.hydrated) {
     header.renderRuns();
+    if (message.type === 'hydrate' && message.tab) selectTab(message.tab);
     save();
   }
   charts.update(change);

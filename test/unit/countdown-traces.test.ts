@@ -39,8 +39,8 @@ function apply(o: string, x: number, y: number): number {
 function parts(completion: string): { lines: string[]; last: string; answer: string } {
   const m = /^\n([\s\S]*)\n<\/think>\n<answer>([^<]*)<\/answer>$/.exec(completion);
   assert.ok(m, `completion shape: ${JSON.stringify(completion)}`);
-  const lines = m[1].split('\n');
-  return { lines: lines.slice(0, -1), last: lines[lines.length - 1], answer: m[2] };
+  const lines = m[1]!.split('\n');
+  return { lines: lines.slice(0, -1), last: lines[lines.length - 1]!, answer: m[2]! };
 }
 
 test('a solved trace answers correctly; an unsolved one ends with a well-formed wrong answer', () => {

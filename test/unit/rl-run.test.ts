@@ -11,6 +11,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseJsonl } from '../../src/core/run/jsonl';
 import { RUN_FILES, runFile } from '../../src/core/run/layout';
+import { RL_TINY_SPEC } from '../fixtures/rl-tiny';
 import { WALL_CLOCK_FIELDS, type AlertRecord, type EvalRecord, type StepRecord, type TraceRecord } from '../../src/core/protocol/records';
 
 const root = path.resolve(import.meta.dirname, '../..');
@@ -24,44 +25,7 @@ before(() => {
   }
 });
 
-const SPEC = `name "rl-tiny"
-task {
-  numbers 3
-  values 1..9
-  target 1..20
-  train 200
-  test 20
-  seed 3
-}
-prompt compact
-model {
-  preset custom
-  layers 1
-  width 32
-  heads 2
-  context 96
-}
-pretrain {
-  steps 2
-  batch 8
-}
-rl {
-  algorithm grpo
-  steps 4
-  prompts 2
-  group 4
-  max-tokens 24
-  epochs 2
-  mini-batch 4
-  lr 3e-3
-}
-eval {
-  every 2
-  samples 2
-  limit 4
-}
-device wasm
-`;
+const SPEC = RL_TINY_SPEC;
 
 
 /** Runs `rlab train ARGS`; with `interruptAt`, sends Ctrl-C once metrics.jsonl holds that RL step. */

@@ -7,7 +7,8 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, describe, it } from 'node:test';
-import type { RunInfo } from '../../src/core/protocol/records';
+import type { EvalRecord, RunInfo } from '../../src/core/protocol/records';
+import { bestEvaluation, evaluationsSinceBest } from '../../src/core/run/best';
 import { createRunDir, writeFileAtomic } from '../../src/core/run/files';
 import { checkpointNames } from '../../src/core/run/checkpoints';
 import { checkpointLabel, runFile } from '../../src/core/run/layout';
@@ -81,5 +82,16 @@ describe('run.json', () => {
     assert.equal(runState(info('done', 1)), 'finished');
     const failed = crashedInfo(info('running', 5), 'gone', new Date('2026-01-02T00:00:00Z'));
     assert.deepEqual([failed.status, failed.pid, failed.error, failed.endedAt], ['failed', null, 'gone', '2026-01-02T00:00:00.000Z']);
+  });
+});
+
+describe('the best evaluation', () => {
+  it('is measured on the run\'s own test evaluations, not on one made on request', () => {
+    const score = (pass1: number) => ({ n: 25, pass1, passK: pass1, formatRate: 1, lengthMean: 50 });
+    const own = (step: number, pass1: number): EvalRecord => ({ phase: 'rl', step, time: step, split: 'test', k: 4, score: score(pass1), byCount: {} });
+    const requested: EvalRecord = { ...own(10, 0.9), k: 16, requested: true };
+    const records = [own(10, 0.3), requested, own(20, 0.4)];
+    assert.equal(bestEvaluation(records), records[2]);
+    assert.equal(evaluationsSinceBest(records, 'rl'), 0);
   });
 });

@@ -198,3 +198,23 @@ describe('remove-duplicate fixes', () => {
     assert.equal(apply('task { }\ntask { seed 2 } device cpu\n'), 'task { }\n device cpu\n');
   });
 });
+
+describe('a value left without its key', () => {
+  it('suggests the missing key whose type and range take it, nearest default first, with a fix for each', () => {
+    const text = 'task { }\npretrain {\n  traces dfs\n  steps 200\n  2e-3\n}\n';
+    const [d] = analyzeSpec(text).diagnostics.filter((x) => x.severity === 'error');
+    assert.equal(d!.message, '`2e-3` is a value without a key; did you mean `lr 2e-3` (or `weight-decay`, `grad-clip`)?');
+    assert.deepEqual(d!.range.start, { line: 4, character: 2 });
+    const fix = d!.fixes!.find((f) => f.preferred)!;
+    const lines = text.split('\n');
+    const { start } = fix.edits[0]!.range;
+    lines[start.line] = lines[start.line]!.slice(0, start.character) + fix.edits[0]!.newText + lines[start.line]!.slice(start.character);
+    assert.deepEqual(messages(lines.join('\n')), [], 'the fix leaves a valid spec');
+  });
+
+  it('leaves out keys already written and values no key takes, and keeps the problem-line message for problem lines', () => {
+    assert.match(messages('task { }\npretrain {\n  lr 1e-3\n  2e-3\n}\n')[0]!, /did you mean `weight-decay 2e-3`/);
+    assert.match(messages('task { }\nmodel {\n  9999999\n}\n')[0]!, /`9999999` is a value without a key; a setting is a key and its value, like `preset /);
+    assert.match(messages('task { }\npretrain {\n  1 2 -> 3\n}\n')[0]!, /a problem line belongs inside `problems \{ \}`, not `pretrain \{ \}`/);
+  });
+});

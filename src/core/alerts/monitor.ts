@@ -2,7 +2,7 @@
 // the trainer (live) and the extension (over metrics.jsonl) can share it. Each
 // kind fires when its condition turns true and re-arms once it has cleared, so
 // a lasting problem gives one alert, not one per step.
-import type { AlertKind, AlertRecord, StepRecord } from '../protocol/records';
+import type { AlertKind, AlertRecord, MetricName, StepRecord } from '../protocol/records';
 import { REPEAT_RUN } from '../protocol/metrics';
 
 export interface AlertThresholds {
@@ -47,6 +47,17 @@ export const DEFAULT_ALERT_THRESHOLDS: AlertThresholds = {
   klJumpRatio: 10,
   klFloor: 0.1,
   klWindow: 10,
+};
+
+/** The step metrics each kind of alert reads: the charts a user checks when it fires. */
+export const ALERT_METRICS: Readonly<Record<AlertKind, readonly MetricName[]>> = {
+  'entropy-collapse': ['entropy'],
+  'length-runaway': ['lengthMean', 'truncatedRate'],
+  'length-collapse': ['lengthMean'],
+  repetition: ['repetitionRate'],
+  'multiple-answers': ['multiAnswerRate'],
+  'zero-reward-streak': ['accuracy', 'rewardMean', 'formatRate'],
+  'kl-blowup': ['kl'],
 };
 
 interface Finding {

@@ -48,7 +48,7 @@ function pickHeldOut(rng: RandomGenerator, target: IntRange, share: number): num
   // Partial Fisher-Yates: the first k entries become a uniform sample.
   for (let i = 0; i < k; i++) {
     const j = unsafeUniformIntDistribution(i, all.length - 1, rng);
-    [all[i], all[j]] = [all[j], all[i]];
+    [all[i], all[j]] = [all[j]!, all[i]!];
   }
   return all.slice(0, k).sort((a, b) => a - b);
 }
@@ -71,7 +71,7 @@ function drawProblems(
       );
     const n = draw(rng, task.numbers);
     const numbers = Array.from({ length: n }, () => draw(rng, task.values));
-    const target = targets[unsafeUniformIntDistribution(0, targets.length - 1, rng)];
+    const target = targets[unsafeUniformIntDistribution(0, targets.length - 1, rng)]!;
     const problem = { numbers, target };
     const key = problemKey(problem);
     if (taken.has(key)) continue;

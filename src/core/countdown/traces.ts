@@ -268,7 +268,7 @@ function complete(lines: string[], answer: Item, target: number): Trace {
  */
 export function searchTrace(problem: Problem, style: TraceStyle, budget: number, rng: RandomGenerator): Trace {
   const root = rootOf(problem);
-  if (root.length === 1) return complete([], root[0], problem.target);
+  if (root.length === 1) return complete([], root[0]!, problem.target);
   const kind = style === 'mixed' ? (unsafeUniformIntDistribution(0, 1, rng) === 0 ? 'dfs' : 'bfs') : style;
   const search = new TraceSearch(problem.target, root, Math.max(1, budget), rng);
   if (kind === 'dfs') search.dfs(root);
@@ -279,7 +279,7 @@ export function searchTrace(problem: Problem, style: TraceStyle, budget: number,
 /** The path to the first solution a full DFS finds, with no dead ends; unsolved, the path to the closest leaf. */
 export function solutionTrace(problem: Problem, rng: RandomGenerator): Trace {
   const root = rootOf(problem);
-  if (root.length === 1) return complete([], root[0], problem.target);
+  if (root.length === 1) return complete([], root[0]!, problem.target);
   const search = new TraceSearch(problem.target, root, Infinity, rng);
   search.dfs(root);
   const { item, path } = search.answer(root);

@@ -15,7 +15,7 @@ export interface TrainerLaunch {
   stage: 'pretrain' | 'rl' | 'all';
   /** Overrides the spec's `device`. */
   device: string | null;
-  /** Another run whose latest pretraining checkpoint the RL stage starts from (RunInfo.parent). */
+  /** Where the RL stage takes its base model: another run (its latest pretraining checkpoint) or a checkpoint folder (RunInfo.parent). */
   from?: string | null;
 }
 

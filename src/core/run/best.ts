@@ -6,7 +6,8 @@ import type { EvalRecord, Phase } from '../protocol/records';
 /** Held-out greedy accuracy of a test-split evaluation: what "best" means. */
 export const bestScore = (record: EvalRecord): number => record.score.pass1;
 
-const isTest = (record: EvalRecord) => record.split === 'test';
+/** The run's own test evaluations: one made on request (another k or limit, at any time) is not on its curve. */
+const isTest = (record: EvalRecord) => record.split === 'test' && !record.requested;
 
 /** The first test evaluation with the highest greedy accuracy among `records` (null when none). */
 export function bestEvaluation(records: readonly EvalRecord[]): EvalRecord | null {

@@ -126,7 +126,7 @@ function countExactly(task: Pick<TaskConfig, 'values' | 'target' | 'operators'>,
     let i = n - 1;
     while (i >= 0 && numbers[i] === task.values.max) i--;
     if (i < 0) return found;
-    numbers[i]++;
-    for (let j = i + 1; j < n; j++) numbers[j] = numbers[i];
+    numbers[i]!++;
+    for (let j = i + 1; j < n; j++) numbers[j] = numbers[i]!;
   }
 }

@@ -1,6 +1,8 @@
-// Commands on runs: stop, resume, evaluate, and the run's files (log, folder,
-// CSV export, delete).
+// Commands on runs: stop, resume, continue a finished run, RL from a
+// checkpoint, evaluate, and the run's files (spec, log, folder, CSV export,
+// delete).
 import { existsSync, rmSync } from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { checkpointNames } from '../../core/run/checkpoints';
@@ -178,7 +180,8 @@ export const exportMetrics: CommandFactory = (s) => async (arg, to) => {
   const run = await runArg(s, arg, (r) => r.steps.length > 0, 'Export the metrics of which run?');
   if (!run) return undefined;
   const target = to instanceof vscode.Uri ? to : await vscode.window.showSaveDialog({
-    defaultUri: vscode.Uri.file(path.join(path.dirname(path.dirname(run.dir)), `${run.id}-metrics.csv`)),
+    // Beside the workspace's files, not in the hidden runs folder.
+    defaultUri: vscode.Uri.joinPath(vscode.workspace.workspaceFolders?.[0]?.uri ?? vscode.Uri.file(os.homedir()), `${run.id}-metrics.csv`),
     filters: { CSV: ['csv'] },
     saveLabel: 'Export Metrics',
   });

@@ -22,7 +22,7 @@ export const newExperiment: CommandFactory = () => async () => {
   const text = starterSpec(name);
   if (!folder) {
     const doc = await vscode.workspace.openTextDocument({ language: LANGUAGE_ID, content: text });
-    await vscode.window.showTextDocument(doc);
+    await vscode.window.showTextDocument(doc, { preview: false });
     return doc.uri;
   }
   const uri = vscode.Uri.joinPath(folder.uri, `${name}.countdown`);
@@ -31,7 +31,8 @@ export const newExperiment: CommandFactory = () => async () => {
   } else {
     writeFileSync(uri.fsPath, text, { flag: 'wx' });
   }
-  await vscode.window.showTextDocument(uri);
+  // A tab of its own (not a preview the next opened file replaces): the user edits it next.
+  await vscode.window.showTextDocument(uri, { preview: false });
   return uri;
 };
 

@@ -39,11 +39,16 @@ export const openDashboard: CommandFactory = (s) => async (arg) => {
 
 export const compareRuns: CommandFactory = (s) => async (arg) => {
   if (Array.isArray(arg) && arg.every((a) => typeof a === 'string')) {
-    s.dashboard.open(arg as string[]);
+    s.dashboard.open(arg as string[], 'compare');
     return;
   }
-  const picks = await vscode.window.showQuickPick(runItems(s, s.ctx.store.list()), { canPickMany: true, placeHolder: 'Choose the runs to compare' });
-  if (picks && picks.length > 0) s.dashboard.open(picks.map((p) => p.run.id));
+  const runs = s.ctx.store.list();
+  if (runs.length === 0) {
+    void vscode.window.showInformationMessage('Reasoning Lab: no runs to compare yet. Train a spec ("Reasoning Lab: Start Training"), then compare its runs here.');
+    return;
+  }
+  const picks = await vscode.window.showQuickPick(runItems(s, runs), { canPickMany: true, placeHolder: 'Choose the runs to compare' });
+  if (picks && picks.length > 0) s.dashboard.open(picks.map((p) => p.run.id), 'compare');
 };
 
 /** Opens a trace as a read-only document, highlighted as a trace (think and answer parts). */

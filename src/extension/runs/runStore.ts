@@ -62,7 +62,7 @@ export class RunStore {
   snapshot(id: string): RunSnapshot | undefined {
     const e = this.entries.get(id);
     if (!e) return undefined;
-    return { run: e.info, steps: e.steps.slice(), evals: e.evals.slice(), traces: e.traces.slice(), traceStart: e.traceStart, alerts: e.alerts.slice() };
+    return { run: e.info, label: this.label(id), steps: e.steps.slice(), evals: e.evals.slice(), traces: e.traces.slice(), traceStart: e.traceStart, alerts: e.alerts.slice() };
   }
 
   /** The trace with this index, if it is still in memory. */

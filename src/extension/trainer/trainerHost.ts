@@ -1,28 +1,30 @@
-// Starts, stops and follows trainer processes for the window: the Node binary,
-// startup under a cancellable progress notification, and the
-// run's end (a trainer that dies without saying so leaves its run failed).
-import { describeBackend } from '../../core/protocol/describe-backend';
+// Starts, stops and follows the trainer processes of this window: new runs,
+// resumed and continued ones, RL from a checkpoint, each refused early when its
+// spec, device or Node binary cannot work; each followed in a notification until
+// it ends; a trainer that dies without saying so leaves its run failed. Also
+// Evaluate Checkpoint, in a child process of its own.
+import { rmdirSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { rmdirSync } from 'node:fs';
+import { COMMANDS } from '../../core/protocol/commands';
+import { describeBackend } from '../../core/protocol/describe-backend';
+import { describeScore } from '../../core/protocol/describe-score';
 import type { EvalRecord, RunInfo } from '../../core/protocol/records';
 import type { TrainerLaunch } from '../../core/protocol/trainer';
-import { analyzeSpec } from '../../core/spec/analyze';
-import type { Device, ModelConfig } from '../../core/spec/config';
-import { deviceProblem, installedBackends } from '../../core/spec/devices';
-import { followInNotification } from '../views/progressNotification';
-import { modelMismatch } from './modelMismatch';
-import { COMMANDS } from '../../core/protocol/commands';
 import { continueRun } from '../../core/run/continue';
 import { createRunDir } from '../../core/run/files';
 import { crashedInfo, isProcessAlive, writeRunInfo } from '../../core/run/run-info';
+import { analyzeSpec } from '../../core/spec/analyze';
+import type { Device, ModelConfig } from '../../core/spec/config';
+import { deviceProblem, installedBackends } from '../../core/spec/devices';
 import type { Ctx } from '../ctx';
 import type { RunEntry } from '../runs/runStore';
 import { checkReport } from '../spec/specReport';
+import { followInNotification } from '../views/progressNotification';
 import { evaluateCheckpoint, type EvalRequest } from './checkpointEval';
+import { modelMismatch } from './modelMismatch';
 import { resolveNodeRuntime, type NodeRuntime } from './nodePath';
 import { describeExit, TrainerProcess } from './trainerProcess';
-import { describeScore } from '../../core/protocol/describe-score';
 
 export interface StartedRun {
   runId: string;

@@ -3,6 +3,7 @@
 // reload and runs started elsewhere are reported the same way as ours.
 import * as vscode from 'vscode';
 import { COMMANDS } from '../../core/protocol/commands';
+import { sentence } from './wording';
 import type { RunStatus } from '../../core/protocol/records';
 import type { RunStore } from '../runs/runStore';
 
@@ -19,7 +20,7 @@ export class RunNotifier implements vscode.Disposable {
       store.onDidAlert(({ runId, alert }) => {
         if (alert.time < this.since) return;
         void vscode.window
-          .showWarningMessage(`Reasoning Lab: ${runId} at ${alert.phase} step ${alert.step}: ${alert.kind}. ${alert.evidence} ${alert.advice}`, 'Open Dashboard')
+          .showWarningMessage(`Reasoning Lab: ${this.store.label(runId)}, ${alert.phase === 'rl' ? 'RL' : 'pretrain'} step ${alert.step}: ${alert.kind}. ${sentence(alert.evidence)} ${sentence(alert.advice)}`, 'Open Dashboard')
           .then((c) => c && vscode.commands.executeCommand(COMMANDS.openDashboard, runId));
       }),
     ];
@@ -32,15 +33,16 @@ export class RunNotifier implements vscode.Disposable {
       this.lastStatus.set(run.id, now);
       if (before !== 'running' || now === 'running') continue;
       const id = run.id;
+      const label = this.store.label(id);
       if (now === 'failed') {
         void vscode.window
-          .showErrorMessage(`Reasoning Lab: ${id} failed. ${run.info.error ?? ''}`, 'Show Log', 'Open Dashboard')
+          .showErrorMessage(`Reasoning Lab: ${label} failed. ${run.info.error ?? ''}`, 'Show Log', 'Open Dashboard')
           .then((c) => c && vscode.commands.executeCommand(c === 'Show Log' ? COMMANDS.showTrainerLog : COMMANDS.openDashboard, id));
       } else {
         const best = Math.max(0, ...run.evals.map((e) => e.score.pass1));
         const summary = run.evals.length > 0 ? ` Best pass@1 ${(best * 100).toFixed(1)}%.` : '';
         void vscode.window
-          .showInformationMessage(`Reasoning Lab: ${id} ${now === 'done' ? 'finished' : 'stopped'}.${summary}`, 'Open Dashboard')
+          .showInformationMessage(`Reasoning Lab: ${label} ${now === 'done' ? 'finished' : 'stopped'}.${summary}`, 'Open Dashboard')
           .then((c) => c && vscode.commands.executeCommand(COMMANDS.openDashboard, id));
       }
     }

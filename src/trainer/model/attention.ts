@@ -125,7 +125,7 @@ export function tensorBlockAttention(q: tf.Tensor2D, k: tf.Tensor2D, v: tf.Tenso
     return {
       value: assemble(out),
       gradFunc: (dy: tf.Tensor2D, saved: tf.Tensor[]) => {
-        const [sq, sk, sv, ...ws] = saved as tf.Tensor2D[];
+        const [sq, sk, sv, ...ws] = saved as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, ...tf.Tensor2D[]];
         const dq: tf.Tensor2D[][] = [];
         const dk: tf.Tensor2D[][] = [];
         const dv: tf.Tensor2D[][] = [];

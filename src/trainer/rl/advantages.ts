@@ -129,18 +129,18 @@ export function gae(
   const returns: number[][] = [];
   rewards.forEach((r, i) => {
     const v = values[i];
-    if (v.length !== r.length) throw new Error(`gae: sequence ${i} has ${r.length} rewards but ${v.length} values`);
+    if (v?.length !== r.length) throw new Error(`gae: sequence ${i} has ${r.length} rewards but ${v?.length ?? 0} values`);
     const adv = new Array<number>(r.length);
     let next = 0;
     let nextValue = 0;
     for (let t = r.length - 1; t >= 0; t--) {
-      const delta = r[t] + gamma * nextValue - v[t];
+      const delta = r[t]! + gamma * nextValue - v[t]!;
       next = delta + gamma * lambda * next;
       adv[t] = next;
-      nextValue = v[t];
+      nextValue = v[t]!;
     }
     advantages.push(adv);
-    returns.push(adv.map((a, t) => a + v[t]));
+    returns.push(adv.map((a, t) => a + v[t]!));
   });
   return { advantages, returns };
 }

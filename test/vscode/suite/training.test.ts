@@ -8,45 +8,14 @@ import * as path from 'node:path';
 import { after, before, describe, it } from 'mocha';
 import * as vscode from 'vscode';
 import { COMMANDS } from '../../../src/core/protocol/commands';
+import { RL_TINY_SPEC } from '../../fixtures/rl-tiny';
 import { runFile } from '../../../src/core/run/layout';
 import { installedBackends } from '../../../src/core/spec/devices';
 import type { Ctx } from '../../../src/extension/ctx';
 import { activeCtx, waitFor, workspaceRoot } from './util';
 
-const TINY = `name "host-tiny"
-task {
-  numbers 3
-  values 1..9
-  target 1..20
-  train 200
-  test 20
-  seed 3
-}
-prompt compact
-model {
-  preset custom
-  layers 1
-  width 32
-  heads 2
-  context 96
-}
-pretrain {
-  steps 2
-  batch 8
-}
-rl {
-  steps 2
-  prompts 2
-  group 4
-  max-tokens 24
-}
-eval {
-  every 2
-  samples 2
-  limit 4
-}
-device wasm
-`;
+/** The tiny spec, under its own name so the runs it makes are this suite's. */
+const TINY = RL_TINY_SPEC.replace('name "rl-tiny"', 'name "host-tiny"');
 
 /** Waits for a run to end in the store, and returns its info. */
 const ended = (ctx: Ctx, id: string) =>
@@ -79,7 +48,7 @@ export function defineTrainingTests(): void {
       const id = await vscode.commands.executeCommand<string | undefined>(COMMANDS.startTraining, spec);
       assert.ok(id, 'a run started');
       const info = await ended(ctx, id);
-      assert.deepEqual([info.status, info.step, info.specFile], ['done', { pretrain: 2, rl: 2 }, spec.fsPath]);
+      assert.deepEqual([info.status, info.step, info.specFile], ['done', { pretrain: 2, rl: 4 }, spec.fsPath]);
       finished = id;
     });
 
@@ -89,7 +58,7 @@ export function defineTrainingTests(): void {
       const id = await vscode.commands.executeCommand<string | undefined>(COMMANDS.continueRun, finished, 2);
       assert.ok(id && id !== finished, 'a new run');
       const info = await ended(ctx, id);
-      assert.deepEqual([info.status, info.step, info.config.rl.steps, info.parent], ['done', { pretrain: 2, rl: 4 }, 4, ctx.store.get(finished)!.dir]);
+      assert.deepEqual([info.status, info.step, info.config.rl.steps, info.parent], ['done', { pretrain: 2, rl: 6 }, 6, ctx.store.get(finished)!.dir]);
       assert.equal(readFileSync(runFile(ctx.store.get(finished)!.dir, 'run'), 'utf8'), before, 'the finished run keeps its record');
     });
 
@@ -97,7 +66,7 @@ export function defineTrainingTests(): void {
       const id = await vscode.commands.executeCommand<string | undefined>(COMMANDS.startRlFromCheckpoint, finished, spec);
       assert.ok(id);
       const info = await ended(ctx, id);
-      assert.deepEqual([info.status, info.stage, info.step.rl], ['done', 'rl', 2]);
+      assert.deepEqual([info.status, info.stage, info.step.rl], ['done', 'rl', 4]);
       assert.equal(info.parent, path.join(ctx.store.get(finished)!.dir, 'checkpoints', 'step-000002'));
     });
 
