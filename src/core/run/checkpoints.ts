@@ -19,3 +19,12 @@ export function checkpointNames(runDir: string): string[] {
   parsed.sort((a, b) => (a.phase === b.phase ? a.step - b.step : a.phase === 'pretrain' ? -1 : 1));
   return parsed.map((c) => c.name);
 }
+
+/** The checkpoint folder name a pointer file (`checkpoints/latest`, `checkpoints/best`) holds, or null when there is none yet. */
+export function pointedCheckpointName(runDir: string, pointer: 'latest' | 'best'): string | null {
+  try {
+    return fs.readFileSync(runFile(runDir, pointer), 'utf8').trim() || null;
+  } catch {
+    return null;
+  }
+}

@@ -7,7 +7,8 @@ import { COMMANDS } from '../../core/protocol/commands';
 import type { RunStatus } from '../../core/protocol/records';
 import { describeScore } from '../../core/protocol/describe-score';
 import { formatDuration } from '../../core/run/progress';
-import { checkpointNames } from '../../core/run/checkpoints';
+import { checkpointNames, pointedCheckpointName } from '../../core/run/checkpoints';
+import { bestEvaluation, bestScore } from '../../core/run/best';
 import { checkpointLabel, parseCheckpointName, RUN_FILES } from '../../core/run/layout';
 import type { RunEntry, RunStore } from '../runs/runStore';
 
@@ -27,9 +28,10 @@ const STATUS_ICON: Record<RunStatus, vscode.ThemeIcon> = {
   failed: new vscode.ThemeIcon('error', new vscode.ThemeColor('testing.iconFailed')),
 };
 
-/** Best greedy accuracy: from evaluations when there are any, else from training steps. */
+/** Best held-out greedy accuracy (what `checkpoints/best` is chosen by); before any evaluation, the best training accuracy. */
 export function bestAccuracy(run: RunEntry): number | undefined {
-  if (run.evals.length > 0) return Math.max(...run.evals.map((e) => e.score.pass1));
+  const best = bestEvaluation(run.evals);
+  if (best) return bestScore(best);
   const acc = run.steps.map((s) => s.accuracy).filter((a): a is number => a !== undefined);
   return acc.length > 0 ? Math.max(...acc) : undefined;
 }
@@ -137,9 +139,11 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
       case 'checkpoint': {
         const at = parseCheckpointName(node.name);
         const item = new vscode.TreeItem(checkpointLabel(node.name), vscode.TreeItemCollapsibleState.None);
-        item.description = node.name;
+        const best = pointedCheckpointName(run.dir, 'best') === node.name;
+        const latest = pointedCheckpointName(run.dir, 'latest') === node.name;
+        item.description = [node.name, best ? 'best held-out accuracy' : null, latest ? 'latest' : null].filter(Boolean).join(' · ');
         item.contextValue = `checkpoint-${at?.phase ?? 'other'}`;
-        item.iconPath = new vscode.ThemeIcon('save');
+        item.iconPath = new vscode.ThemeIcon(best ? 'star-full' : 'save');
         item.resourceUri = vscode.Uri.file(path.join(run.dir, RUN_FILES.checkpoints, node.name));
         return item;
       }

@@ -4,7 +4,7 @@
 // `checkpoints/latest` is replaced to name it, so a reader never sees half of one.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { checkpointNames } from '../../core/run/checkpoints';
+import { checkpointNames, pointedCheckpointName } from '../../core/run/checkpoints';
 import { RUN_FILES, checkpointName, parseCheckpointName, runFile } from '../../core/run/layout';
 import type { Phase } from '../../core/protocol/records';
 import type { ResolvedConfig } from '../../core/spec/config';
@@ -110,7 +110,7 @@ export function markBestCheckpoint(runDir: string, dir: string): void {
 function pointedCheckpoint(runDir: string, pointer: 'latest' | 'best'): string | null {
   const file = runFile(runDir, pointer);
   if (!fs.existsSync(file)) return null;
-  const name = fs.readFileSync(file, 'utf8').trim();
+  const name = pointedCheckpointName(runDir, pointer) ?? '';
   const dir = path.join(runFile(runDir, 'checkpoints'), name);
   if (name === '' || !fs.existsSync(dir)) {
     throw new Error(`${file} names "${name}", which is not a checkpoint folder in ${path.join(runDir, RUN_FILES.checkpoints)}`);

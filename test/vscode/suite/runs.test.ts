@@ -9,6 +9,7 @@ import type { RunInfo, StepRecord, TraceRecord } from '../../../src/core/protoco
 import { runFile } from '../../../src/core/run/layout';
 import { resolveSpec } from '../../../src/core/spec/resolve';
 import { activeCtx, waitFor } from './util';
+import { RunsTreeProvider } from '../../../src/extension/views/runsTree';
 
 function runInfo(id: string, status: RunInfo['status'], pid: number | null): RunInfo {
   const config = resolveSpec('task { }').config;
@@ -93,6 +94,34 @@ export function defineRunsTests(): void {
       await vscode.commands.executeCommand('reasoningLab.compareRuns', ['harness-stream', 'harness-crashed']);
       const tab = await waitFor('the dashboard comparing two runs', () => dashboardTab('Reasoning Lab: 2 runs'));
       await vscode.window.tabGroups.close(tab);
+    });
+
+    it('marks the checkpoint with the best held-out accuracy in the runs view', async () => {
+      const ctx = await activeCtx();
+      const dir = path.join(ctx.runsRoot!, 'harness-best');
+      made.push(dir);
+      for (const name of ['step-000100', 'rl-step-000010', 'rl-step-000020']) mkdirSync(path.join(runFile(dir, 'checkpoints'), name), { recursive: true });
+      writeFileSync(runFile(dir, 'best'), 'rl-step-000010\n');
+      writeFileSync(runFile(dir, 'latest'), 'rl-step-000020\n');
+      const evaluation = (phase: 'pretrain' | 'rl', at: number, pass1: number) =>
+        JSON.stringify({ phase, step: at, time: Date.now(), split: 'test', k: 1, score: { n: 200, pass1, passK: pass1, formatRate: 1, lengthMean: 90 }, byCount: {} });
+      writeFileSync(runFile(dir, 'eval'), [evaluation('pretrain', 100, 0.13), evaluation('rl', 10, 0.22), evaluation('rl', 20, 0.2)].join('\n') + '\n');
+      writeFileSync(runFile(dir, 'run'), JSON.stringify(runInfo('harness-best', 'done', null)));
+      const run = await waitFor('the run with its evaluations', () => {
+        const r = ctx.store.get('harness-best');
+        return r && r.evals.length === 3 && r;
+      });
+      const tree = new RunsTreeProvider(ctx.store);
+      try {
+        const runNode = tree.getChildren().find((n) => n.run.id === run.id)!;
+        assert.match(String(tree.getTreeItem(runNode).description), /best 22\.0%/);
+        const checkpoints = tree.getChildren(tree.getChildren(runNode).find((n) => n.kind === 'group' && n.group === 'checkpoints'));
+        const described = checkpoints.map((n) => String(tree.getTreeItem(n).description));
+        assert.deepEqual(described, ['rl-step-000020 · latest', 'rl-step-000010 · best held-out accuracy', 'step-000100']);
+        assert.equal((tree.getTreeItem(checkpoints[1]!).iconPath as vscode.ThemeIcon).id, 'star-full');
+      } finally {
+        tree.dispose();
+      }
     });
 
     it('drops a run whose folder is deleted', async () => {
