@@ -61,28 +61,18 @@ export const REWARD_MAPPING: Table<RewardConfig> = {
   correct: { verl: `+${REWARD_KWARGS}.correct_score`, overrides: (c) => [{ key: `${REWARD_KWARGS}.correct_score`, value: c.reward.correct, add: true }] },
 };
 
+const refusedModel: FieldMapping = { verl: '—', unsupported: MODEL_BLOCK };
+const refusedPretrain: FieldMapping = { verl: '—', unsupported: PRETRAIN_BLOCK };
+
 export const MODEL_MAPPING: Table<ModelConfig> = {
-  preset: { verl: '—', unsupported: MODEL_BLOCK },
-  layers: { verl: '—', unsupported: MODEL_BLOCK },
-  width: { verl: '—', unsupported: MODEL_BLOCK },
-  heads: { verl: '—', unsupported: MODEL_BLOCK },
-  context: { verl: '—', unsupported: MODEL_BLOCK },
-  positions: { verl: '—', unsupported: MODEL_BLOCK },
+  preset: refusedModel, layers: refusedModel, width: refusedModel, heads: refusedModel, context: refusedModel,
+  positions: refusedModel, tiedHead: refusedModel,
   valueHead: { verl: '—', unsupported: `${MODEL_BLOCK}; \`ppo\` gets veRL’s critic` },
-  tiedHead: { verl: '—', unsupported: MODEL_BLOCK },
 };
 
 export const PRETRAIN_MAPPING: Table<PretrainConfig> = {
-  traces: { verl: '—', unsupported: PRETRAIN_BLOCK },
-  steps: { verl: '—', unsupported: PRETRAIN_BLOCK },
-  batch: { verl: '—', unsupported: PRETRAIN_BLOCK },
-  microBatch: { verl: '—', unsupported: PRETRAIN_BLOCK },
-  lr: { verl: '—', unsupported: PRETRAIN_BLOCK },
-  warmup: { verl: '—', unsupported: PRETRAIN_BLOCK },
-  weightDecay: { verl: '—', unsupported: PRETRAIN_BLOCK },
-  gradClip: { verl: '—', unsupported: PRETRAIN_BLOCK },
-  searchBudget: { verl: '—', unsupported: PRETRAIN_BLOCK },
-  evalEvery: { verl: '—', unsupported: PRETRAIN_BLOCK },
+  traces: refusedPretrain, steps: refusedPretrain, batch: refusedPretrain, microBatch: refusedPretrain, lr: refusedPretrain,
+  warmup: refusedPretrain, weightDecay: refusedPretrain, gradClip: refusedPretrain, searchBudget: refusedPretrain, evalEvery: refusedPretrain,
 };
 
 /** veRL's advantage estimator for each of our algorithms that it has. */
