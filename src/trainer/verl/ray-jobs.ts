@@ -4,7 +4,7 @@
 // https://docs.ray.io/en/latest/cluster/running-applications/job-submission/rest.html
 import * as http from 'node:http';
 import * as https from 'node:https';
-import { failureMessage, OutputLines, type JobEnd, type VerlJob } from './job';
+import { failureMessage, OutputLines, type JobEnd, type VerlJob } from './running-job';
 
 export type RayJobStatus = 'PENDING' | 'RUNNING' | 'STOPPED' | 'SUCCEEDED' | 'FAILED';
 

@@ -20,7 +20,7 @@ import { RunWriter } from '../run/writer';
 import { SpecError, readSpecFile } from '../spec-file';
 import { latestVerlCheckpoint, VerlBridge } from './bridge';
 import { exportVerlJob, readVerlJob } from './export';
-import type { JobEnd, VerlJob } from './job';
+import type { JobEnd, VerlJob } from './running-job';
 import { LocalJob } from './local-job';
 import { preflight } from './preflight';
 import { RayJob, RayJobsClient } from './ray-jobs';
