@@ -175,6 +175,28 @@ describe('rlab train with engine verl (stand-in job)', () => {
   });
 });
 
+describe('rlab export verl', () => {
+  it('writes the job folder, refuses a folder that holds something else, and names the engines it knows', () => {
+    const out = join(dir, 'exported');
+    const file = spec('exported');
+    const r = spawnSync(process.execPath, [cli, 'export', 'verl', file, '--out', out], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stderr, /wrote .*train\.parquet \(60 rows\), test\.parquet \(6\)/);
+    for (const f of ['train.parquet', 'test.parquet', 'countdown_reward.py', 'run.sh', 'job.json']) assert.ok(existsSync(join(out, f)), f);
+    const again = spawnSync(process.execPath, [cli, 'export', 'verl', file, '--out', out], { encoding: 'utf8' });
+    assert.equal(again.status, 0, 'an earlier export is written again');
+    const taken = join(dir, 'taken');
+    writeFileSync(join(dir, 'keep.txt'), 'x');
+    const refused = spawnSync(process.execPath, [cli, 'export', 'verl', file, '--out', dir], { encoding: 'utf8' });
+    assert.equal(refused.status, 1);
+    assert.match(refused.stderr, /is not empty and holds no exported job/);
+    assert.ok(!existsSync(taken));
+    const unknown = spawnSync(process.execPath, [cli, 'export', 'openrlhf', file, '--out', taken], { encoding: 'utf8' });
+    assert.equal(unknown.status, 1);
+    assert.match(unknown.stderr, /unknown engine "openrlhf"; the engine to export for is verl/);
+  });
+});
+
 describe('preflight: one message per problem, before anything runs', () => {
   it('a Python that is not there', () => {
     const r = rlab(['train', spec('no-python', { python: 'no-such-python-3.99' }), '--out', join(dir, 'no-python')], { [STAND_IN_ENV]: '' });
