@@ -34,15 +34,17 @@ function timeIt(work: () => void): number {
 // Sizes keep the whole run to a few seconds on a busy 2-core machine.
 const sizes: Record<number, number> = { 3: 3000, 4: 1000, 5: 60, 6: 6 };
 const peerCounts = new Set([3, 4]);
+// Filled for every size below before it is read.
 const problems: Record<number, Problem[]> = {};
+const problemsOf = (n: number): Problem[] => problems[n]!;
 const solver: Record<string, { problemsPerSec: number; msPerProblem: number; solvedShare: number }> = {};
 for (const [key, count] of Object.entries(sizes)) {
   const n = Number(key);
   problems[n] = randomProblems(count, n);
-  solve(problems[n][0]); // warm up
+  solve(problemsOf(n)[0]!); // warm up
   let solvable = 0;
   const seconds = timeIt(() => {
-    for (const p of problems[n]) if (solve(p).solvable) solvable++;
+    for (const p of problemsOf(n)) if (solve(p).solvable) solvable++;
   });
   solver[n] = { problemsPerSec: count / seconds, msPerProblem: (seconds * 1000) / count, solvedShare: solvable / count };
 }
@@ -54,13 +56,13 @@ const unsolvable: Problem[] = [
   { numbers: [99, 98, 97, 96, 95, 94], target: 7_777_777 },
 ];
 const worstMs = (timeIt(() => unsolvable.forEach((p) => solve(p))) * 1000) / unsolvable.length;
-const allMs = (timeIt(() => problems[6].forEach((p) => solve(p, { all: true }))) * 1000) / problems[6].length;
+const allMs = (timeIt(() => problemsOf(6).forEach((p) => solve(p, { all: true }))) * 1000) / problemsOf(6).length;
 
 // Verifier inputs: search-trace completions (right and wrong answers), answers with
 // TinyZero's quirks, and tag-free chatter, on 3- and 4-number problems.
 const responses: (Problem & { response: string })[] = [];
 for (let i = 0; i < 4000; i++) {
-  const p = problems[i % 2 === 0 ? 3 : 4][i % 1000];
+  const p = problemsOf(i % 2 === 0 ? 3 : 4)[i % 1000]!;
   const kind = i % 4;
   const response =
     kind < 2
@@ -84,7 +86,7 @@ let peer = null as PeerResult | null;
 const dir = mkdtempSync(join(tmpdir(), 'rlab-bench-'));
 try {
   const input = join(dir, 'input.json');
-  const peerProblems = Object.fromEntries([...peerCounts].map((n) => [n, problems[n].slice(0, n === 3 ? 300 : 30)]));
+  const peerProblems = Object.fromEntries([...peerCounts].map((n) => [n, problemsOf(n).slice(0, n === 3 ? 300 : 30)]));
   writeFileSync(input, JSON.stringify({ responses, problems: peerProblems }));
   const run = spawnSync('python3', [join(root, 'bench/peer/countdown_peer.py'), input], { encoding: 'utf8', timeout: 120_000 });
   if (run.status === 0) peer = JSON.parse(run.stdout) as PeerResult;

@@ -56,7 +56,7 @@ async function main(): Promise<void> {
       ({ pretrainSteps, rlSteps, traces }) => {
         const w = window as unknown as Record<string, any>;
         const run = w.RlabFixtures.fixtureRun({ id: 'bench', pretrainSteps, rlSteps, traces, evalEvery: 500 });
-        w.__snapshot = { type: 'hydrate', runs: [run], focus: 'bench' };
+        w.__snapshot = { type: 'hydrate', runs: [run], focus: 'bench', tab: null, gone: [] };
         w.__run = run;
         // Metric values in the snapshot: every number of every step besides phase, step and time.
         let values = 0;

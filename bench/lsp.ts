@@ -110,7 +110,7 @@ const result = {
   completion: stats(completion),
   diagnosticsCpu: stats(diagnosticsCpu),
   completionCpu: stats(completionCpu),
-  loadAverage: os.loadavg()[0],
+  loadAverage: os.loadavg()[0]!,
   cores: os.cpus().length,
   peerJsonParse: stats(peer),
   ratioDiagnosticsToPeer: +(stats(diagnostics).median / stats(peer).median).toFixed(1),

@@ -9,9 +9,9 @@
 //                             [--traces dfs] [--batch 4] [--lr 2e-3] [--k 8] [--final-limit 100] [--steps N] [--preset tiny] [--positions rotary]
 //
 // The number of steps is fixed before the run (the cosine schedule needs it):
-// `--steps`, or from a short calibration of the step time (on a busy machine
-// the calibration underestimates what the budget allows). A run that
-// overshoots the budget by 15% is stopped with a checkpoint.
+// `--steps`, or from a calibration of the step time after a warm-up and of one
+// evaluation (on a busy machine it underestimates what the budget allows). A
+// run that overshoots the budget by 15% is stopped with a checkpoint.
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -25,7 +25,9 @@ import { resolveSpec } from '../src/core/spec/resolve';
 import { selectBackend } from '../src/trainer/backend';
 import { loadPolicy } from '../src/trainer/checkpoint/policy';
 import { latestCheckpoint } from '../src/trainer/checkpoint/store';
-import { PretrainStream, mixSeed } from '../src/trainer/data/pretrain-stream';
+import { PretrainStream } from '../src/trainer/data/pretrain-stream';
+import { ShuffledStream } from '../src/trainer/data/shuffled-stream';
+import { mixSeed } from '../src/trainer/rng';
 import { taskData } from '../src/trainer/data/task';
 import { RunControl } from '../src/trainer/engine/control';
 import { runTraining } from '../src/trainer/engine/run';
@@ -41,8 +43,6 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const RESULTS = path.join(ROOT, 'bench', 'results');
 const RUNS = path.join(ROOT, '.rlab', 'runs');
 const TARGETS = { formatRate: 0.95, accuracy: 0.25 };
-/** Share of the budget for training steps; the rest goes to the periodic evaluations. */
-const TRAIN_SHARE = 0.9;
 const EVALS = 8;
 
 const { values: args } = parseArgs({
@@ -101,23 +101,35 @@ device auto
 `;
 }
 
-/** Seconds per optimizer step of this spec's model and data, measured on a throwaway model. */
-function calibrate(text: string): number {
+/**
+ * Seconds per optimizer step of this spec's model and data after a warm-up
+ * (the first steps pay for compiling kernels and growing memories), and of one
+ * of its evaluations, measured on a throwaway model. An untrained model writes
+ * every completion to the token limit, so the evaluation figure is an upper bound.
+ */
+async function calibrate(text: string): Promise<{ step: number; evaluation: number }> {
   const { config } = resolveSpec(text);
   if (!config) throw new Error('the benchmark spec does not resolve');
   const tokenizer = new Tokenizer();
   const model = new Gpt(config.model, tokenizer.vocabSize, 1);
   const optimizer = new AdamW(model.variables);
-  const stream = new PretrainStream(taskData({ ...config, task: { ...config.task, train: 500, test: 10 } }).train, config.prompt, config.pretrain, tokenizer, config.model.context, 1);
+  const data = taskData({ ...config, task: { ...config.task, train: 500, test: config.eval.limit } });
+  const stream = new PretrainStream(new ShuffledStream(data.train, 1), config.prompt, config.pretrain, tokenizer, config.model.context, 1);
   const run = () => pretrainStep(model, optimizer, stream.next(batch), { pad: tokenizer.pad, microBatch: config.pretrain.microBatch, lr: 1e-4, gradClip: 1 });
-  for (let i = 0; i < 2; i++) run();
-  const started = performance.now();
-  const timed = 5;
+  for (let i = 0; i < 5; i++) run();
+  let started = performance.now();
+  const timed = 20;
   for (let i = 0; i < timed; i++) run();
-  const seconds = (performance.now() - started) / 1000 / timed;
+  const step = (performance.now() - started) / 1000 / timed;
+  started = performance.now();
+  await evaluate(model, tokenizer, data.test, {
+    phase: 'pretrain', step: 0, split: 'test', prompt: config.prompt, reward: config.reward,
+    samples: config.eval.samples, temperature: 1, maxNewTokens: config.rl.maxTokens, seed: 1,
+  });
+  const evaluation = (performance.now() - started) / 1000;
   optimizer.dispose();
   model.dispose();
-  return seconds;
+  return { step, evaluation };
 }
 
 async function main(): Promise<void> {
@@ -128,9 +140,11 @@ async function main(): Promise<void> {
   if (steps > 0) {
     log(`${steps} steps as asked`);
   } else {
-    const secondsPerStep = calibrate(specText(1, 1));
-    steps = Math.max(10, Math.floor((minutes * 60 * TRAIN_SHARE) / secondsPerStep));
-    log(`calibration: ${secondsPerStep.toFixed(2)} s/step -> ${steps} steps`);
+    const seconds = await calibrate(specText(1, 1));
+    // The evaluations before the first step, every evalEvery steps and after the last.
+    const evaluations = (EVALS + 2) * seconds.evaluation;
+    steps = Math.max(10, Math.floor((minutes * 60 - evaluations) / seconds.step));
+    log(`calibration: ${seconds.step.toFixed(3)} s/step, at most ${seconds.evaluation.toFixed(1)} s per evaluation -> ${steps} steps`);
   }
   const evalEvery = Math.max(1, Math.ceil(steps / EVALS));
 
@@ -176,7 +190,6 @@ async function main(): Promise<void> {
     temperature: 1,
     maxNewTokens: config.rl.maxTokens,
     seed: mixSeed(config.task.seed, 4),
-    batch: 16,
   });
   model.dispose();
 
@@ -221,7 +234,7 @@ async function main(): Promise<void> {
   }
   console.log(`\nfinal (${final.score.n} test problems): accuracy ${pct(final.score.pass1)}, pass@${k} ${pct(final.score.passK)}, format ${pct(final.score.formatRate)}, length ${final.score.lengthMean.toFixed(0)} tokens`);
   console.log(`targets: format >= ${pct(TARGETS.formatRate)}, accuracy >= ${pct(TARGETS.accuracy)}: ${result.met ? 'met' : 'NOT met'}`);
-  console.log(`${steps_.length} steps in ${(trainSeconds / 60).toFixed(1)} min, ${Math.round(tokensPerSec)} tokens/s on ${backend.name}; base checkpoint ${result.checkpoint}`);
+  console.log(`${steps_.length} steps in ${(trainSeconds / 60).toFixed(1)} of ${minutes} min, ${Math.round(tokensPerSec)} tokens/s on ${backend.name}; base checkpoint ${result.checkpoint}`);
   console.log(`results: bench/results/pretrain.json, bench/results/pretrain.svg`);
 }
 

@@ -1,7 +1,8 @@
 // `npm run bench:trainer`: training tokens/s, sampling tokens/s (KV cache and
 // without) and peak RSS of the engine's transformer for the nano and tiny
 // presets on the backend it finds, against the identical architecture in
-// PyTorch on CPU (bench/peer/gpt_peer.py, when torch imports), with ratios; then
+// PyTorch on CPU (bench/peer/gpt_peer.py: Debian's torch and PyPI's, each where
+// it imports; bench/peer/peers.ts), with ratios; then
 // one `small` training step at batch 32 in micro-batches to show it fits in
 // memory. Each measurement runs in its own process so its peak RSS is its own;
 // each figure is the best of a few runs, on both sides, since other work on a
@@ -9,7 +10,7 @@
 // JSON goes to bench/results/trainer.json.
 //
 // Options: --presets nano,tiny  --device auto  --batch 32  --micro 8  --seq 256
-//          --steps 3  --sample-batch 64  --small-micro 4  --no-peer  --no-small
+//          --steps 3  --sample-batch 64  --small-micro 4  --no-peer  --peers debian,pypi  --no-small
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -26,6 +27,7 @@ import { presetShape } from '../src/core/spec/schema';
 import type { Device, ModelPreset } from '../src/core/spec/config';
 import type { BackendInfo } from '../src/core/protocol/records';
 import { Rng } from '../src/trainer/rng';
+import { PEER_HELP, type Peer, findPeers, peerThreads } from './peer/peers';
 
 const root = resolve(__dirname, '..');
 
@@ -134,24 +136,18 @@ function engine(job: Job): (Measured & { backend: BackendInfo }) | { error: stri
   return JSON.parse(line);
 }
 
-function findTorch(): string | null {
-  for (const python of ['python3', '/usr/bin/python3']) {
-    if (spawnSync(python, ['-c', 'import torch'], { encoding: 'utf8' }).status === 0) return python;
-  }
-  return null;
-}
-
-function peer(python: string, job: Job): (Measured & { torch: string }) | { error: string } {
+function peer({ name, python }: Peer, job: Job): (Measured & { torch: string }) | { error: string } {
+  const threads = peerThreads(name);
   const shape = presetShape(job.preset);
   const args = [
     join(root, 'bench/peer/gpt_peer.py'),
     ...Object.entries({
       vocab: new Tokenizer().vocabSize, layers: shape.layers, width: shape.width, heads: shape.heads, context: shape.context,
       batch: job.batch, seq: job.seq, steps: job.steps, 'sample-batch': job.sampleBatch, prompt: job.prompt,
-      'new-tokens': job.newTokens, 'nocache-tokens': job.nocacheTokens,
+      'new-tokens': job.newTokens, 'nocache-tokens': job.nocacheTokens, threads: threads.torch,
     }).flatMap(([k, v]) => [`--${k}`, String(v)]),
   ];
-  const run = spawnSync(python, args, { encoding: 'utf8', timeout: 600_000, env: { ...process.env, OPENBLAS_NUM_THREADS: '2', OMP_NUM_THREADS: '1' } });
+  const run = spawnSync(python, args, { encoding: 'utf8', timeout: 600_000, env: threads.env });
   if (run.status !== 0) return { error: run.stderr.trim().split('\n').slice(-2).join(' | ') };
   return JSON.parse(run.stdout.trim().split('\n').at(-1)!);
 }
@@ -180,22 +176,21 @@ async function main(): Promise<void> {
   };
   if (base.batch % base.micro !== 0) throw new Error(`--batch ${base.batch} must be a multiple of --micro ${base.micro}`);
   const presets = option('presets', 'nano,tiny').split(',') as ModelPreset[];
-  const python = process.argv.includes('--no-peer') ? null : findTorch();
-  console.log(`bench:trainer  batch ${base.batch} (micro ${base.micro}) x seq ${base.seq}; sampling ${base.sampleBatch} prompts x ${base.newTokens} new tokens (uncached: ${base.nocacheTokens})`);
-  console.log(python ? `peer: PyTorch via ${python}, 1 thread, OPENBLAS_NUM_THREADS=2` : 'peer: none (PyTorch does not import; install python3-torch and libopenblas0-pthread)');
+  const peers = process.argv.includes('--no-peer') ? [] : findPeers(option('peers', 'debian,pypi').split(','));
+  console.log(peers.length ? `peers: ${peers.map((p) => `${p.name} (${p.python})`).join(', ')}` : `peers: none import torch (${PEER_HELP})`);
 
   const results: Record<string, unknown>[] = [];
   for (const preset of presets) {
     const job = { ...base, preset };
     const ours = engine(job);
-    const theirs = python ? peer(python, job) : null;
-    const row: Record<string, unknown> = { preset, engine: ours, peer: theirs };
-    if (!('error' in ours) && theirs && !('error' in theirs)) {
-      row.ratios = {
-        train: ratio(ours.trainTokensPerSec, theirs.trainTokensPerSec),
-        sampleCached: ratio(ours.sampleCachedTokensPerSec, theirs.sampleCachedTokensPerSec),
-        sampleUncached: ratio(ours.sampleUncachedTokensPerSec, theirs.sampleUncachedTokensPerSec),
-      };
+    const theirs = peers.map((p) => ({ name: p.name, result: peer(p, job) }));
+    const row: Record<string, unknown> = { preset, engine: ours, peers: Object.fromEntries(theirs.map((t) => [t.name, t.result])) };
+    if (!('error' in ours)) {
+      row.ratios = Object.fromEntries(theirs.flatMap(({ name, result }) => ('error' in result ? [] : [[name, {
+        train: ratio(ours.trainTokensPerSec, result.trainTokensPerSec),
+        sampleCached: ratio(ours.sampleCachedTokensPerSec, result.sampleCachedTokensPerSec),
+        sampleUncached: ratio(ours.sampleUncachedTokensPerSec, result.sampleUncachedTokensPerSec),
+      }]])));
     }
     results.push(row);
     if ('error' in ours) {
@@ -204,15 +199,20 @@ async function main(): Promise<void> {
     }
     const b = ours.backend;
     console.log(`\n${preset}: ${ours.params.toLocaleString('en-US')} parameters; backend ${b.name}, ${b.threads} thread(s), SIMD ${b.simd ? 'on' : 'off'}`);
-    console.log('                     engine       peer      ratio');
-    const p = theirs && !('error' in theirs) ? theirs : null;
-    const line = (label: string, a: number | null, c: number | null | undefined) =>
-      console.log(`  ${label.padEnd(16)} ${fmt(a).padStart(9)}  ${fmt(c).padStart(9)}  ${ratio(a, c) === null ? '-' : `${ratio(a, c)}x`}`);
-    line('train tok/s', ours.trainTokensPerSec, p?.trainTokensPerSec);
-    line('sample KV tok/s', ours.sampleCachedTokensPerSec, p?.sampleCachedTokensPerSec);
-    line('sample full tok/s', ours.sampleUncachedTokensPerSec, p?.sampleUncachedTokensPerSec);
-    line('peak RSS MB', ours.peakRssMb, p?.peakRssMb);
-    if (theirs && 'error' in theirs) console.log(`  peer failed: ${theirs.error}`);
+    console.log(`                     engine ${theirs.map((t) => `${t.name.padStart(10)}      ratio`).join(' ')}`);
+    const line = (label: string, pick: (m: Measured) => number | null) => {
+      const a = pick(ours);
+      const cells = theirs.map(({ result }) => {
+        const c = 'error' in result ? null : pick(result);
+        return `${fmt(c).padStart(10)} ${(ratio(a, c) === null ? '-' : `${ratio(a, c)}x`).padStart(10)}`;
+      });
+      console.log(`  ${label.padEnd(16)} ${fmt(a).padStart(9)} ${cells.join(' ')}`);
+    };
+    line('train tok/s', (m) => m.trainTokensPerSec);
+    line('sample KV tok/s', (m) => m.sampleCachedTokensPerSec);
+    line('sample full tok/s', (m) => m.sampleUncachedTokensPerSec);
+    line('peak RSS MB', (m) => m.peakRssMb);
+    for (const t of theirs) if ('error' in t.result) console.log(`  peer ${t.name} failed: ${t.result.error}`);
   }
 
   let small: unknown = null;

@@ -4,8 +4,15 @@
 # PyTorch as the benchmark peer), npm packages, the build, and a local
 # code-server for the VS Code tests, and the Python packages of scripts/python/
 # in .venv. Safe to run again.
+#
+#   scripts/setup.sh --bench   also installs the benchmark peers' Python packages
+#                              (scripts/python/bench/: PyTorch from PyPI, which
+#                              brings its CUDA libraries, several GB) for
+#                              bench:trainer and bench:rl-step; CI never needs them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+requirements=(scripts/python/*.txt)
+if [ "${1:-}" = "--bench" ]; then requirements+=(scripts/python/bench/*.txt); fi
 
 apt_packages=(chromium ripgrep build-essential python3 python3-venv pkg-config libkrb5-dev python3-torch libopenblas0-pthread)
 missing=()
@@ -24,10 +31,12 @@ fi
 # installed only when it changed since the last install. A file named
 # *.no-deps.txt is installed without its packages' dependencies (pip cannot say
 # that per package), for packages whose heavy dependencies no test loads.
-if compgen -G "scripts/python/*.txt" >/dev/null; then
+existing=()
+for req in "${requirements[@]}"; do [ -f "$req" ] && existing+=("$req"); done
+if [ ${#existing[@]} -gt 0 ]; then
   [ -x .venv/bin/python ] || python3 -m venv .venv
   # The no-deps files last, so that pip's check of the others does not list their missing dependencies.
-  for req in $(ls scripts/python/*.txt | grep -v '\.no-deps\.txt$') $(ls scripts/python/*.no-deps.txt 2>/dev/null); do
+  for req in $(printf '%s\n' "${existing[@]}" | grep -v '\.no-deps\.txt$') $(printf '%s\n' "${existing[@]}" | grep '\.no-deps\.txt$'); do
     stamp=".venv/.installed-$(basename "$req")"
     if ! cmp -s "$req" "$stamp"; then
       flags=()

@@ -26,7 +26,7 @@ export function lineData(summary: Summary, labels: string[], smoothing: number):
   if (smoothing > 0) {
     labels.forEach((label, colour) => {
       smoothed.push(ema(summary.mean[colour]!, smoothing));
-      series.push({ label, colour });
+      series.push({ label, colour, raw: colour });
     });
   }
   return { columns: envelopeColumns(summary, smoothed), series };
@@ -45,26 +45,16 @@ export function tableColumns(table: StepTable, keys: readonly SeriesKey[], label
   return out;
 }
 
-/** pass@1 and pass@k of one phase's evaluations, per split, over the evaluation steps. */
-export function evalColumns(evals: readonly EvalRecord[], phase: Phase): { x: Float64Array; named: NamedColumn[] } {
-  const mine = evals.filter((e) => e.phase === phase);
-  const steps = [...new Set(mine.map((e) => e.step))].sort((a, b) => a - b);
-  const row = new Map(steps.map((s, i) => [s, i]));
-  const splits = [...new Set(mine.map((e) => e.split))].sort();
-  const named: NamedColumn[] = [];
-  for (const split of splits) {
-    const pass1 = new Float64Array(steps.length).fill(NaN);
-    const passK = new Float64Array(steps.length).fill(NaN);
-    let k = 1;
-    for (const e of mine) {
-      if (e.split !== split) continue;
-      pass1[row.get(e.step)!] = e.score.pass1;
-      passK[row.get(e.step)!] = e.score.passK;
-      k = e.k;
-    }
-    const suffix = splits.length > 1 ? ` (${split})` : '';
-    named.push({ label: `pass@1${suffix}`, values: pass1 });
-    if (k > 1) named.push({ label: `pass@${k}${suffix}`, values: passK });
-  }
-  return { x: Float64Array.from(steps), named };
+/** The evaluations the training loop made of one phase on one split, in step order (those made on request are not a curve). */
+export function trainingEvals(evals: readonly EvalRecord[], phase: Phase, split: EvalRecord['split']): EvalRecord[] {
+  return evals.filter((e) => e.phase === phase && e.split === split && !e.requested).sort((a, b) => a.step - b.step);
+}
+
+/** Greedy pass@1 and sampled pass@k of one phase's evaluations on one split, over the evaluation steps. */
+export function evalColumns(evals: readonly EvalRecord[], phase: Phase, split: EvalRecord['split']): { x: Float64Array; named: NamedColumn[] } {
+  const mine = trainingEvals(evals, phase, split);
+  const k = mine.at(-1)?.k ?? 1;
+  const named: NamedColumn[] = [{ label: 'pass@1 (greedy)', values: Float64Array.from(mine, (e) => e.score.pass1) }];
+  if (k > 1) named.push({ label: `pass@${k} (sampled)`, values: Float64Array.from(mine, (e) => (e.k === k ? e.score.passK : NaN)) });
+  return { x: Float64Array.from(mine, (e) => e.step), named };
 }

@@ -1,10 +1,11 @@
-// One uPlot chart in a titled card. The chart is created once it has a width and
-// data, recreated when its series change (smoothing on/off, theme), and
-// otherwise only fed new columns.
+// One uPlot chart in a titled card: axes captioned with the step and the unit,
+// and a legend that reads values rounded, with the raw value beside a smoothed
+// one. The chart is created once it has a width and data, recreated when its
+// series change (smoothing on/off, theme), and otherwise only fed new columns.
 import uPlot from 'uplot';
 import type { MetricUnit } from '../src/core/protocol/metrics';
 import { el } from './dom';
-import { formatValue } from './chart-layout';
+import { formatReading, formatValue, UNIT_AXIS } from './chart-layout';
 import type { Columns } from './series';
 import type { ChartTheme } from './theme';
 
@@ -12,15 +13,21 @@ export interface PlotSeries {
   label: string;
   /** Index into the theme's series colours. */
   colour: number;
-  /** Drawn thin and translucent (raw values behind a smoothed line). */
+  /** Drawn thin and translucent (raw values behind a smoothed line); its legend row is hidden. */
   faint?: boolean;
+  /** For a smoothed line: the index (in the series list) of its raw values, read beside it in the legend. */
+  raw?: number;
 }
 
-const HEIGHT = 170;
+const HEIGHT = 190;
+
+/** Tick spacings of the step axis: whole numbers only. */
+const STEP_INCREMENTS = [1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1_000, 2_000, 2_500, 5_000, 10_000, 20_000, 25_000, 50_000, 100_000, 200_000, 500_000, 1_000_000];
 
 export class ChartView {
   readonly element: HTMLElement;
   private readonly plotHost: HTMLElement;
+  private readonly noteLine: HTMLElement;
   private plot: uPlot | null = null;
   private series: PlotSeries[] = [];
   private columns: Columns | null = null;
@@ -39,7 +46,10 @@ export class ChartView {
     onResize: () => void,
   ) {
     this.plotHost = el('div', { className: 'plot' });
-    this.element = el('figure', { className: 'chart', attrs: { 'data-chart': id } }, el('figcaption', { text: title, title: meaning }), this.plotHost);
+    this.noteLine = el('p', { className: 'chart-note', attrs: { hidden: '' } });
+    // The meaning is the caption's tooltip, marked with an "i", and read out to screen readers.
+    const caption = el('figcaption', { title: meaning, attrs: { 'aria-description': meaning } }, title, el('span', { className: 'meaning-mark', text: 'i', attrs: { 'aria-hidden': 'true' } }));
+    this.element = el('figure', { className: 'chart', attrs: { 'data-chart': id } }, caption, this.plotHost, this.noteLine);
     this.sizes = new ResizeObserver(([entry]) => {
       const width = Math.floor(entry?.contentRect.width ?? 0);
       if (width > 0 && width !== this.measured) {
@@ -53,6 +63,12 @@ export class ChartView {
   /** Pixel width available to the plot (bucketing uses it). */
   get width(): number {
     return Math.max(200, this.measured);
+  }
+
+  /** A line under the chart (null: none). */
+  setNote(text: string | null): void {
+    this.noteLine.hidden = text === null;
+    this.noteLine.textContent = text ?? '';
   }
 
   setSeries(series: PlotSeries[]): void {
@@ -101,7 +117,9 @@ export class ChartView {
 
   private options(): uPlot.Options {
     const { foreground, grid, series } = this.theme;
-    const axis = { stroke: foreground, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid, width: 1 } };
+    const axis = { stroke: foreground, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid, width: 1 }, labelSize: 16, labelFont: '11px sans-serif' };
+    const reading = (v: number | null | undefined) => (v === null || v === undefined ? '–' : formatReading(this.unit, v));
+    const unitCaption = UNIT_AXIS[this.unit];
     return {
       width: this.width,
       height: HEIGHT,
@@ -110,11 +128,21 @@ export class ChartView {
       // Shares always span 0–100%: a flat 0 must not be scaled up to a meaningless range.
       scales: { x: { time: false }, ...(this.unit === 'share' ? { y: { range: (_u: uPlot, min: number, max: number): uPlot.Range.MinMax => [Math.min(0, min), Math.max(1, max)] } } : {}) },
       axes: [
-        { ...axis },
-        { ...axis, size: 56, values: (_u, ticks) => ticks.map((v) => formatValue(this.unit, v)) },
+        // Steps are whole: ticks only at integers.
+        {
+          ...axis,
+          label: 'step',
+          incrs: STEP_INCREMENTS,
+          // The ticks are also kept on the element, for tests and tools that cannot read the canvas.
+          values: (_u, ticks) => {
+            this.plotHost.dataset.stepTicks = ticks.join(' ');
+            return ticks.map((v) => String(v));
+          },
+        },
+        { ...axis, size: 56, ...(unitCaption ? { label: unitCaption } : {}), values: (_u, ticks) => ticks.map((v) => formatValue(this.unit, v)) },
       ],
       series: [
-        { label: 'step' },
+        { label: 'step', value: (_u: uPlot, v: number | null) => (v === null ? '–' : String(v)) },
         ...this.series.map((s) => ({
           label: s.label,
           stroke: series[s.colour % series.length],
@@ -122,7 +150,10 @@ export class ChartView {
           alpha: s.faint ? 0.3 : 1,
           points: { show: false },
           spanGaps: true,
-          value: (_u: uPlot, v: number | null) => (v === null ? '–' : formatValue(this.unit, v)),
+          value:
+            s.raw === undefined
+              ? (_u: uPlot, v: number | null) => reading(v)
+              : (u: uPlot, v: number | null, _series: number, idx: number | null) => (v === null ? '–' : `${reading(v)} (raw ${reading(idx === null ? null : (u.data[s.raw! + 1]?.[idx] as number | null))})`),
         })),
       ],
     };

@@ -1,9 +1,9 @@
 // The metrics tab: one section per phase (pretraining, RL) with a chart per
 // group of series, plus evaluations and alerts. Charts are redrawn in animation
 // frames, only when visible and within the frame budget.
-import type { Phase } from '../src/core/protocol/records';
+import type { EvalRecord, Phase } from '../src/core/protocol/records';
 import { chartMeaning, chartTitle, PHASE_CHARTS, seriesLabel, seriesUnit, type ChartSpec } from './chart-layout';
-import { bucketsFor, evalColumns, lineData, tableColumns, type ChartData } from './chart-data';
+import { bucketsFor, evalColumns, lineData, tableColumns, trainingEvals, type ChartData } from './chart-data';
 import { BucketSummary, summarize } from './series';
 import { ChartView } from './chart-view';
 import { el } from './dom';
@@ -12,12 +12,28 @@ import type { DashboardStore, RunData, StoreChange } from './store';
 import { readTheme, type ChartTheme } from './theme';
 
 const PHASE_TITLES: Record<Phase, string> = { pretrain: 'Pretraining', rl: 'Reinforcement learning' };
-const EVAL_ID = 'eval';
+
+/** One evaluation chart per split, after a phase's step charts. */
+const EVAL_CHARTS: { id: string; split: EvalRecord['split']; title: string; meaning: string }[] = [
+  {
+    id: 'eval-test',
+    split: 'test',
+    title: 'Evaluation: test split',
+    meaning: 'Greedy pass@1 and sampled pass@k on held-out problems of the frozen test split (the spec\'s eval limit of them), at every evaluation.',
+  },
+  {
+    id: 'eval-problems',
+    split: 'problems',
+    title: 'Evaluation: the spec\'s problems',
+    meaning: 'Greedy pass@1 and sampled pass@k on the fixed problems of the spec\'s problems block, at every evaluation.',
+  },
+];
 
 interface Entry {
   view: ChartView;
   phase: Phase;
-  spec: ChartSpec | null;
+  /** A chart of step metrics, or of the evaluations on one split. */
+  spec: ChartSpec | { split: EvalRecord['split'] };
   /** Bucket statistics of a step chart, extended as steps arrive. */
   cache?: { summary: BucketSummary; key: string };
 }
@@ -37,15 +53,16 @@ export class ChartsPanel {
   private readonly visible = new Set<Element>();
   private readonly intersections: IntersectionObserver;
   private runId: string | null = null;
-  private smoothing = 0.6;
   private readonly drawTask = (deadline: number) => this.draw(deadline);
 
   constructor(
     private readonly store: DashboardStore,
     private readonly scheduler: FrameScheduler,
+    /** EMA weight of the curves, 0 (off) to 0.99. */
+    private smoothing: number,
   ) {
     this.alertList = el('ul', { className: 'alerts' });
-    this.empty = el('p', { className: 'empty', text: 'No steps yet. Charts appear with the first step the trainer writes.' });
+    this.empty = el('p', { className: 'empty' });
     this.sections = { pretrain: this.section('pretrain'), rl: this.section('rl') };
     this.element = el('div', { className: 'charts-panel' }, this.alertList, this.empty, this.sections.pretrain.element, this.sections.rl.element);
     this.intersections = new IntersectionObserver((items) => {
@@ -72,11 +89,12 @@ export class ChartsPanel {
     const run = this.store.focused();
     if (change.hydrated || run?.info.id !== this.runId) this.reset(run);
     else if (change.runId !== this.runId) return;
+    this.empty.textContent = emptyText(run);
     if (!run) return;
     if (change.steps || change.evals) this.addCharts(run);
     if (change.alerts || change.hydrated) this.renderAlerts(run);
     for (const entry of this.entries()) {
-      if ((entry.spec && change.steps) || (!entry.spec && change.evals)) this.dirty.add(entry);
+      if (('series' in entry.spec && change.steps) || ('split' in entry.spec && change.evals)) this.dirty.add(entry);
     }
     this.scheduler.schedule(this.drawTask);
   }
@@ -118,16 +136,18 @@ export class ChartsPanel {
       for (const spec of PHASE_CHARTS[phase]) {
         if (section.entries.has(spec.id) || !spec.series.some((key) => table.has(key))) continue;
         const view = new ChartView(`${phase}-${spec.id}`, chartTitle(spec), chartMeaning(spec), seriesUnit(spec.series[0]!), phase, theme(), () => this.mark(phase, spec.id));
+        view.setNote(spec.note?.(run.info.config) ?? null);
         section.entries.set(spec.id, { view, phase, spec });
         added = true;
       }
-      if (!section.entries.has(EVAL_ID) && run.evals.some((e) => e.phase === phase)) {
-        const view = new ChartView(`${phase}-${EVAL_ID}`, 'Evaluation', 'Greedy pass@1 and sampled pass@k on held-out problems.', 'share', phase, theme(), () => this.mark(phase, EVAL_ID));
-        section.entries.set(EVAL_ID, { view, phase, spec: null });
+      for (const chart of EVAL_CHARTS) {
+        if (section.entries.has(chart.id) || trainingEvals(run.evals, phase, chart.split).length === 0) continue;
+        const view = new ChartView(`${phase}-${chart.id}`, chart.title, chart.meaning, 'share', phase, theme(), () => this.mark(phase, chart.id));
+        section.entries.set(chart.id, { view, phase, spec: { split: chart.split } });
         added = true;
       }
       if (!added) continue;
-      const order = [...PHASE_CHARTS[phase].map((s) => s.id), EVAL_ID];
+      const order = [...PHASE_CHARTS[phase].map((s) => s.id), ...EVAL_CHARTS.map((c) => c.id)];
       for (const id of order) {
         const entry = section.entries.get(id);
         if (!entry) continue;
@@ -177,8 +197,8 @@ export class ChartsPanel {
 
   private chartData(run: RunData, entry: Entry): ChartData {
     const buckets = bucketsFor(entry.view.width);
-    if (!entry.spec) {
-      const { x, named } = evalColumns(run.evals, entry.phase);
+    if ('split' in entry.spec) {
+      const { x, named } = evalColumns(run.evals, entry.phase, entry.spec.split);
       return lineData(summarize(x, named.map((c) => c.values), x.length, buckets), named.map((c) => c.label), 0);
     }
     const table = run.phases[entry.phase];
@@ -188,5 +208,19 @@ export class ChartsPanel {
     if (entry.cache?.key !== key || entry.cache.summary.length > table.length) entry.cache = { summary: new BucketSummary(buckets, named.length), key };
     const summary = entry.cache.summary.extend(table.steps, named.map((c) => c.values), table.length).summary();
     return lineData(summary, named.map((c) => c.label), this.smoothing);
+  }
+}
+
+/** What the metrics tab says before it has a chart. */
+function emptyText(run: RunData | undefined): string {
+  switch (run?.info.status) {
+    case undefined:
+      return 'No run to show.';
+    case 'failed':
+      return 'The run failed before its first step: its error is above.';
+    case 'stopped':
+      return 'The run stopped before its first step; resume it to train.';
+    default:
+      return 'No steps yet. Charts appear with the first step the trainer writes.';
   }
 }

@@ -1,7 +1,6 @@
 // Entry of the dashboard webview. The extension sends `hydrate` (everything)
 // when the panel opens or becomes visible and `append` deltas after that; the
 // webview posts user intents back. It never reads files itself.
-import '@vscode-elements/elements/dist/vscode-badge/index.js';
 import '@vscode-elements/elements/dist/vscode-button/index.js';
 import '@vscode-elements/elements/dist/vscode-checkbox/index.js';
 import '@vscode-elements/elements/dist/vscode-option/index.js';
@@ -12,13 +11,13 @@ import '@vscode-elements/elements/dist/vscode-tab-panel/index.js';
 import '@vscode-elements/elements/dist/vscode-textfield/index.js';
 import 'uplot/dist/uPlot.min.css';
 import './dashboard.css';
-import { DASHBOARD_TABS, parseDashboardViewState, type DashboardViewState, type ToWebview } from '../src/core/protocol/webview';
+import { DASHBOARD_TABS, parseDashboardViewState, type DashboardTab, type DashboardViewState, type ToWebview } from '../src/core/protocol/webview';
 import { ChartsPanel } from './charts-panel';
 import { ComparePanel } from './compare-panel';
 import { el } from './dom';
 import { Header } from './header';
 import { FrameScheduler } from './scheduler';
-import { DashboardStore, type StoreChange } from './store';
+import { DashboardStore, EVERYTHING } from './store';
 import { watchTheme } from './theme';
 import { TracesPanel } from './traces-panel';
 import { vsCodeApi } from './vscode-api';
@@ -31,19 +30,17 @@ const store = new DashboardStore();
 store.focus = state.focus;
 const scheduler = new FrameScheduler();
 const post = api.postMessage.bind(api);
-const charts = new ChartsPanel(store, scheduler);
+const charts = new ChartsPanel(store, scheduler, state.smoothing);
 const traces = new TracesPanel(store, scheduler, post);
-const compare = new ComparePanel(store, scheduler, post);
-
-const everything: StoreChange = { hydrated: true, runId: null, steps: true, evals: true, traces: true, alerts: true, info: true };
+const compare = new ComparePanel(store, scheduler, post, state.smoothing);
 
 const header = new Header(
   store,
   post,
   (runId) => {
     store.focus = runId;
-    charts.update(everything);
-    traces.update(everything);
+    charts.update(EVERYTHING);
+    traces.update(EVERYTHING);
     header.renderSummary();
     save();
   },
@@ -55,8 +52,6 @@ const header = new Header(
   },
 );
 header.setSmoothing(state.smoothing);
-charts.setSmoothing(state.smoothing);
-compare.setSmoothing(state.smoothing);
 
 const tabs = el('vscode-tabs', { attrs: { panel: '' } });
 const tabPanels = { metrics: charts.element, traces: traces.element, compare: compare.element };
@@ -70,6 +65,11 @@ tabs.addEventListener('vsc-tabs-select', (e) => {
   state.tab = DASHBOARD_TABS[e.detail.selectedIndex] ?? 'metrics';
   save();
 });
+
+function selectTab(tab: DashboardTab): void {
+  tabs.selectedIndex = DASHBOARD_TABS.indexOf(tab);
+  state.tab = tab;
+}
 document.body.append(el('main', { className: 'dashboard' }, header.element, tabs));
 
 function save(): void {
@@ -91,6 +91,7 @@ window.addEventListener('message', (event: MessageEvent<ToWebview>) => {
   const change = store.apply(message);
   if (change.hydrated) {
     header.renderRuns();
+    if (message.type === 'hydrate' && message.tab) selectTab(message.tab);
     save();
   }
   charts.update(change);

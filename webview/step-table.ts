@@ -15,6 +15,7 @@ export class StepTable {
   generation = 0;
   private capacity = 0;
   private stepColumn = new Float64Array(0);
+  private timeColumn = new Float64Array(0);
   private readonly columns = new Map<SeriesKey, Float64Array>();
 
   /** Step numbers, in increasing order. */
@@ -35,12 +36,39 @@ export class StepTable {
     return this.length > 0 ? this.stepColumn[this.length - 1]! : -Infinity;
   }
 
+  /** A row's step and when it finished (epoch ms). */
+  row(row: number): { step: number; time: number } {
+    return { step: this.stepColumn[row]!, time: this.timeColumn[row]! };
+  }
+
+  /** The last row that finished at or before `time`, or -1 (rows finish in order). */
+  lastAtOrBefore(time: number): number {
+    let lo = 0;
+    let hi = this.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.timeColumn[mid]! <= time) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo - 1;
+  }
+
+  /** The last row that has a value of `key`, or -1. */
+  lastWith(key: SeriesKey): number {
+    const column = this.column(key);
+    if (!column) return -1;
+    let row = this.length - 1;
+    while (row >= 0 && Number.isNaN(column[row]!)) row--;
+    return row;
+  }
+
   append(record: StepRecord): void {
     // A resumed run repeats the steps after its checkpoint: the newer records win.
     if (record.step <= this.lastStep) this.truncateFrom(record.step);
     if (this.length === this.capacity) this.grow();
     const row = this.length++;
     this.stepColumn[row] = record.step;
+    this.timeColumn[row] = record.time;
     for (const key in record) {
       if (RESERVED.has(key)) continue;
       const value = (record as Record<string, unknown>)[key];
@@ -81,6 +109,9 @@ export class StepTable {
     const steps = new Float64Array(capacity);
     steps.set(this.stepColumn);
     this.stepColumn = steps;
+    const times = new Float64Array(capacity);
+    times.set(this.timeColumn);
+    this.timeColumn = times;
     for (const [key, column] of this.columns) {
       const bigger = new Float64Array(capacity).fill(NaN);
       bigger.set(column);

@@ -3,7 +3,13 @@
 import type { TraceRecord } from '../src/core/protocol/records';
 import type { Verdict } from '../src/core/countdown/verdict';
 
+/** Training rollouts (RL's samples of its train problems) or evaluation samples (test split, spec's problems). */
+export type TraceSource = 'rollout' | 'eval';
+
+export const traceSource = (trace: TraceRecord): TraceSource => (trace.split === 'train' ? 'rollout' : 'eval');
+
 export interface TraceFilter {
+  source: TraceSource | 'all';
   verdict: Verdict | 'all';
   /** Inclusive step bounds; null leaves that side open. */
   minStep: number | null;
@@ -12,9 +18,10 @@ export interface TraceFilter {
   text: string;
 }
 
-export const NO_FILTER: TraceFilter = { verdict: 'all', minStep: null, maxStep: null, text: '' };
+export const NO_FILTER: TraceFilter = { source: 'all', verdict: 'all', minStep: null, maxStep: null, text: '' };
 
 export function matchesTrace(trace: TraceRecord, filter: TraceFilter): boolean {
+  if (filter.source !== 'all' && traceSource(trace) !== filter.source) return false;
   if (filter.verdict !== 'all' && trace.verdict !== filter.verdict) return false;
   if (filter.minStep !== null && trace.step < filter.minStep) return false;
   if (filter.maxStep !== null && trace.step > filter.maxStep) return false;

@@ -1,13 +1,16 @@
-// The traces tab: a live, filterable list of sampled completions (newest first,
-// virtualised: only the rows in view exist) and the selected trace in full, its
-// reasoning and answer styled apart. Everything from the model is set as text.
+// The traces tab: a live, filterable list of sampled completions — training
+// rollouts and evaluation samples, told apart — newest first and virtualised
+// (only the rows in view exist), under column headers, and the selected trace
+// in full, its reasoning and answer styled apart. Everything from the model is
+// set as text.
 import type { WebviewIntent } from '../src/core/protocol/webview';
 import { VERDICTS } from '../src/core/countdown/verdict';
 import { el } from './dom';
 import type { FrameScheduler } from './scheduler';
 import type { DashboardStore, StoredTrace, StoreChange } from './store';
 import { splitTraceParts } from './trace-parts';
-import { matchesTrace, NO_FILTER, parseStepBound, type TraceFilter } from './trace-filter';
+import type { TraceRecord } from '../src/core/protocol/records';
+import { matchesTrace, NO_FILTER, parseStepBound, traceSource, type TraceFilter } from './trace-filter';
 
 const ROW_HEIGHT = 30;
 const OVERSCAN = 8;
@@ -50,7 +53,14 @@ export class TracesPanel {
       if (this.shown) this.scheduler.schedule(this.renderTask);
     }).observe(this.viewport);
     this.detail = el('div', { className: 'trace-detail' }, el('p', { className: 'empty', text: 'Select a trace to read it in full.' }));
-    this.element = el('div', { className: 'traces-panel' }, this.filters(), this.count, el('div', { className: 'trace-split' }, this.viewport, this.detail));
+    const headings = el(
+      'div',
+      { className: 'trace-headings', attrs: { 'aria-hidden': 'true' } },
+      ...[['trace-step', 'Step'], ['trace-kind', 'Sample'], ['verdict-heading', 'Verdict'], ['trace-reward', 'Reward'], ['trace-problem', 'Problem'], ['trace-text', 'Completion']].map(([className, text]) =>
+        el('span', { className: className!, text: text! }),
+      ),
+    );
+    this.element = el('div', { className: 'traces-panel' }, this.filters(), this.count, el('div', { className: 'trace-split' }, el('div', { className: 'trace-list' }, headings, this.viewport), this.detail));
   }
 
   update(change: StoreChange): void {
@@ -76,6 +86,8 @@ export class TracesPanel {
   }
 
   private filters(): HTMLElement {
+    const source = el('vscode-single-select', { attrs: { 'aria-label': 'Samples', 'data-filter': 'source' } });
+    for (const [value, text] of [['all', 'All samples'], ['rollout', 'Training rollouts'], ['eval', 'Evaluation samples']] as const) source.append(el('vscode-option', { text, attrs: { value } }));
     const verdict = el('vscode-single-select', { attrs: { 'aria-label': 'Verdict', 'data-filter': 'verdict' } });
     for (const v of ['all', ...VERDICTS]) verdict.append(el('vscode-option', { text: v === 'all' ? 'All verdicts' : v, attrs: { value: v } }));
     const from = el('vscode-textfield', { attrs: { placeholder: 'from step', 'data-filter': 'from', 'aria-label': 'From step' } });
@@ -83,6 +95,7 @@ export class TracesPanel {
     const text = el('vscode-textfield', { attrs: { placeholder: 'Search text', 'data-filter': 'text', 'aria-label': 'Search text' } });
     const apply = () => {
       this.filter = {
+        source: (source.value || 'all') as TraceFilter['source'],
         verdict: (verdict.value || 'all') as TraceFilter['verdict'],
         minStep: parseStepBound(from.value),
         maxStep: parseStepBound(to.value),
@@ -92,9 +105,9 @@ export class TracesPanel {
       this.viewport.scrollTop = 0;
       this.scheduler.schedule(this.renderTask);
     };
-    verdict.addEventListener('change', apply);
+    for (const select of [source, verdict]) select.addEventListener('change', apply);
     for (const field of [from, to, text]) field.addEventListener('input', apply);
-    return el('div', { className: 'trace-filters' }, verdict, from, to, text);
+    return el('div', { className: 'trace-filters' }, source, verdict, from, to, text);
   }
 
   /**
@@ -134,7 +147,8 @@ export class TracesPanel {
         className: 'trace-row',
         attrs: { role: 'listitem', 'data-index': String(trace.index) },
       },
-      el('span', { className: 'trace-step', text: `${t.phase === 'rl' ? 'RL' : 'PT'} ${t.step}` }),
+      el('span', { className: 'trace-step', text: `${t.phase === 'rl' ? 'RL' : 'pretrain'} ${t.step}` }),
+      el('span', { className: `trace-kind kind-${traceSource(t)}`, text: shortKind(t), title: sampleText(t) }),
       el('span', { className: `verdict verdict-${t.verdict}`, text: t.verdict }),
       el('span', { className: 'trace-reward', text: t.reward.toFixed(2) }),
       el('span', { className: 'trace-problem', text: `${t.numbers.join(' ')} → ${t.target}` }),
@@ -185,7 +199,7 @@ export class TracesPanel {
         'div',
         { className: 'trace-detail-head' },
         el('span', { className: `verdict verdict-${t.verdict}`, text: t.verdict }),
-        el('span', { text: `reward ${t.reward} · step ${t.step} · ${t.split} · ${t.sample === 'greedy' ? 'greedy' : `sample ${t.sample}`}${t.truncated ? ' · truncated' : ''}` }),
+        el('span', { text: `${sampleText(t)} · ${t.phase === 'rl' ? 'RL' : 'pretraining'} step ${t.step} · reward ${t.reward}${t.truncated ? ' · truncated' : ''}` }),
         open,
       ),
       el('h3', { text: 'Prompt' }),
@@ -195,4 +209,15 @@ export class TracesPanel {
     );
     this.scheduler.schedule(this.renderTask);
   }
+}
+
+/** `rollout`, `eval · test`, `eval · spec`: what a row's sample is, in a column. */
+function shortKind(t: TraceRecord): string {
+  return t.split === 'train' ? 'rollout' : t.split === 'test' ? 'eval · test' : 'eval · spec';
+}
+
+/** `Training rollout (sample 3)`, `Evaluation sample, test split (greedy)`. */
+function sampleText(t: TraceRecord): string {
+  const which = t.sample === 'greedy' ? 'greedy' : `sample ${t.sample}`;
+  return t.split === 'train' ? `Training rollout (${which})` : `Evaluation sample, ${t.split === 'test' ? 'test split' : "spec's problems"} (${which})`;
 }

@@ -1,20 +1,20 @@
 // The one owner of the extension's lifetime: every disposable is pushed here,
 // and settings changes rebuild what depends on them (rust-analyzer's ctx.ts).
+// It holds the run data (store, fed by the tailer of the runs folder) and the
+// trainers this window forked, whose run folders the tailer leaves to them.
 import * as vscode from 'vscode';
 import { RunStore } from './runs/runStore';
 import { RunTailer } from './runs/runTailer';
 import { readSettings, runsRoot, SECTION, type Settings } from './settings';
+import { TrainerHost } from './trainer/trainerHost';
 
 export class Ctx implements vscode.Disposable {
   readonly log: vscode.LogOutputChannel;
   readonly trainerLog: vscode.LogOutputChannel;
   readonly store: RunStore;
+  readonly trainers: TrainerHost;
   private tailerInstance: RunTailer | undefined;
   private readonly subscriptions: vscode.Disposable[] = [];
-  private readonly ownedDirs = new Set<string>();
-  private readonly tailerChanged = new vscode.EventEmitter<void>();
-  /** The runs folder changed (setting or workspace folders). */
-  readonly onDidChangeRunsRoot = this.tailerChanged.event;
   settings: Settings;
 
   constructor(readonly extension: vscode.ExtensionContext) {
@@ -23,7 +23,7 @@ export class Ctx implements vscode.Disposable {
     this.settings = readSettings();
     this.store = new RunStore(this.settings.maxTraces, this.settings.metricsRefreshMs);
     this.push({ dispose: () => this.store.dispose() });
-    this.push(this.tailerChanged);
+    this.trainers = this.push(new TrainerHost(this));
     this.push(
       vscode.workspace.onDidChangeConfiguration((e) => {
         if (!e.affectsConfiguration(SECTION)) return;
@@ -55,25 +55,15 @@ export class Ctx implements vscode.Disposable {
     return this.tailerInstance;
   }
 
-  /** Marks a run folder as driven by a trainer this window forked (its exit is ours to report). */
-  own(runDir: string): vscode.Disposable {
-    this.ownedDirs.add(runDir);
-    return { dispose: () => this.ownedDirs.delete(runDir) };
-  }
-
-  isOwned(runDir: string): boolean {
-    return this.ownedDirs.has(runDir);
-  }
-
   private restartTailer(): void {
     this.tailerInstance?.dispose();
     for (const run of this.store.list()) this.store.remove(run.id);
     const root = this.runsRoot;
+    // A trainer this window forked reports its own end (with the reason); the tailer judges the others.
     this.tailerInstance = root
-      ? new RunTailer(this.store, root, { isOwned: (dir) => this.isOwned(dir), log: (m) => this.log.info(m) })
+      ? new RunTailer(this.store, root, { isOwned: (dir) => this.trainers.owns(dir), log: (m) => this.log.info(m) })
       : undefined;
     this.tailerInstance?.start();
-    this.tailerChanged.fire();
   }
 
   dispose(): void {

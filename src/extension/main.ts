@@ -1,11 +1,11 @@
 // Activation: build the context, its views and services, and register the
-// command table. Everything lives as long as the context.
+// command index. Everything lives as long as the context.
 import * as vscode from 'vscode';
-import { commandTable } from './commands';
+import { registerCommands } from './commands';
+import { isDone, isResumable } from './commands/args';
 import { Ctx } from './ctx';
 import { DashboardPanels } from './dashboard/panel';
 import { CountdownLanguageClient } from './languageClient';
-import { TrainerHost } from './trainer/trainerHost';
 import { RunNotifier } from './views/runNotifier';
 import { RunsTreeProvider } from './views/runsTree';
 import { SOLUTIONS_SCHEME, SolutionDocumentProvider } from './views/solutionDocuments';
@@ -15,21 +15,22 @@ import { TRACE_SCHEME, TraceDocumentProvider } from './views/traceDocuments';
 let ctx: Ctx | undefined;
 
 /** Keeps context keys for `when`/`enablement` clauses in step with the runs. */
-function trackContextKeys(c: Ctx, trainers: TrainerHost): void {
+function trackContextKeys(c: Ctx): void {
   const update = () => {
     const runs = c.store.list();
     void vscode.commands.executeCommand('setContext', 'reasoningLab.hasRuns', runs.length > 0);
-    void vscode.commands.executeCommand('setContext', 'reasoningLab.hasLiveRun', trainers.hasLiveRun());
-    void vscode.commands.executeCommand('setContext', 'reasoningLab.hasStoppedRun', runs.some((r) => r.info.status !== 'running'));
+    void vscode.commands.executeCommand('setContext', 'reasoningLab.hasLiveRun', c.trainers.hasLiveRun());
+    void vscode.commands.executeCommand('setContext', 'reasoningLab.hasEndedRun', runs.some((r) => r.info.status !== 'running'));
+    void vscode.commands.executeCommand('setContext', 'reasoningLab.hasResumableRun', runs.some(isResumable));
+    void vscode.commands.executeCommand('setContext', 'reasoningLab.hasDoneRun', runs.some(isDone));
   };
-  c.push(c.store.onDidChangeRuns(update), trainers.onDidChange(update));
+  c.push(c.store.onDidChangeRuns(update), c.trainers.onDidChange(update));
   update();
 }
 
 export function activate(extension: vscode.ExtensionContext): { ctx: Ctx } {
   const c = new Ctx(extension);
   ctx = c;
-  const trainers = c.push(new TrainerHost(c));
   const tree = c.push(new RunsTreeProvider(c.store));
   c.push(
     vscode.window.createTreeView('reasoningLab.runs', { treeDataProvider: tree, showCollapseAll: true }),
@@ -40,10 +41,8 @@ export function activate(extension: vscode.ExtensionContext): { ctx: Ctx } {
     new CountdownLanguageClient(c),
   );
   const dashboard = c.push(new DashboardPanels(extension.extensionUri, c.store, c.log));
-  for (const [id, run] of Object.entries(commandTable({ ctx: c, trainers, dashboard }))) {
-    c.push(vscode.commands.registerCommand(id, run));
-  }
-  trackContextKeys(c, trainers);
+  for (const command of registerCommands({ ctx: c, dashboard })) c.push(command);
+  trackContextKeys(c);
   c.log.info(`activated (${extension.extension.packageJSON.version})`);
   return { ctx: c };
 }

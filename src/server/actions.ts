@@ -3,14 +3,16 @@
 import type { CodeAction, CodeLens, Range } from 'vscode-languageserver';
 import { CodeActionKind } from 'vscode-languageserver';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
+import { COMMANDS } from '../core/protocol/commands';
 import { toLspDiagnostic } from './diagnostics';
 import { analysisOf } from './analysis';
+import { environmentDiagnostics } from './environment';
 
-/** Command ids the extension registers; each takes `[documentUri]`. */
+/** The extension's commands the lenses run; each takes `[documentUri]`. */
 export const LENS_COMMANDS = {
-  train: 'reasoningLab.startTraining',
-  check: 'reasoningLab.checkSpec',
-  solve: 'reasoningLab.solveProblems',
+  train: COMMANDS.startTraining,
+  check: COMMANDS.checkSpec,
+  solve: COMMANDS.solveProblems,
 } as const;
 
 function overlaps(a: Range, b: Range): boolean {
@@ -39,8 +41,9 @@ export function codeLenses(document: TextDocument): CodeLens[] {
   const analysis = analysisOf(document);
   const top: Range = { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
   const args = [document.uri];
+  const blocked = analysis.hasErrors || environmentDiagnostics(analysis).length > 0;
   const lenses: CodeLens[] = [
-    { range: top, command: { title: analysis.hasErrors ? '$(play) Train (fix the errors first)' : '$(play) Train', command: LENS_COMMANDS.train, arguments: args } },
+    { range: top, command: { title: blocked ? '$(play) Train (fix the errors first)' : '$(play) Train', command: LENS_COMMANDS.train, arguments: args } },
     { range: top, command: { title: '$(check) Check', command: LENS_COMMANDS.check, arguments: args } },
   ];
   const problems = analysis.blocks.get('problems');

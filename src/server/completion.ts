@@ -25,8 +25,11 @@ export function doComplete(document: TextDocument, position: Position): Completi
   if (settled.length === 0) {
     if (ctx.block) {
       if (ctx.blockSpec && !ctx.blockSpec.problemLines) {
-        const taken = new Set(ctx.block.entries.flatMap((e) => (e.kind === 'setting' && e.range.start.line !== position.line ? [e.key.text] : [])));
-        for (const key of ctx.blockSpec.keys) if (!taken.has(key.key)) items.push(keyItem(key, ctx.blockSpec, replace));
+        const others = ctx.block.entries.flatMap((e) => (e.kind === 'setting' && e.range.start.line !== position.line ? [e] : []));
+        const taken = new Set(others.map((e) => e.key.text));
+        // Values line up with the block's other values (as Format Document aligns them).
+        const column = Math.max(0, ...others.flatMap((e) => (e.values[0] && e.values[0].range.start.line === e.key.range.start.line ? [e.values[0].range.start.character] : [])));
+        for (const key of ctx.blockSpec.keys) if (!taken.has(key.key)) items.push(keyItem(key, ctx.blockSpec, replace, column));
       }
     } else {
       const present = new Set(tree.items.filter((i) => i.range.start.line !== position.line).map((i) => (i.kind === 'block' ? i.name.text : i.key.text)));
@@ -44,7 +47,8 @@ export function doComplete(document: TextDocument, position: Position): Completi
   return { isIncomplete: false, items };
 }
 
-function keyItem(spec: KeySpec, block: BlockSpec | undefined, range: Range): CompletionItem {
+/** `valueColumn`: where the value should start (0: right after the key). */
+function keyItem(spec: KeySpec, block: BlockSpec | undefined, range: Range, valueColumn = 0): CompletionItem {
   const choices = spec.type.choices?.map((c) => c.value);
   const shown = spec.default === null ? '' : spec.type.show(spec.default);
   // The default comes first among the choices, so accepting the item keeps it.
@@ -55,7 +59,7 @@ function keyItem(spec: KeySpec, block: BlockSpec | undefined, range: Range): Com
     kind: block ? CompletionItemKind.Property : CompletionItemKind.Field,
     detail: `${spec.type.label} = ${defaultText(spec).replaceAll('`', '')}`,
     documentation: doc(keyMarkdown(spec, block)),
-    textEdit: { range, newText: `${spec.key} ${value}` },
+    textEdit: { range, newText: `${spec.key}${' '.repeat(Math.max(1, valueColumn - range.start.character - spec.key.length))}${value}` },
     insertTextFormat: InsertTextFormat.Snippet,
   };
 }

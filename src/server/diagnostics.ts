@@ -5,6 +5,7 @@ import { DiagnosticSeverity } from 'vscode-languageserver';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import type { SpecDiagnostic } from '../core/spec/diagnostic';
 import { analysisOf } from './analysis';
+import { environmentDiagnostics } from './environment';
 
 const SEVERITY: Record<SpecDiagnostic['severity'], DiagnosticSeverity> = {
   error: DiagnosticSeverity.Error,
@@ -19,5 +20,6 @@ export function toLspDiagnostic(d: SpecDiagnostic): Diagnostic {
 }
 
 export function computeDiagnostics(document: TextDocument): Diagnostic[] {
-  return analysisOf(document).diagnostics.map(toLspDiagnostic);
+  const analysis = analysisOf(document);
+  return [...analysis.diagnostics, ...environmentDiagnostics(analysis)].map(toLspDiagnostic);
 }

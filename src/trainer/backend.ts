@@ -7,47 +7,19 @@ import * as tf from '@tensorflow/tfjs-core';
 // tfjs-core's gradients are a side-effect import (the esbuild config bundles it).
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import type { Device } from '../core/spec/config';
-import type { BackendInfo, BackendName } from '../core/protocol/records';
+import type { BackendInfo } from '../core/protocol/records';
+import { DEVICE_BACKENDS, type DeviceBackend } from '../core/spec/devices';
 import { installWasmKernels } from './backend-wasm-kernels';
 import { prepareWasmThreads } from './backend-wasm-threads';
 
 export class BackendUnavailableError extends Error {}
 
-interface Candidate {
-  device: Exclude<Device, 'auto'>;
-  load: () => Promise<BackendInfo>;
-  install: string;
-}
-
-const NATIVE_INSTALL =
-  'it is an optional dependency that downloads libtensorflow when it installs, which needs network access';
-
-const CANDIDATES: Candidate[] = [
-  {
-    device: 'gpu',
-    load: () => loadNative('@tensorflow/tfjs-node-gpu', 'tensorflow-gpu'),
-    install:
-      'run `npm install @tensorflow/tfjs-node-gpu` on a Linux x64 machine with an NVIDIA GPU, CUDA 11.8 and cuDNN 8.6 ' +
-      `(${NATIVE_INSTALL}), then start the trainer with a plain Node binary; or use \`device auto\``,
-  },
-  {
-    device: 'cpu',
-    load: () => loadNative('@tensorflow/tfjs-node', 'tensorflow'),
-    install:
-      `run \`npm install @tensorflow/tfjs-node\` (${NATIVE_INSTALL}), then start the trainer with a plain Node binary; ` +
-      'or use `device wasm` (always available) or `device auto`',
-  },
-  {
-    device: 'wasm',
-    load: loadWasm,
-    install: 'reinstall the extension\'s dependencies (`npm install`): `@tensorflow/tfjs-backend-wasm` ships its .wasm files',
-  },
-  {
-    device: 'js',
-    load: loadPureJs,
-    install: 'reinstall the extension\'s dependencies (`npm install`) to restore `@tensorflow/tfjs-backend-cpu`',
-  },
-];
+const LOADERS: Record<DeviceBackend['device'], (d: DeviceBackend) => Promise<BackendInfo>> = {
+  gpu: loadNative,
+  cpu: loadNative,
+  wasm: loadWasm,
+  js: loadPureJs,
+};
 
 /**
  * Loads and activates the backend for `device`. `auto` tries gpu, native cpu,
@@ -55,10 +27,10 @@ const CANDIDATES: Candidate[] = [
  */
 export async function selectBackend(device: Device): Promise<BackendInfo> {
   if (device !== 'auto') {
-    const candidate = CANDIDATES.find((c) => c.device === device);
+    const candidate = DEVICE_BACKENDS.find((c) => c.device === device);
     if (!candidate) throw new BackendUnavailableError(`unknown device "${device}": use auto, gpu, cpu, wasm or js`);
     try {
-      return await candidate.load();
+      return await LOADERS[candidate.device](candidate);
     } catch (error) {
       throw new BackendUnavailableError(
         `device ${device} is not available (${errorText(error)}): ${candidate.install}`,
@@ -66,9 +38,9 @@ export async function selectBackend(device: Device): Promise<BackendInfo> {
     }
   }
   const failures: string[] = [];
-  for (const candidate of CANDIDATES) {
+  for (const candidate of DEVICE_BACKENDS) {
     try {
-      return await candidate.load();
+      return await LOADERS[candidate.device](candidate);
     } catch (error) {
       failures.push(`${candidate.device}: ${errorText(error)}`);
     }
@@ -76,7 +48,7 @@ export async function selectBackend(device: Device): Promise<BackendInfo> {
   throw new BackendUnavailableError(`no TensorFlow.js backend loads (${failures.join('; ')}); reinstall with \`npm install\``);
 }
 
-async function loadNative(pkg: string, name: BackendName): Promise<BackendInfo> {
+async function loadNative({ pkg, backend }: DeviceBackend): Promise<BackendInfo> {
   // A variable specifier keeps bundlers and the type checker from resolving
   // these optional packages at build time; `require` shares the one tfjs-core
   // instance with the rest of the trainer.
@@ -84,7 +56,7 @@ async function loadNative(pkg: string, name: BackendName): Promise<BackendInfo> 
   require(specifier);
   await activate('tensorflow');
   const threads = Number(process.env.TF_NUM_INTRAOP_THREADS) || availableParallelism();
-  return { name, threads, simd: true };
+  return { name: backend, threads, simd: true };
 }
 
 /** Which WASM build the `wasm` backend is (settled once, before it first initialises), and why not threaded. */

@@ -1,13 +1,14 @@
 // The trainer process (dist/trainer.js), forked by the extension with an IPC
 // channel: argv says what to run (see trainerArgv), JSON-RPC over IPC carries
-// the live events out and the stop / checkpointNow requests in. The exit code
+// the run's life out (hello, log, done, failed) and the stop request in; the
+// records go only to the run folder, which the extension follows. The exit code
 // is 0 for a run that ended done or stopped, 1 for a failed one, 2 for a bad
 // command line.
 import { IPCMessageReader, IPCMessageWriter, createMessageConnection, type NotificationType } from 'vscode-jsonrpc/node';
 import { TrainerNotifications, TrainerRequests, parseTrainerArgv, type TrainerLaunch } from '../core/protocol/trainer';
 import { RunControl } from './engine/control';
 import { train } from './engine/dispatch';
-import type { TrainerSink } from './engine/sink';
+import { silentSink, type TrainerSink } from './engine/sink';
 
 async function main(): Promise<number> {
   if (!process.send) {
@@ -17,7 +18,6 @@ async function main(): Promise<number> {
   const connection = createMessageConnection(new IPCMessageReader(process), new IPCMessageWriter(process));
   const control = new RunControl();
   connection.onRequest(TrainerRequests.stop, () => control.requestStop());
-  connection.onRequest(TrainerRequests.checkpointNow, () => control.requestCheckpoint());
   connection.listen();
   // Without a host the run goes on headless; its events are in the run directory.
   let connected = true;
@@ -31,12 +31,8 @@ async function main(): Promise<number> {
     if (connected) last = connection.sendNotification(type, params).catch(() => undefined);
   };
   const sink: TrainerSink = {
+    ...silentSink,
     hello: (p) => send(TrainerNotifications.hello, p),
-    step: (r) => send(TrainerNotifications.step, r),
-    eval: (r) => send(TrainerNotifications.eval, r),
-    trace: (r) => send(TrainerNotifications.trace, r),
-    alert: (r) => send(TrainerNotifications.alert, r),
-    checkpoint: (r) => send(TrainerNotifications.checkpoint, r),
     log: (r) => send(TrainerNotifications.log, r),
     done: (p) => send(TrainerNotifications.done, p),
     failed: (p) => send(TrainerNotifications.failed, p),

@@ -3,6 +3,18 @@
 // exactly the numbers the uninterrupted run would have drawn.
 import { unsafeUniformIntDistribution, xoroshiro128plus, type RandomGenerator } from 'pure-rand';
 
+/** A 31-bit seed from several integers (a multiply-xorshift mix): independent streams from one seed. */
+export function mixSeed(...parts: number[]): number {
+  let h = 0x9e3779b9;
+  for (const part of parts) {
+    h = Math.imul(h ^ (part | 0), 0x85ebca6b);
+    h ^= h >>> 13;
+    h = Math.imul(h, 0xc2b2ae35);
+    h ^= h >>> 16;
+  }
+  return h >>> 1;
+}
+
 export class Rng {
   private constructor(private readonly gen: RandomGenerator) {}
 

@@ -2,7 +2,7 @@
 // and stdin, and clear errors with a non-zero exit for bad arguments and lines.
 import { before, after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -51,7 +51,7 @@ test('solve prints solvability and solutions, as text or JSON', () => {
   const text = rlab(['solve', '44', '19', '35', '--target', '98']);
   assert.equal(text.status, 0, text.stderr);
   assert.match(text.stdout, /^44 19 35 -> 98: solvable\n[\d+\-*/()]+\n$/);
-  const all = jsonLines(rlab(['solve', '1', '2', '3', '4', '--target', '10', '--all', '--json']).stdout)[0];
+  const all = jsonLines(rlab(['solve', '1', '2', '3', '4', '--target', '10', '--all', '--json']).stdout)[0]!;
   assert.equal(all.solvable, true);
   assert.ok((all.solutions as string[]).length > 3);
   const none = rlab(['solve', '1', '2', '--target', '7']);
@@ -66,11 +66,11 @@ test('solve --jsonl answers every line in order and reports bad lines without st
   assert.equal(r.status, 1);
   const out = jsonLines(r.stdout);
   assert.equal(out.length, 4);
-  assert.equal(out[0].solvable, true);
-  assert.equal(out[1].line, 2);
-  assert.match(String(out[1].error), /not valid JSON/);
-  assert.equal(out[2].solvable, false);
-  assert.match(String(out[3].error), /1 to 6 numbers/);
+  assert.equal(out[0]!.solvable, true);
+  assert.equal(out[1]!.line, 2);
+  assert.match(String(out[1]!.error), /not valid JSON/);
+  assert.equal(out[2]!.solvable, false);
+  assert.match(String(out[3]!.error), /1 to 6 numbers/);
   assert.match(r.stderr, /line 2: not valid JSON/);
   assert.match(r.stderr, /line 4: /);
 });
@@ -95,9 +95,9 @@ test('score --jsonl from stdin gives verdicts and honours --format and --correct
       ['no-answer', 0],
     ],
   );
-  assert.equal(out[1].error, undefined, 'a scored answer never carries the bad-line "error" field');
-  assert.match(String(out[1].reason), /expected a number or '\(' but found '\*'/);
-  assert.match(String(out[3].error), /"response" must be a string/);
+  assert.equal(out[1]!.error, undefined, 'a scored answer never carries the bad-line "error" field');
+  assert.match(String(out[1]!.reason), /expected a number or '\(' but found '\*'/);
+  assert.match(String(out[3]!.error), /"response" must be a string/);
 });
 
 test('generate is reproducible, splits are disjoint, and options are checked', () => {
@@ -132,5 +132,23 @@ test('bad arguments give a clear message and a non-zero exit', () => {
     const r = rlab(args);
     assert.notEqual(r.status, 0, args.join(' '));
     assert.match(r.stderr, message, args.join(' '));
+  }
+});
+
+test('a batch piped into a reader that stops early ends quietly (no EPIPE stack trace)', async () => {
+  const own = mkdtempSync(join(tmpdir(), 'rlab-epipe-'));
+  try {
+    const input = join(own, 'cases.jsonl');
+    writeFileSync(input, Array.from({ length: 20_000 }, (_, i) => JSON.stringify({ numbers: [1, 2, 3], target: 6, response: `<answer>1+2+3</answer> ${i}` })).join('\n') + '\n');
+    // As `rlab score --jsonl cases.jsonl | head -2`: the reader takes the first lines, then closes the pipe.
+    const child = spawn(process.execPath, [cli, 'score', '--jsonl', input], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.stdout.once('data', () => child.stdout.destroy());
+    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    assert.equal(stderr, '');
+    assert.equal(code, 0);
+  } finally {
+    rmSync(own, { recursive: true, force: true });
   }
 });

@@ -6,6 +6,8 @@ import { generateProblems, type GeneratorTask } from '../../src/core/countdown/g
 import { problemKey } from '../../src/core/countdown/problem';
 import { solve } from '../../src/core/countdown/solver';
 import { scoreAnswer } from '../../src/core/countdown/verifier';
+import { problemSpace } from '../../src/core/spec/problem-space';
+import type { Operator } from '../../src/core/spec/config';
 
 const task: GeneratorTask = {
   numbers: { min: 2, max: 4 },
@@ -73,4 +75,33 @@ test('a task too narrow for the count fails with a message that says what to cha
   );
   assert.throws(() => generateProblems({ ...task, values: { min: 5, max: 1 } }), /min <= max/);
   assert.throws(() => generateProblems({ ...task, numbers: { min: 2, max: 7 } }), /1\.\.6/);
+});
+
+test('an RL pool is disjoint from train and test, and reserving one changes neither', () => {
+  const withPool = generateProblems({ ...task, rlPool: 150 });
+  assert.equal(withPool.rlPool.length, 150);
+  assert.deepEqual(withPool.train, set.train);
+  assert.deepEqual(withPool.test, set.test);
+  const seen = new Set([...set.train, ...set.test].map(problemKey));
+  assert.ok(withPool.rlPool.every((p) => !seen.has(problemKey(p))));
+  assert.equal(new Set(withPool.rlPool.map(problemKey)).size, 150);
+  const held = new Set(withPool.heldOutTargets);
+  assert.ok(withPool.rlPool.every((p) => !held.has(p.target)), 'held-out targets stay out of RL too');
+  assert.deepEqual(set.rlPool, []);
+});
+
+test('the validator\'s estimate of a sampled problem space agrees with what the generator can produce', () => {
+  // 3 numbers of 1..9, targets 1..30: 4,950 pairs, too many to count on every keystroke, so the rule samples them
+  // while the task asks for a small share, and counts them when it asks for most.
+  const space = { numbers: { min: 3, max: 3 }, values: { min: 1, max: 9 }, target: { min: 1, max: 30 }, operators: ['+', '-', '*', '/'] as Operator[] };
+  const estimate = problemSpace(space, 300);
+  assert.equal(estimate.exact, false);
+  let exact = 0;
+  for (let a = 1; a <= 9; a++) for (let b = a; b <= 9; b++) for (let c = b; c <= 9; c++) for (let t = 1; t <= 30; t++) if (solve({ numbers: [a, b, c], target: t }).solvable) exact++;
+  assert.ok(Math.abs(estimate.solvable - exact) / exact < 0.08, `estimate ${estimate.solvable} vs exact ${exact}`);
+  assert.ok(estimate.upper >= exact, `upper bound ${estimate.upper} below the exact ${exact}`);
+  assert.deepEqual(problemSpace(space, 1000), { pairs: 4950, solvable: exact, upper: exact, exact: true, checked: 4950 });
+  // The generator reaches nearly all of them.
+  const generated = generateProblems({ ...space, train: Math.floor(exact * 0.95) - 300, test: 300, seed: 3, heldOutTargets: 0 });
+  assert.equal(generated.train.length + generated.test.length, Math.floor(exact * 0.95));
 });

@@ -12,14 +12,14 @@ import { scoreAnswer } from '../../src/core/countdown/verifier';
 /** Every expression over the numbers, each used once (all orders, all trees). */
 function* allExpressions(items: Expr[]): Generator<Expr> {
   if (items.length === 1) {
-    yield items[0];
+    yield items[0]!;
     return;
   }
   for (let i = 0; i < items.length; i++) {
     for (let j = 0; j < items.length; j++) {
       if (i === j) continue;
       const rest = items.filter((_, k) => k !== i && k !== j);
-      for (const o of ['+', '-', '*', '/'] as Operator[]) yield* allExpressions([...rest, op(o, items[i], items[j])]);
+      for (const o of ['+', '-', '*', '/'] as Operator[]) yield* allExpressions([...rest, op(o, items[i]!, items[j]!)]);
     }
   }
 }

@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import { xoroshiro128plus } from 'pure-rand';
 import type { TraceStyle } from '../../src/core/spec/config';
 import { generateProblems } from '../../src/core/countdown/generator';
-import { searchTrace, solutionTrace } from '../../src/core/countdown/traces';
+import { hasWrittenSearch, searchTrace, solutionTrace } from '../../src/core/countdown/traces';
 import { scoreAnswer } from '../../src/core/countdown/verifier';
 
 const problems = generateProblems({
@@ -39,8 +39,8 @@ function apply(o: string, x: number, y: number): number {
 function parts(completion: string): { lines: string[]; last: string; answer: string } {
   const m = /^\n([\s\S]*)\n<\/think>\n<answer>([^<]*)<\/answer>$/.exec(completion);
   assert.ok(m, `completion shape: ${JSON.stringify(completion)}`);
-  const lines = m[1].split('\n');
-  return { lines: lines.slice(0, -1), last: lines[lines.length - 1], answer: m[2] };
+  const lines = m[1]!.split('\n');
+  return { lines: lines.slice(0, -1), last: lines[lines.length - 1]!, answer: m[2]! };
 }
 
 test('a solved trace answers correctly; an unsolved one ends with a well-formed wrong answer', () => {
@@ -134,4 +134,14 @@ test('an exhausted search still answers, with its closest result', () => {
   const trace = searchTrace(hard, 'dfs', 5, xoroshiro128plus(0));
   assert.equal(trace.solved, false);
   assert.equal(scoreAnswer(trace.completion, hard).verdict, 'wrong-value');
+});
+
+test('a written-out search is told apart from a bare answer', () => {
+  const rng = xoroshiro128plus(1);
+  for (const p of [{ numbers: [3, 9, 2], target: 12 }, { numbers: [1, 1, 1], target: 3 }]) {
+    assert.equal(hasWrittenSearch(searchTrace(p, 'dfs', 100, rng).completion), true);
+  }
+  assert.equal(hasWrittenSearch('\n</think>\n<answer>(9-3)*2</answer>'), false);
+  assert.equal(hasWrittenSearch('\n(9-3)*2=12\n</think>\n<answer>(9-3)*2</answer>'), false, 'the answer line alone is not a search');
+  assert.equal(hasWrittenSearch('garbage 9-3=6|2'), false, 'a step line starts a line');
 });

@@ -38,7 +38,7 @@ test('scores follow the reward config, and fractions in between are exact', () =
 test('answer extraction matches a non-greedy regex scanned left to right', () => {
   const regexLast = (s: string): string | null => {
     const all = [...s.matchAll(/<answer>([\s\S]*?)<\/answer>/g)];
-    return all.length ? all[all.length - 1][1] : null;
+    return all.length ? all[all.length - 1]![1]! : null;
   };
   const piece = fc.constantFrom('<answer>', '</answer>', '<', '>', 'a', '1+2', '\n', '</', 'answer');
   fc.assert(

@@ -1,7 +1,10 @@
 // The webview's data model, filters and config comparison (pure parts of webview/).
 import { strict as assert } from 'node:assert';
 import { test } from 'node:test';
-import type { TraceRecord } from '../../src/core/protocol/records';
+import fc from 'fast-check';
+import type { EvalRecord, StepRecord, TraceRecord } from '../../src/core/protocol/records';
+import { runProgress } from '../../src/core/run/progress';
+import { resolveSpec } from '../../src/core/spec/resolve';
 import { compareConfigs, flattenConfig } from '../../webview/config-diff';
 import { StepTable } from '../../webview/step-table';
 import { DashboardStore } from '../../webview/store';
@@ -30,7 +33,7 @@ test('the store hydrates, appends deltas of known runs, and keeps the newest tra
   const store = new DashboardStore(100);
   const a = fixtureRun({ id: 'a', pretrainSteps: 5, rlSteps: 20, traces: 90 });
   const b = fixtureRun({ id: 'b', pretrainSteps: 0, rlSteps: 3, traces: 0 });
-  const change = store.apply({ type: 'hydrate', runs: [a, b], focus: 'b' });
+  const change = store.apply({ type: 'hydrate', runs: [a, b], focus: 'b', tab: null, gone: [] });
   assert.equal(change.hydrated, true);
   assert.equal(store.focus, 'b');
   assert.equal(store.runs.get('a')!.phases.pretrain.length, 5);
@@ -44,7 +47,7 @@ test('the store hydrates, appends deltas of known runs, and keeps the newest tra
   assert.deepEqual([traces[0]!.index, traces.at(-1)!.index], [30, 129]);
   assert.equal(store.apply({ ...delta, runId: 'ghost' }).steps, false);
   // A new snapshot without the focused run falls back to the focus it names.
-  store.apply({ type: 'hydrate', runs: [a], focus: null });
+  store.apply({ type: 'hydrate', runs: [a], focus: null, tab: null, gone: [] });
   assert.equal(store.focus, 'a');
 });
 
@@ -76,5 +79,32 @@ test('configs flatten to dotted keys and differing keys are marked', () => {
       ['rl.kl', false, ['0', '0']],
       ['extra', true, [undefined, 'true']],
     ],
+  );
+});
+
+test('the few steps the dashboard hands runProgress give the reading all the steps give', () => {
+  const config = resolveSpec('task { }\npretrain {\n  steps 60\n  eval-every 7\n}\nrl {\n  steps 40\n}\neval {\n  every 5\n}\n').config!;
+  fc.assert(
+    fc.property(fc.integer({ min: 0, max: 60 }), fc.integer({ min: 0, max: 40 }), fc.array(fc.integer({ min: 1, max: 3000 }), { minLength: 100, maxLength: 100 }), fc.boolean(), (pretrain, rl, gaps, measured) => {
+      const steps: StepRecord[] = [];
+      const evals: EvalRecord[] = [];
+      let time = 1_000_000;
+      const score = { n: 4, pass1: 0.5, passK: 0.75, formatRate: 1, lengthMean: 40 };
+      const phase = (name: 'pretrain' | 'rl', count: number, every: number) => {
+        for (let s = 1; s <= count; s++) {
+          time += gaps[steps.length]!;
+          steps.push({ phase: name, step: s, time, ...(measured || s % 3 === 0 ? { tokensPerSec: 1000 + s } : {}) });
+          if (s % every === 0 || s === count) evals.push({ phase: name, step: s, time: (time += 700), split: 'test', k: 2, score, byCount: {} });
+        }
+      };
+      phase('pretrain', pretrain, 7);
+      phase('rl', rl, 5);
+      const info = { ...fixtureRun({ id: 'p', pretrainSteps: 0, rlSteps: 0, traces: 0 }).run, config, startedAt: new Date(999_000).toISOString() };
+      const store = new DashboardStore();
+      store.apply({ type: 'hydrate', runs: [{ run: info, label: 'p', steps, evals, traces: [], traceStart: 0, alerts: [] }], focus: 'p', tab: null, gone: [] });
+      const now = time + 5000;
+      assert.deepEqual(runProgress(info, store.runs.get('p')!.progressSteps(), now, evals), runProgress(info, steps, now, evals));
+    }),
+    { numRuns: 200 },
   );
 });

@@ -46,7 +46,7 @@ test('bucket means are the means of their points', () => {
 test('smoothing adds a line per series and marks the raw ones faint', () => {
   const summary = summarize([1, 2, 3], [[0, 1, 0]], 3, 400);
   const { columns, series } = lineData(summary, ['Reward'], 0.5);
-  assert.deepEqual(series, [{ label: 'Reward (raw)', colour: 0, faint: true }, { label: 'Reward', colour: 0 }]);
+  assert.deepEqual(series, [{ label: 'Reward (raw)', colour: 0, faint: true }, { label: 'Reward', colour: 0, raw: 0 }]);
   assert.equal(columns.length, 3);
   assert.deepEqual(lineData(summary, ['Reward'], 0).series, [{ label: 'Reward', colour: 0 }]);
 });

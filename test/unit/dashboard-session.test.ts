@@ -73,10 +73,10 @@ test('records pending at hydrate time are in the snapshot and never sent twice',
   store.append('a', { steps: [step(3)], traces: [trace(3)] });
   store.flush();
   assert.deepEqual(sent.map((m) => m.type), ['hydrate', 'append']);
-  const [hydrate, append] = sent;
-  assert.deepEqual(hydrate!.type === 'hydrate' && hydrate.runs[0]!.steps.map((s) => s.step), [1, 2]);
-  assert.deepEqual(append!.type === 'append' && append.steps.map((s) => s.step), [3]);
-  assert.equal(append!.type === 'append' && append.traceStart, 1);
+  const [hydrate, append] = sent as [ToWebview, ToWebview];
+  assert.deepEqual(hydrate.type === 'hydrate' && hydrate.runs[0]!.steps.map((s) => s.step), [1, 2]);
+  assert.deepEqual(append.type === 'append' && append.steps.map((s) => s.step), [3]);
+  assert.equal(append.type === 'append' && append.traceStart, 1);
 });
 
 test('deltas of runs not shown are not sent; hidden panels get nothing until ready again', (t) => {
@@ -118,4 +118,48 @@ test('commands come back only for shown runs; malformed messages are rejected', 
 
 test('parsed intents carry no extra fields', () => {
   assert.deepEqual(parseWebviewIntent({ type: 'stopRun', runId: 'a', extra: '<script>' }), { type: 'stopRun', runId: 'a' });
+});
+
+test('a shown run that leaves the runs folder is dropped with a snapshot that names it; others are not disturbed', (t) => {
+  const { store, sent, session } = setup(['a', 'b']);
+  t.after(() => store.dispose());
+  store.onDidChangeRuns(() => session.onRunsChanged());
+  session.receive({ type: 'ready' });
+  store.setInfo('/runs/c', info('c', '2026-01-03T00:00:00Z'));
+  assert.equal(sent.length, 1, 'a new run elsewhere changes nothing here');
+  store.remove('a');
+  assert.deepEqual(session.shown, ['b']);
+  const last = sent.at(-1)!;
+  assert.ok(last.type === 'hydrate');
+  assert.deepEqual([last.runs.map((r) => r.run.id), last.gone, last.focus], [['b'], ['a'], 'b']);
+  store.remove('b');
+  const empty = sent.at(-1)!;
+  assert.ok(empty.type === 'hydrate');
+  assert.deepEqual([empty.runs, empty.gone, empty.focus], [[], ['b'], null], 'with all its runs gone it says so, and does not jump to another run');
+});
+
+test('snapshots carry labels that tell runs of one spec apart; a tab asked for comes with the next snapshot only', (t) => {
+  const { store, sent, session } = setup(['a', 'b']);
+  t.after(() => store.dispose());
+  store.setInfo('/runs/a', { ...info('a', '2026-01-01T00:00:00Z'), name: 'same' });
+  store.setInfo('/runs/b', { ...info('b', '2026-01-02T00:00:00Z'), name: 'same' });
+  session.show(['a', 'b'], 'compare');
+  session.receive({ type: 'ready' });
+  const first = sent.at(-1)!;
+  assert.ok(first.type === 'hydrate');
+  assert.equal(first.tab, 'compare');
+  const [la, lb] = first.runs.map((r) => r.label);
+  assert.ok(la!.startsWith('same · ') && lb!.startsWith('same · ') && la !== lb, `${la} / ${lb}`);
+  session.receive({ type: 'ready' });
+  const again = sent.at(-1)!;
+  assert.equal(again.type === 'hydrate' && again.tab, null);
+});
+
+test('Show Log and Edit Spec come back as commands for shown runs', (t) => {
+  const { store, session } = setup(['a']);
+  t.after(() => store.dispose());
+  assert.deepEqual(session.receive({ type: 'showLog', runId: 'a' }).command, { type: 'showLog', runId: 'a' });
+  assert.deepEqual(session.receive({ type: 'openSpec', runId: 'a' }).command, { type: 'openSpec', runId: 'a' });
+  assert.deepEqual(session.receive({ type: 'openSpec', runId: 'b' }), { valid: true, command: null });
+  assert.deepEqual(session.receive({ type: 'showLog' }), { valid: false, command: null });
 });

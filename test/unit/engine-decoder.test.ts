@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import fc from 'fast-check';
 import { selectBackend } from '../../src/trainer/backend';
 import { Gpt } from '../../src/trainer/model/gpt';
-import { startDecoder } from '../../src/trainer/model/decoder';
+import { compaction, startDecoder } from '../../src/trainer/model/decoder';
 import { generatedSource, wasmSources } from '../../scripts/build-wasm';
 
 const VOCAB = 40;
@@ -26,10 +26,13 @@ test('every generated WebAssembly module is its compiled .wat (run `npm run buil
 /** Last-position logits [B, V] of left-padded rows by a full forward pass. */
 function fullLogits(model: Gpt, rows: number[][], pads: number[]): Float32Array {
   const t = rows[0]!.length;
-  return tf.tidy(() => {
+  const last = tf.tidy(() => {
     const logits = model.logits(tf.tensor2d(rows.flat(), [rows.length, t], 'int32'), pads);
     return tf.reshape(tf.slice(logits, [0, t - 1, 0], [-1, 1, -1]), [rows.length, -1]);
-  }).dataSync() as Float32Array;
+  });
+  const values = last.dataSync() as Float32Array;
+  last.dispose();
+  return values;
 }
 
 function assertClose(actual: Float32Array, expected: Float32Array, what: string): void {
@@ -115,4 +118,76 @@ test('the array decoder runs a prompt longer than its chunk in pieces and still 
   assertClose(decoder.logits, fullLogits(model, rows.map((row, r) => [...row, 5 + r]), pads), 'after a step');
   decoder.dispose();
   model.dispose();
+});
+
+test('compaction: survivors below the new count stay, the tail fills the gaps', () => {
+  assert.deepEqual(compaction([0, 1, 2], 3), [0, 1, 2]);
+  assert.deepEqual(compaction([1, 3, 4], 5), [3, 1, 4]);
+  assert.deepEqual(compaction([5], 6), [5]);
+  fc.assert(
+    fc.property(fc.uniqueArray(fc.integer({ min: 0, max: 30 }), { minLength: 1 }), (rows) => {
+      const live = [...rows].sort((a, b) => a - b);
+      const order = compaction(live, 31);
+      assert.deepEqual([...order].sort((a, b) => a - b), live);
+      order.forEach((r, i) => assert.ok(r === i || !live.includes(i), `row ${r} moves into slot ${i}, which a kept row holds`));
+    }),
+  );
+});
+
+test('both decoders keep the rows they are told to, with their caches, and refuse a move onto a kept row', async () => {
+  const model = new Gpt({ preset: 'custom', layers: 2, width: 16, heads: 2, context: 24, positions: 'rotary', valueHead: false }, VOCAB, 6);
+  for (const [name, variable] of model.variables) {
+    if (!name.includes('ln')) variable.assign(tf.tidy(() => tf.randomNormal(variable.shape, 0, 0.5, 'float32', 8)));
+  }
+  const prompts = [[1, 2, 3], [0, 4, 5], [0, 0, 6], [7, 8, 9], [0, 10, 11]];
+  const pads = [0, 1, 2, 0, 1];
+  // The constants the model keeps (masks, the tied head's transposed copy) exist before counting.
+  fullLogits(model, prompts, pads);
+  (await startDecoder(model, prompts, pads, 1, 'tensors')).dispose();
+  for (const kind of ['arrays', 'tensors'] as const) {
+    const before = tf.memory().numTensors;
+    const decoder = await startDecoder(model, prompts, pads, 4, kind);
+    const rows = prompts.map((p) => [...p]);
+    await decoder.step([12, 13, 14, 15, 16]);
+    rows.forEach((row, r) => row.push(12 + r));
+    assert.throws(() => decoder.keep([1, 0]), /cannot keep rows/);
+    decoder.keep([4, 1, 3]);
+    const kept = [4, 1, 3];
+    assertClose(decoder.logits, fullLogits(model, kept.map((r) => rows[r]!), kept.map((r) => pads[r]!)), `${kind}: logits of the kept rows`);
+    await decoder.step([17, 18, 19]);
+    kept.forEach((r, i) => rows[r]!.push(17 + i));
+    assertClose(decoder.logits, fullLogits(model, kept.map((r) => rows[r]!), kept.map((r) => pads[r]!)), `${kind}: a step after keeping`);
+    decoder.dispose();
+    assert.equal(tf.memory().numTensors, before, `the ${kind} decoder leaves no tensors behind`);
+  }
+  model.dispose();
+});
+
+test('the array decoder attends on helper threads with exactly the one-thread logits', async () => {
+  const model = new Gpt({ preset: 'custom', layers: 2, width: 32, heads: 4, context: 40, positions: 'rotary', valueHead: false }, VOCAB, 9);
+  for (const [name, variable] of model.variables) {
+    if (!name.includes('ln')) variable.assign(tf.tidy(() => tf.randomNormal(variable.shape, 0, 0.5, 'float32', 2)));
+  }
+  const prompts = Array.from({ length: 7 }, (_, r) => Array.from({ length: 5 }, (_, i) => (i < r % 3 ? 0 : 1 + ((r * 5 + i) % (VOCAB - 1)))));
+  const pads = prompts.map((_, r) => r % 3);
+  const alone = await startDecoder(model, prompts, pads, 30, 'arrays', 1);
+  const shared = await startDecoder(model, prompts, pads, 30, 'arrays', 3);
+  try {
+    let ready = false;
+    for (let step = 0; step < 30; step++) {
+      assert.deepEqual(shared.logits, alone.logits, `step ${step}`);
+      const tokens = prompts.map((_, r) => 1 + ((step * 3 + r) % (VOCAB - 1)));
+      await alone.step(tokens);
+      await shared.step(tokens);
+      ready ||= shared.readyThreads === 3;
+      // Helpers start in the background: give them time before the later steps.
+      if (!ready) await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    assert.ok(ready, 'two helper threads took rows');
+    assert.deepEqual(shared.logits, alone.logits, 'last step');
+  } finally {
+    alone.dispose();
+    shared.dispose();
+    model.dispose();
+  }
 });

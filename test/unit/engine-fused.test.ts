@@ -8,8 +8,8 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend } from '../../src/trainer/backend';
-import { fusedGelu, fusedLayerNorm, fusedWeightGradient } from '../../src/trainer/model/fused';
-import { LAYER_NORM_EPS, embed, geluOps, layerNormOps, oneHot } from '../../src/trainer/model/gpt';
+import { fusedGelu, fusedLayerNorm, fusedWeightGradient, weightGradientThreads } from '../../src/trainer/model/fused';
+import { LAYER_NORM_EPS, embed, geluOps, layerNormOps, oneHot } from '../../src/trainer/model/ops';
 import { logProbsOf } from '../../src/trainer/model/logprobs';
 
 /** |actual - expected| <= 1e-4 of the larger of 1 and the expected tensor's largest magnitude. */
@@ -145,4 +145,25 @@ test('wasm: the fused kernels are deterministic, and the weight gradient spans s
     const w = tf.ones([512]);
     assert.deepEqual(fusedLayerNorm(x, w, w, LAYER_NORM_EPS).dataSync(), fusedLayerNorm(x, w, w, LAYER_NORM_EPS).dataSync());
   });
+});
+
+test('wasm: the weight gradient on helper threads gives exactly the one-thread result', async () => {
+  await selectBackend('wasm');
+  const shapes: Array<[number, number, number]> = [[300, 128, 384], [77, 12, 40], [513, 64, 8], [64, 512, 128]];
+  const inputs = shapes.map(([k, m, n], i) => [tf.randomNormal([k, m], 0, 1, 'float32', i), tf.randomNormal([k, n], 0, 1, 'float32', i + 9)] as [tf.Tensor2D, tf.Tensor2D]);
+  const values = (t: tf.Tensor) => {
+    const data = t.dataSync();
+    t.dispose();
+    return data;
+  };
+  const alone = inputs.map(([x, dy]) => values(fusedWeightGradient(x, dy, 1)));
+  // Helpers start on first use and become ready in the background.
+  const deadline = Date.now() + 20_000;
+  while (weightGradientThreads() < 3 && Date.now() < deadline) {
+    values(fusedWeightGradient(inputs[0]![0], inputs[0]![1], 3));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  assert.equal(weightGradientThreads(), 3, 'two helper threads became ready');
+  inputs.forEach(([x, dy], i) => assert.deepEqual(values(fusedWeightGradient(x, dy, 3)), alone[i], `shape ${shapes[i]}`));
+  tf.dispose(inputs.flat());
 });

@@ -160,7 +160,7 @@ test('after a weight update the sampler uses the new weights (no stale cached he
   model.dispose();
 });
 
-test('unfiltered sampling draws tokens as often as the model gives them probability, with its log-probs', async () => {
+test('unfiltered sampling draws tokens as often as softmax(logits / temperature) gives them probability, with those log-probs', async () => {
   const model = new Gpt(small(), V, 8);
   // Sharper logits than the initial weights give, so the frequencies say something.
   const wte = model.variables.get('wte.weight')!;
@@ -175,13 +175,14 @@ test('unfiltered sampling draws tokens as often as the model gives them probabil
     const drawn = await sample(model, Array<number[]>(rows).fill(prompt), {
       maxNewTokens: 1, temperature, topK: 0, topP: 1, greedy: false, seed: 9, stopTokens: [],
     });
+    const weights = Array.from(expected, (lp) => Math.exp(lp / temperature));
+    const total = weights.reduce((a, b) => a + b, 0);
     const counts = new Array<number>(V).fill(0);
     drawn.tokens.forEach(([token], r) => {
       counts[token!]!++;
-      assert.ok(Math.abs(drawn.logProbs[r]![0]! - expected[token!]!) < 1e-4, 'the log-prob is the model\'s at temperature 1');
+      const tempered = Math.log(weights[token!]! / total);
+      assert.ok(Math.abs(drawn.logProbs[r]![0]! - tempered) < 1e-4, `the log-prob is the sampling distribution's at temperature ${temperature}`);
     });
-    const weights = Array.from(expected, (lp) => Math.exp(lp / temperature));
-    const total = weights.reduce((a, b) => a + b, 0);
     counts.forEach((count, token) => {
       const p = weights[token]! / total;
       const sigma = Math.sqrt(rows * p * (1 - p));
@@ -189,4 +190,34 @@ test('unfiltered sampling draws tokens as often as the model gives them probabil
     });
   }
   model.dispose();
+});
+
+test('finished rows leave the batch, and no row depends on when the others stop (bit for bit)', async () => {
+  for (const positions of ['learned', 'rotary'] as const) {
+    const model = new Gpt(small({ positions, context: 64 }), V, 13);
+    const wte = model.variables.get('wte.weight')!;
+    wte.assign(tf.tidy(() => tf.mul(tf.randomNormal(wte.shape, 0, 1, 'float32', 4), 0.3)));
+    const prompts = [[10, 11, 12], [13], [14, 15], [16, 17, 18, 19], [20], [21, 22], [23, 24, 25], [26]];
+    const options: SampleOptions = { maxNewTokens: 30, temperature: 1, topK: 0, topP: 1, greedy: false, seed: 3, stopTokens: [] };
+    const free = await sample(model, prompts, options);
+    const before = tf.memory().numTensors;
+    // Rows stop at their limits in an order that moves rows from the tail into early gaps, several times.
+    const rowLimits = [3, 30, 1, 17, 8, 30, 2, 12];
+    const limited = await sample(model, prompts, { ...options, rowLimits });
+    assert.equal(tf.memory().numTensors, before, 'the sampler leaves no tensors behind');
+    limited.tokens.forEach((row, r) => {
+      assert.deepEqual(row, free.tokens[r]!.slice(0, rowLimits[r]), `row ${r} tokens (${positions})`);
+      assert.deepEqual(limited.logProbs[r], free.logProbs[r]!.slice(0, rowLimits[r]), `row ${r} log-probs (${positions})`);
+    });
+    assert.deepEqual(limited.truncated, prompts.map(() => true));
+    // The same through stop tokens: a row that stops early changes nothing for the rows still going.
+    const stop = free.tokens[0]![1]!;
+    const stopped = await sample(model, prompts, { ...options, stopTokens: [stop] });
+    stopped.tokens.forEach((row, r) => {
+      const at = free.tokens[r]!.indexOf(stop);
+      assert.deepEqual(row, at < 0 ? free.tokens[r] : free.tokens[r]!.slice(0, at + 1), `row ${r} with a stop token (${positions})`);
+      assert.equal(stopped.truncated[r], at < 0);
+    });
+    model.dispose();
+  }
 });

@@ -4,7 +4,7 @@ import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend } from '../../src/trainer/backend';
-import { gelu, layerNorm, linear } from '../../src/trainer/model/gpt';
+import { gelu, layerNorm, linear } from '../../src/trainer/model/ops';
 import { type AttentionBlock, blockAttention } from '../../src/trainer/model/attention';
 
 before(async () => {

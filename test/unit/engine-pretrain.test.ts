@@ -9,6 +9,7 @@ import { COMPACT_TEMPLATE } from '../../src/core/countdown/prompts';
 import { selectBackend } from '../../src/trainer/backend';
 import { packBatch, sequence } from '../../src/trainer/data/batch';
 import { PretrainStream } from '../../src/trainer/data/pretrain-stream';
+import { ShuffledStream, type StreamCursor } from '../../src/trainer/data/shuffled-stream';
 import { evaluate } from '../../src/trainer/eval';
 import { Gpt } from '../../src/trainer/model/gpt';
 import { Tokenizer } from '../../src/trainer/model/tokenizer';
@@ -45,23 +46,26 @@ test('packBatch: right padding, next-token targets, loss only on completion toke
 });
 
 test('PretrainStream: deterministic, and a saved cursor continues exactly', () => {
-  const a = new PretrainStream(problems, prompt, pretrain, tokenizer, 128, 9);
-  const first = a.next(3);
-  const cursor = a.cursor;
-  const rest = a.next(4);
-  const b = new PretrainStream(problems, prompt, pretrain, tokenizer, 128, 9, cursor);
-  assert.deepEqual(b.next(4), rest);
-  assert.deepEqual(new PretrainStream(problems, prompt, pretrain, tokenizer, 128, 9).next(3), first);
-  assert.deepEqual(a.cursor, { epoch: 1, index: 2 }, 'seven sequences of five problems: one epoch and two');
+  const stream = (cursor?: StreamCursor, context = 128) => {
+    const order = new ShuffledStream(problems, 9, cursor);
+    return { order, sequences: new PretrainStream(order, prompt, pretrain, tokenizer, context, 9) };
+  };
+  const a = stream();
+  const first = a.sequences.next(3);
+  const cursor = a.order.cursor;
+  const rest = a.sequences.next(4);
+  assert.deepEqual(stream(cursor).sequences.next(4), rest);
+  assert.deepEqual(stream().sequences.next(3), first);
+  assert.deepEqual(a.order.cursor, { epoch: 1, index: 2 }, 'seven sequences of five problems: one epoch and two');
   const text = tokenizer.decode(first[0]!.ids);
   assert.match(text, /^\[[\d, ]+\] -> \d+\n<think>[\s\S]*<\/think>\n<answer>.*<\/answer>$/);
   assert.equal(tokenizer.decode(first[0]!.ids.slice(0, first[0]!.lossFrom)).endsWith('<think>'), true);
-  assert.throws(() => new PretrainStream([], prompt, pretrain, tokenizer, 128, 9), /needs train problems/);
-  assert.throws(() => new PretrainStream(problems, prompt, pretrain, tokenizer, 16, 9).next(1), /no pretraining sequence fits the model context 16/);
+  assert.throws(() => new ShuffledStream([], 9), /needs at least one item/);
+  assert.throws(() => stream(undefined, 16).sequences.next(1), /no pretraining sequence fits the model context 16/);
 });
 
 test('pretrainStep: micro-batches give the same update as one batch; loss falls; tensor count flat', () => {
-  const sequences = new PretrainStream(problems, prompt, pretrain, tokenizer, 128, 3).next(4);
+  const sequences = new PretrainStream(new ShuffledStream(problems, 3), prompt, pretrain, tokenizer, 128, 3).next(4);
   const run = (microBatch: number, steps: number): { losses: number[]; weights: Float32Array; counts: number[] } => {
     const gpt = new Gpt(model, tokenizer.vocabSize, 1);
     const optimizer = new AdamW(gpt.variables, { weightDecay: 0 });
@@ -99,7 +103,6 @@ test('evaluate: scores greedy and sampled completions, per number count, one tra
       temperature: 1,
       maxNewTokens: 24,
       seed: 1,
-      batch: 2,
     });
   const { record, traces } = await run();
   const after = tf.memory().numTensors;

@@ -1,6 +1,6 @@
 // Shared by the engine process tests: builds the trainer bundle once (fresh,
 // from the sources under test), forks it with an IPC channel as the extension
-// does, and collects its JSON-RPC notifications.
+// does, collects its JSON-RPC notifications, and follows its run folder.
 import { fork, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -8,6 +8,8 @@ import * as path from 'node:path';
 import * as esbuild from 'esbuild';
 import { IPCMessageReader, IPCMessageWriter, createMessageConnection, type MessageConnection } from 'vscode-jsonrpc/node';
 import { TrainerNotifications, trainerArgv, type TrainerLaunch } from '../../src/core/protocol/trainer';
+import { parseJsonl } from '../../src/core/run/jsonl';
+import { runFile } from '../../src/core/run/layout';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const BUNDLE = path.join(ROOT, '.test-tmp', `trainer-${process.pid}.js`);
@@ -31,7 +33,7 @@ export async function buildTrainer(): Promise<string> {
 }
 
 /** A nano-sized spec that trains in about a second per ten steps. */
-export function tinySpec(overrides: { steps?: number; evalEvery?: number; device?: string; extra?: string } = {}): string {
+export function tinySpec(overrides: { steps?: number; evalEvery?: number; device?: string; rl?: string; extra?: string } = {}): string {
   return `name "engine-test"
 task {
   numbers 3
@@ -57,7 +59,7 @@ pretrain {
   eval-every ${overrides.evalEvery ?? 10}
 }
 rl {
-  max-tokens 96
+  ${overrides.rl ?? 'max-tokens 96'}
 }
 eval {
   samples 1
@@ -127,4 +129,31 @@ export function startTrainer(bundle: string, launch: TrainerLaunch): Trainer {
         void exited.then((code) => reject(new Error(`trainer exited (${code}) before the awaited notification; got ${notifications.map((n) => n.method).join(', ')}`)));
       }),
   };
+}
+
+/**
+ * The records of one of the run's JSONL files once `done` holds for them, as the
+ * extension sees them (the run folder is where records go); rejects if the
+ * trainer ends first.
+ */
+export async function waitForRecords<T>(trainer: Trainer, runDir: string, file: 'metrics' | 'eval' | 'traces', done: (records: T[]) => boolean): Promise<T[]> {
+  let ended: number | string | null = null;
+  void trainer.exited.then((code) => (ended = code));
+  for (;;) {
+    const text = fs.existsSync(runFile(runDir, file)) ? fs.readFileSync(runFile(runDir, file), 'utf8') : '';
+    const { records } = parseJsonl<T>(text);
+    if (done(records)) return records;
+    if (ended !== null) throw new Error(`trainer exited (${ended}) before ${file} had the awaited records (${records.length} written)`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** Resolves once the trainer has written run.json: it is starting up, before its first step. */
+export async function waitForRunFile(trainer: Trainer, runDir: string): Promise<void> {
+  let ended: number | string | null = null;
+  void trainer.exited.then((code) => (ended = code));
+  while (!fs.existsSync(runFile(runDir, 'run'))) {
+    if (ended !== null) throw new Error(`trainer exited (${ended}) before it wrote run.json`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
 }

@@ -2,7 +2,6 @@
 // snapshots and coalesced deltas, run discovery and reattach decisions with
 // real files and real processes.
 import * as assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -12,12 +11,12 @@ import type { RunInfo, StepRecord, TraceRecord } from '../../src/core/protocol/r
 import type { RunDelta } from '../../src/core/protocol/webview';
 import { runFile } from '../../src/core/run/layout';
 import { resolveSpec } from '../../src/core/spec/resolve';
-import { JsonlTail } from '../../src/trainer/run/jsonl-tail';
+import { JsonlTail } from '../../src/core/run/jsonl-tail';
 import { metricsCsv } from '../../src/extension/runs/metricsCsv';
-import { crashedInfo, isProcessAlive, runState } from '../../src/extension/runs/reattach';
 import { RunStore } from '../../src/extension/runs/runStore';
 import { RunTailer } from '../../src/extension/runs/runTailer';
 import { formatTrace, readTraceFromDisk } from '../../src/extension/runs/traceText';
+import { modelMismatch } from '../../src/extension/trainer/modelMismatch';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'rlab-ext-runs-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
@@ -125,31 +124,35 @@ describe('RunStore', () => {
     store.dispose();
   });
 
+  it('finds the live run of a spec file, or of a spec name for runs that did not record their file', () => {
+    const store = new RunStore(10, 0);
+    store.setInfo('/r/a', { ...info('a', 'running', 1), name: 'ux', specFile: '/w/ux.countdown' });
+    store.setInfo('/r/b', { ...info('b', 'done'), name: 'ux', specFile: '/w/other.countdown' });
+    store.setInfo('/r/c', { ...info('c', 'running', 1), name: 'old' });
+    assert.equal(store.runningFrom('/w/ux.countdown', 'ux')?.id, 'a');
+    assert.equal(store.runningFrom('/w/other.countdown', 'ux'), undefined, 'that one is done');
+    assert.equal(store.runningFrom('/w/renamed.countdown', 'old')?.id, 'c');
+    assert.equal(store.runningFrom('/w/new.countdown', 'new'), undefined);
+    store.dispose();
+  });
+
+  it('labels runs of one spec apart by their start time, others by name', () => {
+    const store = new RunStore(10, 0);
+    store.setInfo('/r/1', { ...info('ux-1'), name: 'ux', startedAt: '2026-01-01T10:00:00.000Z' });
+    store.setInfo('/r/2', { ...info('ux-2'), name: 'ux', startedAt: '2026-01-01T11:30:00.000Z' });
+    store.setInfo('/r/3', { ...info('solo'), name: 'solo' });
+    assert.equal(store.label('solo'), 'solo');
+    assert.notEqual(store.label('ux-1'), store.label('ux-2'));
+    assert.match(store.label('ux-1'), /^ux · \d\d:\d\d$/);
+    store.dispose();
+  });
+
   it('lists runs newest first', () => {
     const store = new RunStore(10, 0);
     store.setInfo('/r/old', { ...info('old'), startedAt: '2026-01-01T00:00:00.000Z' });
     store.setInfo('/r/new', { ...info('new'), startedAt: '2026-02-01T00:00:00.000Z' });
     assert.deepEqual(store.list().map((r) => r.id), ['new', 'old']);
     store.dispose();
-  });
-});
-
-describe('reattach decisions', () => {
-  it('tells live, finished and crashed runs apart with real processes', async () => {
-    const child = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 10000)'], { stdio: 'ignore' });
-    try {
-      assert.ok(isProcessAlive(child.pid!));
-      assert.equal(runState(info('x', 'running', child.pid!)), 'live');
-    } finally {
-      child.kill('SIGKILL');
-      await new Promise((r) => child.on('exit', r));
-    }
-    assert.equal(isProcessAlive(child.pid!), false);
-    assert.equal(runState(info('x', 'running', child.pid!)), 'crashed');
-    assert.equal(runState(info('x', 'running', null)), 'crashed');
-    assert.equal(runState(info('x', 'done', 1)), 'finished');
-    const failed = crashedInfo(info('x', 'running', 5), 'gone', new Date('2026-01-02T00:00:00Z'));
-    assert.deepEqual([failed.status, failed.pid, failed.error, failed.endedAt], ['failed', null, 'gone', '2026-01-02T00:00:00.000Z']);
   });
 });
 
@@ -224,5 +227,14 @@ describe('exports and trace text', () => {
     assert.ok(text.includes('<img src=x onerror=alert(1)>'));
     assert.ok(text.includes('# verdict correct · reward 1'));
     assert.equal(readTraceFromDisk(dir, 5), undefined);
+  });
+});
+
+describe('modelMismatch', () => {
+  const model = resolveSpec('task { }\nmodel {\n  preset nano\n}\n').config!.model;
+  it('lets weights go to a model of the same shape, whatever its preset is called, and names each difference otherwise', () => {
+    assert.equal(modelMismatch({ ...model, preset: 'custom' }, model), null);
+    assert.equal(modelMismatch({ ...model, tiedHead: true }, { ...model, tiedHead: undefined }), null, 'a head is tied unless said otherwise');
+    assert.equal(modelMismatch({ ...model, width: model.width * 2, layers: 9 }, model), `layers 9, not ${model.layers}; width ${model.width * 2}, not ${model.width}`);
   });
 });

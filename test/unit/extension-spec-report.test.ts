@@ -7,6 +7,7 @@ import { analyzeSpec } from '../../src/core/spec/analyze';
 import { scoreAnswer } from '../../src/core/countdown/verifier';
 import { checkReport, solutionsReport } from '../../src/extension/spec/specReport';
 import { starterSpec } from '../../src/extension/starterSpec';
+import { sentence } from '../../src/extension/views/wording';
 
 describe('starter spec', () => {
   it('resolves cleanly to a nano model with the given name', () => {
@@ -24,7 +25,7 @@ describe('checkReport', () => {
     assert.match(ok.summary, /^ex\.countdown: ready to train\. 20000 train \/ 500 test problems with 3 numbers; model tiny/);
     const bad = checkReport('bad.countdown', 'task {\n  numbers 3\n  valeus 1..9\n}\n');
     assert.equal(bad.errors, 1);
-    assert.match(bad.summary, /line 3: unknown key `valeus`.*did you mean `values`/);
+    assert.match(bad.summary, /^bad\.countdown: 1 error, 0 warnings\. First, line 3: unknown key `valeus`.*did you mean `values`/);
   });
 });
 
@@ -35,5 +36,13 @@ describe('solutionsReport', () => {
     assert.ok(solved, text);
     assert.equal(scoreAnswer(`<answer>${solved[1]}</answer>`, { numbers: [44, 19, 35], target: 98 }).verdict, 'correct');
     assert.match(text, /^1 1 -> 99 +cannot be solved +\(line 4\)$/m);
+  });
+});
+
+describe('notification text', () => {
+  it('writes an alert\'s evidence and advice as two sentences', () => {
+    assert.equal(`${sentence('4% of completions write more than one <answer> block')} ${sentence('the model may be guessing')}`, '4% of completions write more than one <answer> block. The model may be guessing.');
+    assert.equal(sentence('done.'), 'Done.');
+    assert.equal(sentence(' '), '');
   });
 });

@@ -2,14 +2,14 @@
 // fork with a real Node binary, hello over IPC, stop with a checkpoint, and a
 // failure that says why. Also which Node binary is chosen.
 import * as assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, describe, it } from 'node:test';
 import type { RunInfo, StepRecord } from '../../src/core/protocol/records';
-import { TrainerNotifications } from '../../src/core/protocol/trainer';
 import { runFile } from '../../src/core/run/layout';
-import { installedBackends } from '../../src/extension/trainer/backends';
+import { RunStore } from '../../src/extension/runs/runStore';
+import { RunTailer } from '../../src/extension/runs/runTailer';
 import { evaluateCheckpoint } from '../../src/extension/trainer/checkpointEval';
 import { findOnPath, resolveNodeRuntime } from '../../src/extension/trainer/nodePath';
 import { describeExit, TrainerProcess } from '../../src/extension/trainer/trainerProcess';
@@ -18,6 +18,17 @@ const trainer = path.resolve('dist/trainer.js');
 const built = existsSync(trainer);
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'rlab-ext-trainer-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
+
+/** Waits until `probe` returns a value, or fails after `ms`. */
+async function until<T>(what: string, probe: () => T | undefined, ms = 10_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const value = probe();
+    if (value !== undefined) return value;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
 
 const SPEC = `name "unit"
 task {
@@ -51,14 +62,6 @@ describe('resolveNodeRuntime', () => {
   });
 });
 
-describe('installedBackends', () => {
-  it('lists the tfjs backends that resolve from a folder, in the trainer\'s order', () => {
-    const here = installedBackends(process.cwd());
-    assert.deepEqual(here.filter((b) => b === 'wasm' || b === 'cpu'), ['wasm', 'cpu']);
-    assert.deepEqual(installedBackends(os.tmpdir()).filter((b) => b === 'wasm'), [], 'nothing resolves from an empty folder');
-  });
-});
-
 describe('TrainerProcess without a usable binary', () => {
   it('ends with the reason instead of hanging', async () => {
     const proc = new TrainerProcess(trainer, { execPath: '/no/such/node', env: {}, source: 'setting' }, { spec: '/x.countdown', runDir: path.join(tmp, 'never'), resume: false, stage: 'all', device: null }, tmp);
@@ -70,13 +73,24 @@ describe('TrainerProcess without a usable binary', () => {
 });
 
 describe('TrainerProcess', { skip: !built && 'dist/trainer.js is not built (npm run build)' }, () => {
-  it('starts a run, streams steps, stops it with a checkpoint, and evaluates that checkpoint', async () => {
+  it('starts a run whose steps reach the run store through the run folder, stops it with a checkpoint, and evaluates that checkpoint', async () => {
     const spec = path.join(tmp, 'unit.countdown');
     writeFileSync(spec, SPEC);
-    const runDir = path.join(tmp, 'run-stop');
+    const root = path.join(tmp, 'runs');
+    const runDir = path.join(root, 'run-stop');
+    // The extension's one data path: the trainer writes the folder, the tailer feeds the store.
+    const store = new RunStore(100, 0);
+    const tailer = new RunTailer(store, root, { isOwned: () => true, log: () => undefined });
+    tailer.start();
     const proc = new TrainerProcess(trainer, resolveNodeRuntime(''), { spec, runDir, resume: false, stage: 'all', device: null }, tmp);
     try {
-      const firstStep = new Promise<StepRecord>((resolve) => proc.connection.onNotification(TrainerNotifications.step, resolve));
+      const firstStep = new Promise<StepRecord>((resolve) => {
+        const sub = store.onDidAppend((delta) => {
+          if (delta.steps.length === 0) return;
+          sub.dispose();
+          resolve(delta.steps[0]!);
+        });
+      });
       const hello = await proc.hello;
       assert.equal(hello.runDir, runDir);
       assert.equal(hello.run.pid, proc.pid);
@@ -91,16 +105,27 @@ describe('TrainerProcess', { skip: !built && 'dist/trainer.js is not built (npm 
       assert.equal(exit.outcome?.kind, 'done');
       const info = JSON.parse(readFileSync(runFile(runDir, 'run'), 'utf8')) as RunInfo;
       assert.equal(info.status, 'stopped');
-      if (checkpoint) assert.ok(existsSync(checkpoint.path), checkpoint.path);
+      assert.ok(checkpoint && existsSync(checkpoint.path), 'stopping wrote a checkpoint');
 
-      // Evaluate Checkpoint: `rlab eval --json` on the run's latest checkpoint.
-      const record = await evaluateCheckpoint(resolveNodeRuntime(''), path.resolve('dist/cli.js'), runDir, 'test');
+      // Evaluate Checkpoint: `rlab eval --json --record` on the run's latest checkpoint, with the k the user chose.
+      const cli = path.resolve('dist/cli.js');
+      const record = await evaluateCheckpoint(resolveNodeRuntime(''), cli, { target: runDir, split: 'test', samples: 2 });
       assert.equal(record.split, 'test');
+      assert.equal(record.k, 2);
       assert.equal(record.score.n, 2, 'the spec limits evaluation to 2 problems');
       assert.ok(record.score.pass1 >= 0 && record.score.pass1 <= 1);
+      // It joins the run's evaluations: in eval.jsonl, and so in the store.
+      const requested = await until('the evaluation in the store', () => store.get('run-stop')?.evals.find((e) => e.requested));
+      assert.deepEqual(requested, { ...record, requested: true });
+      // A checkpoint outside any run folder has no evaluations to join.
+      const loose = path.join(tmp, 'loose-checkpoint');
+      cpSync(checkpoint.path, loose, { recursive: true });
+      await assert.rejects(evaluateCheckpoint(resolveNodeRuntime(''), cli, { target: loose, split: 'test', samples: 1 }), /--record adds to a run's eval\.jsonl, but .*loose-checkpoint is not in a run folder/);
     } finally {
       proc.kill();
       proc.dispose();
+      tailer.dispose();
+      store.dispose();
     }
   });
 

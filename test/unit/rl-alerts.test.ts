@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { AlertMonitor } from '../../src/core/alerts/monitor';
+import { ALERT_METRICS, AlertMonitor } from '../../src/core/alerts/monitor';
+import { PHASE_CHARTS } from '../../webview/chart-layout';
 import { answerBlocks, longestCharRun } from '../../src/core/alerts/text';
 import type { AlertKind, StepRecord } from '../../src/core/protocol/records';
 
@@ -83,4 +84,23 @@ test('alerts name the step, the evidence with numbers, and what to try', () => {
   assert.match(alert.evidence, /no correct completion for 15 steps \(step 15/);
   assert.match(alert.advice, /pass@k/);
   assert.equal(new AlertMonitor().observe({ phase: 'pretrain', step: 1, time: 0, loss: 9 }).length, 0);
+});
+
+test('ALERT_METRICS names what each alert reads: without those metrics it cannot fire, and the dashboard charts each of them', () => {
+  const firing: Record<AlertKind, StepRecord[]> = {
+    'entropy-collapse': steps(12, (s) => healthy(s, { entropy: s > 5 ? 0.01 : 0.8 })),
+    'length-runaway': steps(10, (s) => healthy(s, { truncatedRate: s >= 4 ? 0.6 : 0, lengthMean: s >= 4 ? 200 : 60 })),
+    'length-collapse': steps(10, (s) => healthy(s, { lengthMean: s >= 5 ? 10 : 60 })),
+    repetition: steps(3, (s) => healthy(s, { repetitionRate: 0.5 })),
+    'multiple-answers': steps(3, (s) => healthy(s, { multiAnswerRate: 0.5 })),
+    'zero-reward-streak': steps(20, (s) => healthy(s, { accuracy: 0, rewardMean: 0 })),
+    'kl-blowup': steps(5, (s) => healthy(s, { kl: 3 })),
+  };
+  const charted = new Set(PHASE_CHARTS.rl.flatMap((c) => c.series));
+  for (const [kind, records] of Object.entries(firing) as [AlertKind, StepRecord[]][]) {
+    assert.ok(run(records).some(([, k]) => k === kind), `${kind} fires on its records`);
+    const without = records.map((r) => Object.fromEntries(Object.entries(r).filter(([key]) => !(ALERT_METRICS[kind] as readonly string[]).includes(key))) as StepRecord);
+    assert.ok(!run(without).some(([, k]) => k === kind), `${kind} needs ${ALERT_METRICS[kind].join(', ')}`);
+    for (const metric of ALERT_METRICS[kind]) assert.ok(charted.has(metric), `${metric} (read by ${kind}) has an RL chart`);
+  }
 });

@@ -27,6 +27,7 @@ const rl: RlConfig = {
   algorithm: 'grpo', steps: 8, prompts: 4, group: 8, lr: 1e-2, warmup: 0, kl: 0, klEstimator: 'k3', klIn: 'loss',
   clip: 0.2, clipHigh: null, entropy: 0, temperature: 1, topK: 0, topP: 1, maxTokens: 1, epochs: 1, miniBatch: 32,
   lossAggregation: 'token-mean', rewardScaling: 'group', maskTruncated: false, gamma: 1, lambda: 1, gradClip: 1,
+  dynamicSampling: false, maxDraw: 4, earlyStop: 0, seed: 1,
 };
 
 /** Probability mass the model puts on the rewarded tokens as the first completion token. */

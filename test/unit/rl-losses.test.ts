@@ -68,6 +68,16 @@ test('kl estimators k1 and k3', () => {
   });
 });
 
+test('k3 is clamped as veRL clamps it: d to ±20, the estimate to ±10', () => {
+  tf.tidy(() => {
+    // d = 5: e^5 − 5 − 1 = 142.4 → 10. d = −30 → −20: e^−20 + 20 − 1 ≈ 19 → 10. d = 2: e² − 3 = 4.39, untouched.
+    const lp = tf.tensor2d([[-10, 0, -3]]);
+    const ref = tf.tensor2d([[-5, -30, -1]]);
+    close(klEstimate(lp, ref, 'k3').dataSync(), [10, 10, Math.exp(2) - 3]);
+    close(klEstimate(lp, ref, 'k1').dataSync(), [-5, 30, -2]);
+  });
+});
+
 test('value error is ½(V − R)²', () => {
   tf.tidy(() => close(valueError(tf.tensor2d([[1, 0.5]]), tf.tensor2d([[0, 1.5]])).dataSync(), [0.5, 0.5]));
 });

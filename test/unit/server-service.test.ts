@@ -66,6 +66,13 @@ describe('completion', () => {
     assert.match((item.documentation as MarkupContent).value, /context/);
   });
 
+  it('lines the value up with the block\'s other values, as Format Document does', () => {
+    const newText = (text: string, label: string) => (doComplete(...(Object.values(at(text)) as [TextDocument, Position])).items.find((i) => i.label === label)!.textEdit as { newText: string }).newText;
+    assert.equal(newText('task { }\nrl {\n  algorithm    grpo\n  steps        30\n  |\n}\n', 'entropy'), 'entropy      ${1:0}');
+    assert.equal(newText('task { }\nrl {\n  group 8\n  |\n}\n', 'max-tokens'), 'max-tokens ${1:160}', 'a key longer than the column keeps one space');
+    assert.equal(newText('task { }\nrl {\n  |\n}\n', 'steps'), 'steps ${1:30}');
+  });
+
   it('replaces the partly typed key as a whole', () => {
     const { document, position } = at('task { }\nrl {\n  max-to|\n}\n');
     const item = doComplete(document, position).items.find((i) => i.label === 'max-tokens')!;

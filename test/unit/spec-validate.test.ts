@@ -51,6 +51,12 @@ describe('resolveSpec defaults', () => {
     assert.equal(config!.task.heldOutTargets, 0.1);
   });
 
+  it('gives dr-grpo its constant-normalised loss unless the spec picks another', () => {
+    assert.equal(resolveSpec('task { }\nrl { algorithm dr-grpo }').config!.rl.lossAggregation, 'seq-mean-token-sum-norm');
+    assert.equal(resolveSpec('task { }\nrl {\n  algorithm dr-grpo\n  loss-agg token-mean\n}').config!.rl.lossAggregation, 'token-mean');
+    assert.equal(resolveSpec('task { }\nrl { algorithm grpo }').config!.rl.lossAggregation, 'token-mean');
+  });
+
   it('resolves every example in examples/ without errors', () => {
     for (const f of readdirSync('examples').filter((f) => f.endsWith('.countdown'))) {
       const { config, diagnostics } = resolveSpec(readFileSync(`examples/${f}`, 'utf8'));
@@ -119,6 +125,10 @@ describe('validator', () => {
     assert.match(messages('task { }\nmodel { heads 3 }').join(), /multiple of `heads`/);
     assert.match(messages('task { }\npretrain {\n batch 8\n micro-batch 16\n}').join(), /larger than `batch`/);
     assert.match(messages('task { }\nrl { mini-batch 1000 }').join(), /larger than the 64 completions/);
+    assert.match(messages('task { }\nrl { top-k 5 }').join(), /top-k and top-p would cut it and make every update off-policy/);
+    assert.match(messages('task { }\nrl { top-p 0.9 }').join(), /off-policy/);
+    assert.match(messages('task { }\nrl {\n  algorithm ppo\n  group 1\n  dynamic-sampling true\n}').join(), /dynamic-sampling` keeps prompts whose samples differ in correctness, so `group` must be at least 2/);
+    assert.match(messages('task { }\nrl { max-draw 3 }').join(), /warning:`max-draw` caps the draws of `dynamic-sampling`, which is off/);
     assert.match(messages('task { }\nrl { max-tokens 250 }').join(), /exceeds the model context 256; lower `max-tokens` to/);
     assert.match(messages('task { }\nprompt tinyzero').join(), /raise the model `context` to at least/);
     assert.match(messages('task { }\nrl { algorithm ppo }\nmodel { value-head false }').join(), /ppo` needs a value head/);
@@ -130,6 +140,10 @@ describe('validator', () => {
     const big = messages('task {\n  numbers 3\n  values 1..20\n  target 10..100\n  train 300000\n}');
     assert.match(big.join(), /exceeds the about [\d,]+ distinct solvable problems .*estimated from \d+ sampled problems/);
     assert.deepEqual(messages('task { train 20000 }'), []);
+    const pooled = messages('task {\n  numbers 3\n  values 1..10\n  target 1..30\n  train 1500\n  test 500\n  rl-pool 1000\n}');
+    assert.match(pooled.join(), /^5:error:train \+ test \+ rl-pool = 3000 exceeds the 2025 distinct solvable problems .*all 6600 number sets and targets checked.*lower `train`\/`test`\/`rl-pool`/m);
+    // Asking for most of a space is counted exactly, so asking for nearly all of it is no longer a guess.
+    assert.deepEqual(messages('task {\n  numbers 3\n  values 1..10\n  target 1..30\n  train 1000\n  test 500\n  rl-pool 500\n}'), []);
   });
 
   it('counts a small space exactly, matching a brute-force count with the solver', () => {
@@ -182,5 +196,25 @@ describe('remove-duplicate fixes', () => {
     assert.equal(apply('task {\n  seed 1\n  seed 2  # again\n}\n'), 'task {\n  seed 1\n}\n');
     assert.equal(apply('task {\n  seed 1\n  seed 2 }\n'), 'task {\n  seed 1\n   }\n');
     assert.equal(apply('task { }\ntask { seed 2 } device cpu\n'), 'task { }\n device cpu\n');
+  });
+});
+
+describe('a value left without its key', () => {
+  it('suggests the missing key whose type and range take it, nearest default first, with a fix for each', () => {
+    const text = 'task { }\npretrain {\n  traces dfs\n  steps 200\n  2e-3\n}\n';
+    const [d] = analyzeSpec(text).diagnostics.filter((x) => x.severity === 'error');
+    assert.equal(d!.message, '`2e-3` is a value without a key; did you mean `lr 2e-3` (or `weight-decay`, `grad-clip`)?');
+    assert.deepEqual(d!.range.start, { line: 4, character: 2 });
+    const fix = d!.fixes!.find((f) => f.preferred)!;
+    const lines = text.split('\n');
+    const { start } = fix.edits[0]!.range;
+    lines[start.line] = lines[start.line]!.slice(0, start.character) + fix.edits[0]!.newText + lines[start.line]!.slice(start.character);
+    assert.deepEqual(messages(lines.join('\n')), [], 'the fix leaves a valid spec');
+  });
+
+  it('leaves out keys already written and values no key takes, and keeps the problem-line message for problem lines', () => {
+    assert.match(messages('task { }\npretrain {\n  lr 1e-3\n  2e-3\n}\n')[0]!, /did you mean `weight-decay 2e-3`/);
+    assert.match(messages('task { }\nmodel {\n  9999999\n}\n')[0]!, /`9999999` is a value without a key; a setting is a key and its value, like `preset /);
+    assert.match(messages('task { }\npretrain {\n  1 2 -> 3\n}\n')[0]!, /a problem line belongs inside `problems \{ \}`, not `pretrain \{ \}`/);
   });
 });

@@ -18,7 +18,7 @@ import { resolveSpec } from '../../src/core/spec/resolve';
 import { RunRecorder } from '../../src/trainer/engine/recorder';
 import { newRunInfo } from '../../src/trainer/engine/run-lifecycle';
 import { silentSink, type TrainerSink } from '../../src/trainer/engine/sink';
-import { JsonlTail } from '../../src/trainer/run/jsonl-tail';
+import { JsonlTail } from '../../src/core/run/jsonl-tail';
 import { RunWriter } from '../../src/trainer/run/writer';
 import { CHECKPOINT_TRACKER, VerlBridge, type BridgeFiles } from '../../src/trainer/verl/bridge';
 import { python, pythonScripts, venvPython } from './verl-python.helpers';
@@ -78,7 +78,7 @@ let dir = '';
 let files: BridgeFiles;
 let config: ResolvedConfig;
 let writer: RunWriter;
-let events: { steps: StepRecord[]; evals: EvalRecord[]; traces: TraceRecord[]; checkpoints: CheckpointRecord[] };
+let events: { steps: StepRecord[]; evals: EvalRecord[]; checkpoints: CheckpointRecord[] };
 
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'rlab-bridge-'));
@@ -87,7 +87,7 @@ beforeEach(() => {
   for (const d of [join(job, 'logs'), files.checkpoints]) mkdirSync(d, { recursive: true });
   config = resolveSpec(SPEC).config!;
   writer = RunWriter.create(join(dir, 'run'), SPEC, newRunInfo({ spec: 'x.countdown', runDir: join(dir, 'run'), resume: false, stage: 'all', device: null }, config, {}));
-  events = { steps: [], evals: [], traces: [], checkpoints: [] };
+  events = { steps: [], evals: [], checkpoints: [] };
 });
 
 afterEach(() => {
@@ -100,10 +100,8 @@ function bridge(after = -1): VerlBridge {
     ...silentSink,
     step: (r) => events.steps.push(r),
     eval: (r) => events.evals.push(r),
-    trace: (r) => events.traces.push(r),
-    checkpoint: (r) => events.checkpoints.push(r),
   };
-  return new VerlBridge({ config, files, recorder: new RunRecorder(writer, sink), sink, testRows: 2, after, onCheckpoint: () => {} });
+  return new VerlBridge({ config, files, recorder: new RunRecorder(writer, sink), sink, testRows: 2, after, onCheckpoint: (r) => events.checkpoints.push(r) });
 }
 
 const problems = [
@@ -162,8 +160,8 @@ describe('VerlBridge', () => {
     assert.equal(evaluation.score.formatRate, 0.75);
     assert.deepEqual(Object.keys(evaluation.byCount), ['3']);
 
-    assert.equal(events.traces.filter((t) => t.split === 'test').length, 4, 'every validation sample');
-    const train = events.traces.filter((t) => t.split === 'train');
+    assert.equal(records<TraceRecord>('traces').filter((t) => t.split === 'test').length, 4, 'every validation sample');
+    const train = records<TraceRecord>('traces').filter((t) => t.split === 'train');
     assert.deepEqual(train.map((t) => [t.step, t.verdict, t.sample]), [[1, 'correct', 0], [1, 'no-answer', 0]], 'the first sample of each prompt');
     assert.match(train[0]!.prompt, /^\[3, 4, 5\] -> 12\n<think>$/, 'our prompt, not the decoded text');
     // The files say the same as the events.

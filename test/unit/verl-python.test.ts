@@ -182,7 +182,7 @@ describe('veRL’s own code', () => {
     const variants = [
       'algorithm ppo\n  group 1\n  mini-batch 4\n  kl-in reward\n  kl-estimator k1',
       'algorithm dr-grpo\n  loss-agg seq-mean-token-sum-norm\n  clip-high 0.28',
-      'algorithm rloo\n  kl 0\n  top-k 20\n  top-p 0.9',
+      'algorithm rloo\n  kl 0\n  temperature 0.8',
       'algorithm grpo\n  reward-scaling none\n  warmup 3\n  epochs 2',
     ];
     for (const rl of variants) {

@@ -35,17 +35,21 @@ const SETTINGS = {
 };
 
 /**
- * @param {{ tmp: string, env?: Record<string, string>, log: (line: string) => void }} options
- * @returns {Promise<{ port: number, url: string, stop: () => Promise<void>, output: () => string }>}
+ * `trust` keeps workspace trust on (for the untrusted-workspace walkthrough);
+ * `settings` are added to the user settings.
+ * @param {{ tmp: string, env?: Record<string, string>, log: (line: string) => void, trust?: boolean, settings?: Record<string, unknown> }} options
+ * @returns {Promise<{ port: number, url: string, stop: () => Promise<void>, output: () => string, settingsFile: string }>}
  */
-export async function startCodeServer({ tmp, env = {}, log }) {
+export async function startCodeServer({ tmp, env = {}, log, trust = false, settings = {} }) {
   if (!existsSync(codeServerBin)) {
     throw new Error(`code-server is not installed (${codeServerBin}); run \`node scripts/install-code-server.mjs\` (scripts/setup.sh does).`);
   }
   const dirs = Object.fromEntries(['user-data', 'extensions', 'config', 'data', 'tmp'].map((d) => [d, path.join(tmp, d)]));
   for (const d of Object.values(dirs)) mkdirSync(d, { recursive: true });
   mkdirSync(path.join(dirs['user-data'], 'User'), { recursive: true });
-  writeFileSync(path.join(dirs['user-data'], 'User', 'settings.json'), JSON.stringify(SETTINGS, null, 2));
+  const settingsFile = path.join(dirs['user-data'], 'User', 'settings.json');
+  const trustSettings = trust ? { 'security.workspace.trust.enabled': true, 'security.workspace.trust.startupPrompt': 'never' } : {};
+  writeFileSync(settingsFile, JSON.stringify({ ...SETTINGS, ...trustSettings, ...settings }, null, 2));
   const config = path.join(tmp, 'code-server.yaml');
   writeFileSync(config, 'auth: none\ncert: false\n');
   const port = await freePort();
@@ -57,7 +61,7 @@ export async function startCodeServer({ tmp, env = {}, log }) {
       '--auth', 'none',
       '--disable-telemetry',
       '--disable-update-check',
-      '--disable-workspace-trust',
+      ...(trust ? [] : ['--disable-workspace-trust']),
       '--user-data-dir', dirs['user-data'],
       '--extensions-dir', dirs.extensions,
       '--config', config,
@@ -114,5 +118,5 @@ export async function startCodeServer({ tmp, env = {}, log }) {
     await new Promise((r) => setTimeout(r, 100));
   }
   log(`code-server ready on ${url} in ${Date.now() - started} ms`);
-  return { port, url, stop, output: () => output };
+  return { port, url, stop, output: () => output, settingsFile };
 }

@@ -3,7 +3,9 @@
 // the extension host (workbench URL `payload`: extensionDevelopmentPath +
 // extensionTestsPath), then drives the UI: the palette, the Problems panel,
 // the runs view, a training run on the nano preset with the dashboard and the
-// status bar, stop, reload. Screenshots go to .test-artifacts/vscode/.
+// status bar, stop, reload, a run killed during start-up and resumed; and in a
+// second server with workspace trust on, an untrusted workspace. Screenshots
+// go to .test-artifacts/vscode/.
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -12,7 +14,7 @@ import { format } from 'node:util';
 import { chromium } from 'playwright-core';
 import { startCodeServer } from './codeServer.mjs';
 import { buildSuite, makeWorkspace } from './prepare.mjs';
-import { uiScenario } from './ui.mjs';
+import { uiScenario, untrustedScenario } from './ui.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const artifacts = path.join(root, '.test-artifacts', 'vscode');
@@ -78,7 +80,7 @@ try {
     ['extensionDevelopmentPath', remote(root)],
     ['extensionTestsPath', remote(suiteOut)],
   ]));
-  const code = await Promise.race([exitCode, new Promise((r) => setTimeout(() => r('timeout'), 180_000))]);
+  const code = await Promise.race([exitCode, new Promise((r) => setTimeout(() => r('timeout'), 300_000))]);
   await context.close();
   if (code !== 0) {
     failed = true;
@@ -90,6 +92,15 @@ try {
   // 2. The UI, as a user drives it.
   const ui = await uiScenario({ browser, pageUrl: pageUrl([['extensionDevelopmentPath', remote(root)]]), root, workspace, artifacts, log });
   if (!ui) failed = true;
+
+  // 3. An untrusted workspace, in a server with workspace trust on.
+  const trustless = await startCodeServer({ tmp: path.join(tmp, 'code-server-trust'), log, trust: true });
+  try {
+    const untrustedUrl = `${trustless.url}/?folder=${encodeURIComponent(makeWorkspace(root, path.join(tmp, 'untrusted')))}&payload=${encodeURIComponent(JSON.stringify([['extensionDevelopmentPath', `vscode-remote://127.0.0.1:${trustless.port}${root}`]]))}`;
+    if (!(await untrustedScenario({ browser, pageUrl: untrustedUrl, log }))) failed = true;
+  } finally {
+    await trustless.stop();
+  }
 } catch (err) {
   failed = true;
   log(`FAIL: ${err.stack ?? err}`);

@@ -36,7 +36,7 @@ const tab = (d: DashboardPage, name: string) => d.page.locator(`vscode-tab-heade
 
 async function hydrated(runs: RunSnapshot[]): Promise<DashboardPage> {
   const d = await openDashboard(h);
-  await d.send({ type: 'hydrate', runs, focus: runs[0]!.run.id });
+  await d.send({ type: 'hydrate', runs, focus: runs[0]!.run.id, tab: null, gone: [] });
   return d;
 }
 
@@ -46,7 +46,7 @@ test('hydrate draws both phases with their charts, then deltas extend them', asy
   assert.deepEqual(await d.posted(), [{ type: 'ready' }]);
   await page.locator('[data-phase="rl"] [data-chart="rl-reward"] canvas').waitFor();
   assert.equal(await page.locator('[data-phase="pretrain"] h2').textContent(), 'Pretraining');
-  for (const id of ['pretrain-loss', 'pretrain-lr', 'rl-accuracy', 'rl-format', 'rl-length', 'rl-kl', 'rl-entropy', 'rl-clip', 'rl-zero-signal', 'rl-throughput', 'rl-eval']) {
+  for (const id of ['pretrain-loss', 'pretrain-lr', 'rl-accuracy', 'rl-format', 'rl-length', 'rl-kl', 'rl-entropy', 'rl-clip', 'rl-signal', 'rl-lr', 'rl-throughput', 'rl-eval-test']) {
     assert.equal(await page.locator(`[data-chart="${id}"]`).count(), 1, id);
   }
   // Charts out of view are drawn when scrolled to; uPlot labels series from METRICS.
@@ -54,21 +54,21 @@ test('hydrate draws both phases with their charts, then deltas extend them', asy
   await page.locator('[data-chart="rl-length"] canvas').waitFor();
   const legend = await page.locator('[data-chart="rl-length"] .u-legend').textContent();
   assert.match(legend!, /Length \(correct\).*Length \(wrong\)/);
-  assert.match((await page.locator('[data-field="summary"]').textContent())!, /RL step 400 · reward .* · accuracy \d+(\.\d)?%/);
+  assert.match((await page.locator('[data-field="summary"]').textContent())!, /^RL 400\/500 · \d+ min \d\d s elapsed · ~\d+ min \d\d s left · reward [\d.]+ · accuracy \d+(\.\d)?%$/);
   assert.equal(await page.locator('.alert').count(), 1);
 
   await d.send({
     type: 'append',
     runId: 'grpo-baseline',
-    steps: [{ phase: 'rl', step: 401, time: 0, rewardMean: 0.9, accuracy: 0.875 }],
+    steps: [{ phase: 'rl', step: 401, time: Date.now(), rewardMean: 0.9, accuracy: 0.875 }],
     evals: [],
     traces: [{ ...baseline().traces[0]!, step: 401, completion: 'fresh trace</think><answer>1 + 2</answer>' }],
     traceStart: 600,
     alerts: [],
     run: null,
   });
-  await page.waitForFunction(() => document.querySelector('[data-field="summary"]')!.textContent!.includes('RL step 401'));
-  assert.match((await page.locator('[data-field="summary"]').textContent())!, /accuracy 87\.5%/);
+  await page.waitForFunction(() => document.querySelector('[data-field="summary"]')!.textContent!.includes('RL 401/500'));
+  assert.match((await page.locator('[data-field="summary"]').textContent())!, /reward 0\.9 · accuracy 87\.5%/);
   await tab(d, 'traces');
   await rows(d).first().waitFor();
   assert.equal(await rows(d).first().getAttribute('data-index'), '600');
@@ -169,7 +169,7 @@ test('compare overlays the runs and highlights differing settings', async () => 
   const legend = await page.locator('.compare-chart .u-legend').textContent();
   assert.match(legend!, /grpo-baseline.*dr-grpo-lr2e-4/);
   const differing = await page.locator('.compare-table tr.differs th').allTextContents();
-  for (const key of ['status', 'final pass@1', 'rl.algorithm', 'rl.lr', 'name']) assert.ok(differing.includes(key), `${key} in ${differing.join(', ')}`);
+  for (const key of ['status', 'final pass@1 (test)', 'rl.algorithm', 'rl.lr', 'name']) assert.ok(differing.includes(key), `${key} in ${differing.join(', ')}`);
   assert.ok(!differing.includes('task.train'));
   // "Only differences" off shows equal settings too, not highlighted.
   await page.locator('vscode-checkbox[data-control="only-differences"]').click();
@@ -179,7 +179,7 @@ test('compare overlays the runs and highlights differing settings', async () => 
 
 test('screenshot of the dashboard with realistic data', async () => {
   const d = await openDashboard(h, { width: 1400, height: 1000 });
-  await d.send({ type: 'hydrate', runs: [fixtureRun({ id: 'countdown-3-grpo', pretrainSteps: 1500, rlSteps: 600, traces: 400, seed: 11 })], focus: null });
+  await d.send({ type: 'hydrate', runs: [fixtureRun({ id: 'countdown-3-grpo', pretrainSteps: 1500, rlSteps: 600, traces: 400, seed: 11 })], focus: null, tab: null, gone: [] });
   await d.page.locator('[data-chart="pretrain-loss"] canvas').waitFor();
   await d.page.waitForTimeout(300);
   const out = path.resolve('.test-artifacts');
@@ -188,7 +188,7 @@ test('screenshot of the dashboard with realistic data', async () => {
   await tab(d, 'traces');
   await d.page.locator('.trace-row').nth(1).click();
   await d.page.screenshot({ path: path.join(out, 'dashboard-webview-traces.png') });
-  await d.send({ type: 'hydrate', runs: [fixtureRun({ id: 'countdown-3-grpo', pretrainSteps: 1500, rlSteps: 600, traces: 40, seed: 11 }), variant()], focus: null });
+  await d.send({ type: 'hydrate', runs: [fixtureRun({ id: 'countdown-3-grpo', pretrainSteps: 1500, rlSteps: 600, traces: 40, seed: 11 }), variant()], focus: null, tab: null, gone: [] });
   await tab(d, 'compare');
   await d.page.locator('.compare-chart canvas').waitFor();
   await d.page.screenshot({ path: path.join(out, 'dashboard-webview-compare.png') });

@@ -18,6 +18,8 @@ export interface FixtureOptions {
   status?: RunInfo['status'];
   /** How fast this run learns (1 = the reference curve). */
   pace?: number;
+  /** Also evaluate on the spec's fixed problems (one problem, k = 2). */
+  problems?: boolean;
 }
 
 /** mulberry32: a tiny seeded generator, enough for plausible noise. */
@@ -40,7 +42,8 @@ export function fixtureRun(o: FixtureOptions): RunSnapshot {
   const noise = (scale: number) => (rand() - 0.5) * 2 * scale;
   const resolved = resolveSpec(`name "${o.id}"\ntask { }\n${o.spec ?? ''}\n`);
   if (!resolved.config) throw new Error(`fixture spec does not resolve: ${resolved.diagnostics.map((d) => d.message).join('; ')}`);
-  const start = Date.parse('2026-11-28T09:00:00Z');
+  // The run's steps end a few seconds ago, so a live run reads as one.
+  const start = Date.now() - (o.pretrainSteps * 180 + o.rlSteps * 2400) - 5000;
   const pace = o.pace ?? 1;
   const steps: StepRecord[] = [];
   for (let s = 1; s <= o.pretrainSteps; s++) {
@@ -88,6 +91,8 @@ export function fixtureRun(o: FixtureOptions): RunSnapshot {
       entropy: 1.35 - 0.6 * progress + noise(0.04),
       clipFraction: clamp01(0.04 + 0.05 * Math.sin(progress * 7) ** 2 + noise(0.01)),
       zeroSignalGroups: clamp01(0.7 - 0.45 * sigmoid((progress - 0.3) * 8) + noise(0.05)),
+      repetitionRate: clamp01(0.01 + Math.abs(noise(0.01))),
+      multiAnswerRate: clamp01(0.02 + Math.abs(noise(0.02))),
       loss: -0.02 + noise(0.03),
       policyLoss: noise(0.03),
       gradNorm: 0.6 + noise(0.2),
@@ -104,6 +109,10 @@ export function fixtureRun(o: FixtureOptions): RunSnapshot {
     const pass1 = clamp01(accuracyAt(s) - 0.03 + noise(0.02));
     const score = { n: 200, pass1, passK: clamp01(pass1 + 0.18 * (1 - pass1)), formatRate: 0.97, lengthMean: 90 };
     evals.push({ phase: 'rl', step: s, time: start + s * 2400, split: 'test', k: 8, score, byCount: { '3': score } });
+    if (o.problems) {
+      const solved = { n: 1, pass1: s > o.rlSteps / 2 ? 1 : 0, passK: s > o.rlSteps / 3 ? 1 : 0, formatRate: 1, lengthMean: 80 };
+      evals.push({ phase: 'rl', step: s, time: start + s * 2400, split: 'problems', k: 2, score: solved, byCount: { '3': solved } });
+    }
   }
   const traces: TraceRecord[] = [];
   for (let i = 0; i < o.traces; i++) {
@@ -114,6 +123,9 @@ export function fixtureRun(o: FixtureOptions): RunSnapshot {
     o.rlSteps > 100
       ? [{ phase: 'rl', step: Math.round(o.rlSteps * 0.8), time: start, kind: 'length-runaway', evidence: 'mean length grew 38% in 50 steps (96 → 132 tokens).', advice: 'Lower max-tokens or add a length penalty if answers stop closing.' }]
       : [];
+  // A live run has steps to go; a finished one ran exactly these.
+  const left = (o.status ?? 'running') === 'running' ? 100 : 0;
+  const config = { ...resolved.config, pretrain: { ...resolved.config.pretrain, steps: o.pretrainSteps }, rl: { ...resolved.config.rl, steps: o.rlSteps + left } };
   const run: RunInfo = {
     id: o.id,
     name: o.id,
@@ -123,14 +135,14 @@ export function fixtureRun(o: FixtureOptions): RunSnapshot {
     stage: 'all',
     backend: { name: 'wasm', threads: 2, simd: true },
     versions: { 'reasoning-lab': '0.1.0' },
-    config: resolved.config,
+    config,
     startedAt: new Date(start).toISOString(),
     endedAt: null,
     step: { pretrain: o.pretrainSteps, rl: o.rlSteps },
     error: null,
     parent: null,
   };
-  return { run, steps, evals, traces, traceStart: 0, alerts };
+  return { run, label: o.id, steps, evals, traces, traceStart: 0, alerts };
 }
 
 /** One sampled completion, right with probability `accuracy`. */

@@ -2,7 +2,7 @@
 // the trainer (live) and the extension (over metrics.jsonl) can share it. Each
 // kind fires when its condition turns true and re-arms once it has cleared, so
 // a lasting problem gives one alert, not one per step.
-import type { AlertKind, AlertRecord, StepRecord } from '../protocol/records';
+import type { AlertKind, AlertRecord, MetricName, StepRecord } from '../protocol/records';
 import { REPEAT_RUN } from '../protocol/metrics';
 
 export interface AlertThresholds {
@@ -47,6 +47,17 @@ export const DEFAULT_ALERT_THRESHOLDS: AlertThresholds = {
   klJumpRatio: 10,
   klFloor: 0.1,
   klWindow: 10,
+};
+
+/** The step metrics each kind of alert reads: the charts a user checks when it fires. */
+export const ALERT_METRICS: Readonly<Record<AlertKind, readonly MetricName[]>> = {
+  'entropy-collapse': ['entropy'],
+  'length-runaway': ['lengthMean', 'truncatedRate'],
+  'length-collapse': ['lengthMean'],
+  repetition: ['repetitionRate'],
+  'multiple-answers': ['multiAnswerRate'],
+  'zero-reward-streak': ['accuracy', 'rewardMean', 'formatRate'],
+  'kl-blowup': ['kl'],
 };
 
 interface Finding {
@@ -148,7 +159,9 @@ export class AlertMonitor {
     if (!this.sustained('collapse', r.lengthMean < this.limits.lengthCollapseRatio * base)) return null;
     return {
       evidence: `mean length ${num(r.lengthMean)} tokens at step ${r.step}, under ${pct(this.limits.lengthCollapseRatio)} of its starting ${num(base)}`,
-      advice: 'the model stopped reasoning and guesses: raise `kl` to stay near the base model, lower `lr`, or use `algorithm dr-grpo` (GRPO’s length normalisation rewards short wrong answers less harshly)',
+      advice:
+        'the model stopped writing its search and guesses: lower `lr` in rl { } (a step should move the policy about 1e-3 nats/token: see the policy-movement chart), raise `kl` to stay near the base model, ' +
+        'set reward `format 0` so that answering at all does not weigh like solving (group-std scaling makes both full-size), and turn on `dynamic-sampling` so only groups that differ in correctness teach',
     };
   }
 

@@ -98,7 +98,7 @@ export function parseExpression(text: string): ParseResult {
       i++;
       continue;
     }
-    const c = text[i];
+    const c = text[i]!; // i < text.length
     if (expectOperand) {
       if (code >= ZERO && code <= NINE) {
         let j = i + 1;
@@ -161,5 +161,6 @@ export function evaluateProgram(program: Program): Rational | null {
       values.push(Rational.of(BigInt(item)));
     }
   }
-  return values[0];
+  // A parsed program leaves exactly one value.
+  return values[0]!;
 }

@@ -1,18 +1,22 @@
 // The seeded problem generator. Reproducible across machines: pure-rand's
 // xoroshiro128+ with integer-only draws. Three independent streams come from
-// the seed by jumps: held-out targets, the frozen test split, then train. The
-// test split depends only on the seed, the ranges and its own size, so it stays
-// frozen when the train size changes; train skips every test problem.
+// the seed by jumps: held-out targets, the frozen test split, train, then the RL
+// pool. The test split depends only on the seed, the ranges and its own size, so
+// it stays frozen when the train size changes; train skips every test problem,
+// and the RL pool skips both (so adding one changes neither).
 import { type RandomGenerator, unsafeUniformIntDistribution, xoroshiro128plus } from 'pure-rand';
 import type { IntRange, TaskConfig } from '../spec/config';
 import { MAX_NUMBERS, MIN_NUMBERS, type Problem, problemKey } from './problem';
 import { solve } from './solver';
 
-export type GeneratorTask = Pick<TaskConfig, 'numbers' | 'values' | 'target' | 'operators' | 'train' | 'test' | 'seed' | 'heldOutTargets'>;
+export type GeneratorTask = Pick<TaskConfig, 'numbers' | 'values' | 'target' | 'operators' | 'train' | 'test' | 'seed' | 'heldOutTargets'> &
+  Partial<Pick<TaskConfig, 'rlPool'>>;
 
 export interface ProblemSet {
   train: Problem[];
   test: Problem[];
+  /** Problems only RL samples, disjoint from train and test (empty unless the task reserves some). */
+  rlPool: Problem[];
   /** Targets that never appear in train (sorted); test problems may use them. */
   heldOutTargets: number[];
 }
@@ -44,7 +48,7 @@ function pickHeldOut(rng: RandomGenerator, target: IntRange, share: number): num
   // Partial Fisher-Yates: the first k entries become a uniform sample.
   for (let i = 0; i < k; i++) {
     const j = unsafeUniformIntDistribution(i, all.length - 1, rng);
-    [all[i], all[j]] = [all[j], all[i]];
+    [all[i], all[j]] = [all[j]!, all[i]!];
   }
   return all.slice(0, k).sort((a, b) => a - b);
 }
@@ -67,7 +71,7 @@ function drawProblems(
       );
     const n = draw(rng, task.numbers);
     const numbers = Array.from({ length: n }, () => draw(rng, task.values));
-    const target = targets[unsafeUniformIntDistribution(0, targets.length - 1, rng)];
+    const target = targets[unsafeUniformIntDistribution(0, targets.length - 1, rng)]!;
     const problem = { numbers, target };
     const key = problemKey(problem);
     if (taken.has(key)) continue;
@@ -83,6 +87,7 @@ export function generateProblems(task: GeneratorTask): ProblemSet {
   const heldOutRng = xoroshiro128plus(task.seed);
   const testRng = heldOutRng.jump!();
   const trainRng = testRng.jump!();
+  const rlPoolRng = trainRng.jump!();
   const heldOutTargets = pickHeldOut(heldOutRng, task.target, task.heldOutTargets);
   const held = new Set(heldOutTargets);
   const allTargets: number[] = [];
@@ -91,5 +96,6 @@ export function generateProblems(task: GeneratorTask): ProblemSet {
   const taken = new Set<string>();
   const test = drawProblems(testRng, task, task.test, allTargets, taken, 'test');
   const train = drawProblems(trainRng, task, task.train, trainTargets, taken, 'train');
-  return { train, test, heldOutTargets };
+  const rlPool = drawProblems(rlPoolRng, task, task.rlPool ?? 0, trainTargets, taken, 'RL pool');
+  return { train, test, rlPool, heldOutTargets };
 }

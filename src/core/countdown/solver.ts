@@ -166,7 +166,7 @@ class Search<V> {
 
   private multisetOf(mask: number): number[] {
     const out: number[] = [];
-    for (let i = 0; i < this.numbers.length; i++) if (mask & (1 << i)) out.push(this.numbers[i]);
+    for (let i = 0; i < this.numbers.length; i++) if (mask & (1 << i)) out.push(this.numbers[i]!);
     return out.sort((a, b) => a - b);
   }
 
@@ -179,7 +179,8 @@ class Search<V> {
     if (cached) return (this.byMask[mask] = cached);
     const out = new Values(this.A);
     if ((mask & (mask - 1)) === 0) {
-      const x = this.numbers[31 - Math.clz32(mask)];
+      // A one-bit mask: the index of that bit.
+      const x = this.numbers[31 - Math.clz32(mask)]!;
       out.add(this.A.leaf(x), x, null, null, null);
     } else {
       const low = mask & -mask;
@@ -225,7 +226,7 @@ class Search<V> {
     let zero = true;
     for (let i = 0; i < this.numbers.length; i++) {
       if (!(mask & (1 << i))) continue;
-      const x = this.numbers[i];
+      const x = this.numbers[i]!;
       if (x !== 0) zero = false;
       expr = expr === null ? num(x) : op('+', expr, num(x));
     }
@@ -242,7 +243,8 @@ class Search<V> {
   reach(mask: number, t: V, visit: (e: Expr) => boolean): boolean {
     const { A, ops } = this;
     if ((mask & (mask - 1)) === 0) {
-      const leaf = this.values(mask).all[0];
+      // One number has one value.
+      const leaf = this.values(mask).all[0]!;
       return !A.equals(leaf.value, t) || visit(exprOf(leaf));
     }
     const tZero = A.isZero(t);

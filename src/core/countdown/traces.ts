@@ -268,7 +268,7 @@ function complete(lines: string[], answer: Item, target: number): Trace {
  */
 export function searchTrace(problem: Problem, style: TraceStyle, budget: number, rng: RandomGenerator): Trace {
   const root = rootOf(problem);
-  if (root.length === 1) return complete([], root[0], problem.target);
+  if (root.length === 1) return complete([], root[0]!, problem.target);
   const kind = style === 'mixed' ? (unsafeUniformIntDistribution(0, 1, rng) === 0 ? 'dfs' : 'bfs') : style;
   const search = new TraceSearch(problem.target, root, Math.max(1, budget), rng);
   if (kind === 'dfs') search.dfs(root);
@@ -279,9 +279,17 @@ export function searchTrace(problem: Problem, style: TraceStyle, budget: number,
 /** The path to the first solution a full DFS finds, with no dead ends; unsolved, the path to the closest leaf. */
 export function solutionTrace(problem: Problem, rng: RandomGenerator): Trace {
   const root = rootOf(problem);
-  if (root.length === 1) return complete([], root[0], problem.target);
+  if (root.length === 1) return complete([], root[0]!, problem.target);
   const search = new TraceSearch(problem.target, root, Infinity, rng);
   search.dfs(root);
   const { item, path } = search.answer(root);
   return complete(path, item, problem.target);
+}
+
+/** A trace line that combines two numbers and lists what is left (`9-3=6|2 …`): the written-out search. */
+const SEARCH_STEP = /^\d+[-+*/]\d+=\d+\|/m;
+
+/** Whether a completion still writes out a search (at least one step line) rather than jumping to an answer. */
+export function hasWrittenSearch(completion: string): boolean {
+  return SEARCH_STEP.test(completion);
 }

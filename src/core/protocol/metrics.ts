@@ -7,7 +7,7 @@ import type { MetricName } from './records';
 export const REPEAT_RUN = 12;
 
 /** How a value is shown: `share` is 0..1 and displayed as a percentage. */
-export type MetricUnit = 'share' | 'nats' | 'tokens' | 'tokens/s' | 'ms' | 'reward' | 'norm' | 'lr' | 'loss';
+export type MetricUnit = 'share' | 'nats' | 'tokens' | 'tokens/s' | 'ms' | 'reward' | 'norm' | 'lr' | 'loss' | 'count';
 
 export interface MetricInfo {
   /** Short label for a chart title or a table column. */
@@ -36,7 +36,12 @@ export const METRICS: Readonly<Record<MetricName, MetricInfo>> = {
     phases: RL,
     meaning: 'The clipped-surrogate term alone, averaged over the step’s mini-batches; its sign follows the advantages, so watch its trend, not its level.',
   },
-  lr: { label: 'Learning rate', unit: 'lr', phases: BOTH, meaning: 'Learning rate of the step’s last optimiser update (after warm-up and decay).' },
+  lr: {
+    label: 'Learning rate',
+    unit: 'lr',
+    phases: BOTH,
+    meaning: 'Learning rate the step’s optimiser updates used: pretraining warms up, then decays by a cosine to a tenth of `lr`; RL warms up, then holds `lr`.',
+  },
   gradNorm: {
     label: 'Gradient norm',
     unit: 'norm',
@@ -114,6 +119,32 @@ export const METRICS: Readonly<Record<MetricName, MetricInfo>> = {
     phases: RL,
     meaning: 'Share of prompts whose samples all got the same reward: their advantages are 0 and they teach nothing. Near 1 means the task is too hard or too easy for the model.',
   },
+  signalGroups: {
+    label: 'Signal groups',
+    unit: 'share',
+    phases: RL,
+    meaning:
+      'Share of the step’s drawn prompts whose completions differ in correctness (some right, some wrong): the groups that teach. With `dynamic-sampling` on, only these are trained on.',
+  },
+  promptsDrawn: {
+    label: 'Prompts drawn',
+    unit: 'count',
+    phases: RL,
+    meaning: 'Problems sampled this step: `prompts`, or more with `dynamic-sampling`, which draws until `prompts` signal groups are found or `max-draw` × `prompts` were drawn.',
+  },
+  searchRate: {
+    label: 'Written search',
+    unit: 'share',
+    phases: RL,
+    meaning: 'Share of completions that still write out a search (at least one step line such as `9-3=6|2 …`) instead of jumping to an answer; a fall to 0 means RL traded the search for guesses.',
+  },
+  stepKl: {
+    label: 'Policy movement',
+    unit: 'nats',
+    phases: RL,
+    meaning:
+      'How far the step’s update moved the policy: KL(π_old‖π_new) per token (k3), measured on the first completion of each trained prompt after the update. About 1e-3 is a careful step; 1e-2 and above tends to destroy what the base model knew.',
+  },
   repetitionRate: {
     label: 'Repetition',
     unit: 'share',
@@ -147,6 +178,7 @@ const UNIT_TEXT: Record<MetricUnit, string> = {
   norm: 'L2 norm',
   lr: 'learning rate',
   loss: 'loss',
+  count: 'count',
 };
 
 /** `docs/metrics.md`, generated from METRICS (`npm run docs:metrics`; a test keeps it current). */

@@ -47,8 +47,10 @@ export interface RunInfo {
   /** Last step written to metrics.jsonl, per phase. */
   step: { pretrain: number; rl: number };
   error: string | null;
-  /** Run this one was started from (a base model for RL), if any. */
+  /** Run (or checkpoint folder) this one was started from: a base model for RL, or the run it continues. */
   parent: string | null;
+  /** The .countdown file the run was started from (spec.countdown is its copy); absent in runs from before it was recorded. */
+  specFile?: string;
   /** Set when veRL trains the run (`engine { kind verl }`). */
   job?: VerlJobInfo;
 }
@@ -79,6 +81,10 @@ export type MetricName =
   | 'entropy'
   | 'clipFraction'
   | 'zeroSignalGroups'
+  | 'signalGroups'
+  | 'promptsDrawn'
+  | 'searchRate'
+  | 'stepKl'
   | 'repetitionRate'
   | 'multiAnswerRate'
   | 'valueLoss';
@@ -126,6 +132,8 @@ export interface EvalRecord {
   byCount: Record<string, EvalScore>;
   /** Pretraining, test split: mean cross-entropy per completion token on held-out search traces. */
   loss?: number;
+  /** Evaluated on request (Evaluate Checkpoint, `rlab eval --record`), not by the training loop. */
+  requested?: true;
 }
 
 /** One line of `traces.jsonl`: a sampled completion and how it was scored. */

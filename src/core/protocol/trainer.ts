@@ -1,16 +1,9 @@
-// JSON-RPC between the extension (or CLI) and the trainer process, over Node IPC.
-// Notifications flow trainer -> host; requests flow host -> trainer.
+// JSON-RPC between the extension and the trainer process, over Node IPC. It
+// carries the process's life, never the run's records: those go only to the
+// run folder, which every reader (the extension, the CLI, a notebook) follows.
+// Notifications flow trainer -> host; the one request flows host -> trainer.
 import { NotificationType, RequestType0 } from 'vscode-jsonrpc';
-import type {
-  AlertRecord,
-  BackendInfo,
-  CheckpointRecord,
-  EvalRecord,
-  LogRecord,
-  RunInfo,
-  StepRecord,
-  TraceRecord,
-} from './records';
+import type { BackendInfo, CheckpointRecord, LogRecord, RunInfo } from './records';
 
 /** argv the host passes to `dist/trainer.js` (parsed by the trainer entry). */
 export interface TrainerLaunch {
@@ -22,7 +15,7 @@ export interface TrainerLaunch {
   stage: 'pretrain' | 'rl' | 'all';
   /** Overrides the spec's `device`. */
   device: string | null;
-  /** Another run whose latest pretraining checkpoint the RL stage starts from (RunInfo.parent). */
+  /** Where the RL stage takes its base model: another run (its latest pretraining checkpoint) or a checkpoint folder (RunInfo.parent). */
   from?: string | null;
 }
 
@@ -84,19 +77,17 @@ export interface FailedParams {
 }
 
 export const TrainerNotifications = {
+  /** The run is set up (run.json written, backend loaded): always the first message. */
   hello: new NotificationType<HelloParams>('hello'),
-  step: new NotificationType<StepRecord>('step'),
-  eval: new NotificationType<EvalRecord>('eval'),
-  trace: new NotificationType<TraceRecord>('trace'),
-  alert: new NotificationType<AlertRecord>('alert'),
-  checkpoint: new NotificationType<CheckpointRecord>('checkpoint'),
+  /** A line for the host's trainer output channel (also in trainer.log). */
   log: new NotificationType<LogRecord>('log'),
+  /** The last message of a run that ended done or stopped. */
   done: new NotificationType<DoneParams>('done'),
+  /** The last message of a failed run; the only word of one refused before its folder exists. */
   failed: new NotificationType<FailedParams>('failed'),
 } as const;
 
 export const TrainerRequests = {
   /** Checkpoint, then exit cleanly. Answers with the checkpoint written (or null). */
   stop: new RequestType0<CheckpointRecord | null, void>('stop'),
-  checkpointNow: new RequestType0<CheckpointRecord, void>('checkpointNow'),
 } as const;

@@ -4,45 +4,61 @@
 // validated with `parseWebviewIntent` before use: the webview is untrusted.
 import type { AlertRecord, EvalRecord, RunInfo, StepRecord, TraceRecord } from './records';
 
-export interface RunSnapshot {
-  run: RunInfo;
+/**
+ * Records of one run, as the extension holds them (RunStore) and sends them: all
+ * of them in a snapshot, the new ones in a delta.
+ */
+export interface RunRecords {
   steps: StepRecord[];
   evals: EvalRecord[];
   /** The newest traces only (bounded by the `maxTraces` setting). */
   traces: TraceRecord[];
-  /** Index of `traces[0]` among all the run's traces (its line in traces.jsonl). */
+  /** Index of `traces[0]` among all the run's traces (its line in traces.jsonl); later ones follow in order. */
   traceStart: number;
   alerts: AlertRecord[];
 }
 
+/** A run's info and records; the body of `hydrate`. */
+export interface RunSnapshot extends RunRecords {
+  run: RunInfo;
+  /** What to call it: its name, with its start time when another run has the same name. */
+  label: string;
+}
+
 /** New records of one run since the last message; the body of `append`. */
-export interface RunDelta {
+export interface RunDelta extends RunRecords {
   runId: string;
-  steps: StepRecord[];
-  evals: EvalRecord[];
-  traces: TraceRecord[];
-  /** Index of `traces[0]` among all the run's traces; later ones follow in order. */
-  traceStart: number;
-  alerts: AlertRecord[];
   /** Present when run.json changed (status, step, end time). */
   run: RunInfo | null;
 }
 
+export const DASHBOARD_TABS = ['metrics', 'traces', 'compare'] as const;
+export type DashboardTab = (typeof DASHBOARD_TABS)[number];
+
 export type ToWebview =
-  | { type: 'hydrate'; runs: RunSnapshot[]; focus: string | null }
+  | {
+      type: 'hydrate';
+      runs: RunSnapshot[];
+      focus: string | null;
+      /** A tab to bring forward (compare, after runs were chosen to compare); null keeps the user's. */
+      tab: DashboardTab | null;
+      /** Labels of runs this panel showed that are no longer in the runs folder (deleted or moved). */
+      gone: string[];
+    }
   | ({ type: 'append' } & RunDelta);
 
 export type WebviewIntent =
   | { type: 'ready' }
   | { type: 'openTrace'; runId: string; index: number }
   | { type: 'stopRun'; runId: string }
+  /** The run's trainer.log. */
+  | { type: 'showLog'; runId: string }
+  /** The spec file the run was started from. */
+  | { type: 'openSpec'; runId: string }
   /** Show exactly these runs (the first one in focus). */
   | { type: 'compare'; runIds: string[] }
   /** Ask the extension to let the user choose runs to compare. */
   | { type: 'pickRuns' };
-
-export const DASHBOARD_TABS = ['metrics', 'traces', 'compare'] as const;
-export type DashboardTab = (typeof DASHBOARD_TABS)[number];
 
 /**
  * What the dashboard keeps with `vscode.setState`; VS Code hands it to the panel
@@ -70,7 +86,9 @@ export function parseWebviewIntent(raw: unknown): WebviewIntent | null {
         ? { type: 'openTrace', runId: m.runId, index: m.index as number }
         : null;
     case 'stopRun':
-      return isString(m.runId) ? { type: 'stopRun', runId: m.runId } : null;
+    case 'showLog':
+    case 'openSpec':
+      return isString(m.runId) ? { type: m.type, runId: m.runId } : null;
     case 'compare':
       return Array.isArray(m.runIds) && m.runIds.length > 0 && m.runIds.length <= 16 && m.runIds.every(isString)
         ? { type: 'compare', runIds: m.runIds as string[] }

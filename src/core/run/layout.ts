@@ -14,6 +14,8 @@ export const RUN_FILES = {
   log: 'trainer.log',
   checkpoints: 'checkpoints',
   latest: path.join('checkpoints', 'latest'),
+  /** Names the checkpoint with the best held-out greedy accuracy (src/core/run/best.ts). */
+  best: path.join('checkpoints', 'best'),
   /** A veRL run's job folder: what `rlab export verl` writes, and the job's logs, samples and checkpoints. */
   verl: 'verl',
 } as const;
@@ -28,6 +30,18 @@ export function runFile(runDir: string, file: keyof typeof RUN_FILES): string {
  */
 export function checkpointName(step: number, phase: 'pretrain' | 'rl' = 'pretrain'): string {
   return `${phase === 'rl' ? 'rl-' : ''}step-${String(step).padStart(6, '0')}`;
+}
+
+/** The phase and step a checkpoint folder name says, or null for another name. */
+export function parseCheckpointName(name: string): { phase: 'pretrain' | 'rl'; step: number } | null {
+  const m = /^(rl-)?step-(\d{6,})$/.exec(name);
+  return m ? { phase: m[1] ? 'rl' : 'pretrain', step: Number(m[2]) } : null;
+}
+
+/** `pretrain step 40`, `RL step 10`: a checkpoint folder as people say it (other names as they are). */
+export function checkpointLabel(name: string): string {
+  const at = parseCheckpointName(name);
+  return at ? `${at.phase === 'rl' ? 'RL' : 'pretrain'} step ${at.step}` : name;
 }
 
 /** Run id `<spec-name>-<yyyymmdd-hhmmss>` (UTC); the writer adds `-2`, `-3`, ... if it is taken. */

@@ -97,11 +97,31 @@ export function analyzeSpec(text: string): SpecAnalysis {
     values.set(path, parsed.value);
   };
 
+  /** Values written on a line of their own in a settings block: most likely a key was deleted. */
+  const reportBareValue = (spec: BlockSpec, node: Block, line: ProblemLine): void => {
+    const present = new Set(node.entries.flatMap((e) => (e.kind === 'setting' ? [e.key.text] : [])));
+    const text = line.numbers.map((t) => t.text).join(' ');
+    const candidates = missingKeysFor(spec, present, line.numbers);
+    if (candidates.length === 0) {
+      report(line.range, 'error', 'syntax', `\`${text}\` is a value without a key; a setting is a key and its value${spec.keys[0] ? `, like \`${spec.keys[0].key} ${spec.keys[0].type.show(spec.keys[0].default)}\`` : ''}`);
+      return;
+    }
+    const others = candidates.slice(1, 3).map((k) => `\`${k.key}\``);
+    report(
+      line.range,
+      'error',
+      'syntax',
+      `\`${text}\` is a value without a key; did you mean \`${candidates[0]!.key} ${text}\`${others.length ? ` (or ${others.join(', ')})` : ''}?`,
+      candidates.slice(0, 3).map((k, i) => ({ title: `Add the key \`${k.key}\``, edits: [{ range: { start: line.range.start, end: line.range.start }, newText: `${k.key} ` }], preferred: i === 0 })),
+    );
+  };
+
   const readBlock = (spec: BlockSpec, node: Block): void => {
     for (const entry of node.entries) {
       if (entry.kind === 'block') continue; // reported by the parser
       if (entry.kind === 'problem') {
         if (spec.problemLines) readProblem(entry);
+        else if (entry.arrow === null) reportBareValue(spec, node, entry);
         else report(entry.range, 'error', 'syntax', `a problem line belongs inside \`problems { }\`, not \`${spec.name} { }\``);
         continue;
       }
@@ -226,6 +246,24 @@ export function analyzeSpec(text: string): SpecAnalysis {
 /** `10%` is a number token too; checked without slicing the token's text. */
 function isPercent(token: Token): boolean {
   return token.endsWith('%');
+}
+
+/**
+ * Keys of the block not written in it whose type takes these values within
+ * bounds, nearest default first (in orders of magnitude): `2e-3` in pretrain
+ * is `lr` before `weight-decay`.
+ */
+function missingKeysFor(spec: BlockSpec, present: ReadonlySet<string>, values: Token[]): KeySpec[] {
+  const distance = (key: KeySpec, value: unknown): number =>
+    typeof value === 'number' && typeof key.default === 'number' && value > 0 && key.default > 0 ? Math.abs(Math.log10(value / key.default)) : Infinity;
+  return spec.keys
+    .filter((key) => !present.has(key.key))
+    .flatMap((key) => {
+      const parsed = key.type.parse(values);
+      return parsed.ok && outOfBounds(key, parsed.value) === null ? [{ key, d: distance(key, parsed.value) }] : [];
+    })
+    .sort((a, b) => a.d - b.d)
+    .map((c) => c.key);
 }
 
 function outOfBounds(spec: KeySpec, value: unknown): string | null {

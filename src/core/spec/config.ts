@@ -31,8 +31,11 @@ export interface TaskConfig {
   values: IntRange;
   target: IntRange;
   operators: Operator[];
+  /** Problems pretraining traces are drawn from (and RL's, when `rlPool` is 0). */
   train: number;
   test: number;
+  /** Problems reserved for RL, disjoint from train and test; 0 means RL samples from train. */
+  rlPool: number;
   seed: number;
   /** Share (0..1) of the target range held out of train and used only in test. */
   heldOutTargets: number;
@@ -104,6 +107,14 @@ export interface RlConfig {
   gamma: number;
   lambda: number;
   gradClip: number;
+  /** DAPO dynamic sampling: train only on groups whose correctness varies, drawing more prompts to fill the batch. */
+  dynamicSampling: boolean;
+  /** With dynamic sampling, the most problems one step draws, as a multiple of `prompts`. */
+  maxDraw: number;
+  /** End RL when held-out accuracy has not improved for this many evaluations (0: never). */
+  earlyStop: number;
+  /** Seed of RL's sampling and problem order (the task's seed unless written). */
+  seed: number;
 }
 
 export interface EvalConfig {

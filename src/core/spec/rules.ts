@@ -40,6 +40,12 @@ export function checkRules(analysis: SpecAnalysis): void {
   if (GROUP_ALGORITHMS.includes(rl.algorithm) && rl.group < 2 && sound('rl.group', 'rl.algorithm')) {
     report(at('rl.group', 'rl.algorithm'), 'error', 'rule', `\`${rl.algorithm}\` compares the samples of one prompt, so \`group\` must be at least 2 (it is ${rl.group})`);
   }
+  if (rl.dynamicSampling && rl.group < 2 && sound('rl.group', 'rl.dynamic-sampling')) {
+    report(at('rl.dynamic-sampling', 'rl.group'), 'error', 'rule', `\`dynamic-sampling\` keeps prompts whose samples differ in correctness, so \`group\` must be at least 2 (it is ${rl.group})`);
+  }
+  if (!rl.dynamicSampling && isWritten('rl.max-draw')) {
+    report(at('rl.max-draw'), 'warning', 'rule', '`max-draw` caps the draws of `dynamic-sampling`, which is off: add `dynamic-sampling true` or remove `max-draw`');
+  }
   if (local && model.width % model.heads !== 0 && sound('model.width', 'model.heads', 'model.preset')) {
     report(at('model.width', 'model.heads', 'model.preset'), 'error', 'rule', `\`width\` ${model.width} must be a multiple of \`heads\` ${model.heads}`);
   }
@@ -56,6 +62,10 @@ export function checkRules(analysis: SpecAnalysis): void {
     report(at('rl.mini-batch'), 'error', 'rule', `\`mini-batch\` ${rl.miniBatch} is larger than the ${rollouts} completions of a step (prompts × group)`);
   } else if (rollouts % rl.miniBatch !== 0) {
     report(at('rl.mini-batch'), 'warning', 'rule', `the ${rollouts} completions of a step (prompts × group) are not a multiple of \`mini-batch\` ${rl.miniBatch}`);
+  }
+  // The trainer computes log π of the tempered, unfiltered distribution; filtered rollouts would be off-policy.
+  if ((rl.topK > 0 || rl.topP < 1) && sound('rl.top-k', 'rl.top-p')) {
+    report(at('rl.top-k', 'rl.top-p'), 'error', 'rule', 'RL trains the distribution its rollouts are drawn from, softmax(logits / temperature); top-k and top-p would cut it and make every update off-policy. Remove `top-k`/`top-p` from the rl block (use `temperature` to sharpen rollouts)');
   }
   if (reward.format > reward.correct && sound('reward.format', 'reward.correct')) {
     report(at('reward.format', 'reward.correct'), 'warning', 'rule', `a wrong answer (\`format\` ${reward.format}) earns more than a right one (\`correct\` ${reward.correct})`);
@@ -75,14 +85,14 @@ export function checkRules(analysis: SpecAnalysis): void {
     }
   }
 
-  if (sound('task.numbers', 'task.values', 'task.target', 'task.operators', 'task.train', 'task.test')) checkProblemSpace(analysis, at);
+  if (sound('task.numbers', 'task.values', 'task.target', 'task.operators', 'task.train', 'task.test', 'task.rl-pool')) checkProblemSpace(analysis, at);
   checkProblemLines(analysis);
   checkEngineRules(analysis, at);
 }
 
 function checkProblemSpace(analysis: SpecAnalysis, at: (...paths: string[]) => Range): void {
   const { task } = analysis.config;
-  const wanted = task.train + task.test;
+  const wanted = task.train + task.test + task.rlPool;
   const space = problemSpace(task, wanted);
   const how = space.exact ? `all ${space.checked} number sets and targets checked` : `estimated from ${space.checked} sampled problems`;
   if (space.solvable === 0) {
@@ -97,19 +107,22 @@ function checkProblemSpace(analysis: SpecAnalysis, at: (...paths: string[]) => R
     return;
   }
   const about = space.exact ? `${space.solvable}` : `about ${space.solvable.toLocaleString('en-US')}`;
+  const sum = task.rlPool > 0 ? `train + test + rl-pool = ${wanted}` : `train + test = ${wanted}`;
+  const lower = task.rlPool > 0 ? '`train`/`test`/`rl-pool`' : '`train`/`test`';
   if (wanted > space.upper) {
     analysis.diagnostics.push({
-      range: at('task.train', 'task.test'),
+      range: at('task.train', 'task.test', 'task.rl-pool'),
       severity: 'error',
       code: 'rule',
-      message: `train + test = ${wanted} exceeds the ${about} distinct solvable problems this task can produce (${how}); lower \`train\`/\`test\` or widen \`values\` or \`target\``,
+      message: `${sum} exceeds the ${about} distinct solvable problems this task can produce (${how}); lower ${lower} or widen \`values\` or \`target\``,
     });
-  } else if (wanted > space.solvable / 2) {
+  } else if (wanted > space.solvable) {
+    // Only an estimate can leave this doubt: a task that asks for most of its space is counted exactly.
     analysis.diagnostics.push({
-      range: at('task.train', 'task.test'),
+      range: at('task.train', 'task.test', 'task.rl-pool'),
       severity: 'warning',
       code: 'rule',
-      message: `train + test = ${wanted} is more than half of the ${about} distinct solvable problems this task can produce (${how}); generation slows down as new problems run out`,
+      message: `${sum} may exceed the ${about} distinct solvable problems this task can produce (${how}); if the generator stops short, lower ${lower} or widen \`values\` or \`target\``,
     });
   }
 }

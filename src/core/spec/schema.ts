@@ -185,10 +185,18 @@ const task: KeyTable<TaskConfig> = {
   },
   train: {
     key: 'train',
-    doc: 'Distinct training problems, all solvable, permutations counted once.',
+    doc: 'Distinct training problems, all solvable, permutations counted once. Pretraining writes its search traces for these; RL samples them too unless `rl-pool` reserves problems of its own.',
     type: int,
     default: 10000,
     min: 1,
+    max: 10_000_000,
+  },
+  rlPool: {
+    key: 'rl-pool',
+    doc: 'Problems reserved for RL, disjoint from `train` and `test`: pretraining never sees them, so what RL gains on them is generalisation, not recall of memorised traces. 0 makes RL sample from `train`.',
+    type: int,
+    default: 0,
+    min: 0,
     max: 10_000_000,
   },
   test: {
@@ -342,7 +350,7 @@ const rl: KeyTable<RlConfig> = {
     doc: 'How advantages are estimated.',
     type: enumType<Algorithm>([
       { value: 'grpo', doc: 'Group-relative: (r - mean(group)) / std(group). Needs `group` ≥ 2.' },
-      { value: 'dr-grpo', doc: 'GRPO without the std division and length normalisation (Dr. GRPO). Needs `group` ≥ 2.' },
+      { value: 'dr-grpo', doc: 'Dr. GRPO: r - mean(group), no std division, and by default the constant-normalised loss `seq-mean-token-sum-norm` (no per-sequence length normalisation). Needs `group` ≥ 2.' },
       { value: 'rloo', doc: 'REINFORCE leave-one-out: the baseline is the mean of the other samples. Needs `group` ≥ 2.' },
       { value: 'ppo', doc: 'PPO with a learned value head and GAE (TinyZero).' },
       { value: 'reinforce', doc: 'REINFORCE with a batch-mean baseline.' },
@@ -383,9 +391,16 @@ const rl: KeyTable<RlConfig> = {
     max: 10,
   },
   entropy: { key: 'entropy', doc: 'Entropy bonus coefficient.', type: real, default: 0, min: 0, max: 10 },
-  temperature: { key: 'temperature', doc: 'Sampling temperature of rollouts.', type: real, default: 1, min: 0.01, max: 10 },
-  topK: { key: 'top-k', doc: 'Sample only from the k most likely tokens; 0 turns it off.', type: int, default: 0, min: 0, max: 100000 },
-  topP: { key: 'top-p', doc: 'Nucleus sampling mass; 1 turns it off.', type: real, default: 1, min: 0.01, max: 1 },
+  temperature: {
+    key: 'temperature',
+    doc: 'Sampling temperature of rollouts. The trainer computes log-probabilities at the same temperature, so the policy it trains is the one that sampled.',
+    type: real,
+    default: 1,
+    min: 0.01,
+    max: 10,
+  },
+  topK: { key: 'top-k', doc: 'Sample only from the k most likely tokens; 0 turns it off. Refused: filtered rollouts would be off-policy.', type: int, default: 0, min: 0, max: 100000 },
+  topP: { key: 'top-p', doc: 'Nucleus sampling mass; 1 turns it off. Refused: filtered rollouts would be off-policy.', type: real, default: 1, min: 0.01, max: 1 },
   maxTokens: {
     key: 'max-tokens',
     doc: 'Longest completion in tokens; prompt plus completion must fit in the model `context`.',
@@ -409,11 +424,14 @@ const rl: KeyTable<RlConfig> = {
     key: 'loss-agg',
     doc: 'How token losses are averaged.',
     type: enumType<LossAggregation>([
-      { value: 'token-mean', doc: 'Mean over all tokens of the batch (veRL default, DAPO).' },
-      { value: 'seq-mean-token-mean', doc: 'Mean per sequence, then over sequences (original GRPO).' },
-      { value: 'seq-mean-token-sum-norm', doc: 'Sum per sequence divided by max-tokens (Dr. GRPO).' },
-    ]),
-    default: 'token-mean',
+      { value: 'token-mean', doc: 'Mean over all tokens of the batch (veRL default, DAPO): no per-sequence length normalisation.' },
+      { value: 'seq-mean-token-mean', doc: 'Mean per sequence, then over sequences (original GRPO): a token of a short answer weighs more than one of a long answer.' },
+      { value: 'seq-mean-token-sum-norm', doc: 'Sum per sequence divided by max-tokens (Dr. GRPO): a constant normaliser.' },
+    ]) as ValueType<LossAggregation | null>,
+    default: null,
+    defaultText: '`seq-mean-token-sum-norm` for `dr-grpo`, else `token-mean`',
+    finish: (written: LossAggregation | null, config: ResolvedConfig) =>
+      written ?? (config.rl.algorithm === 'dr-grpo' ? 'seq-mean-token-sum-norm' : 'token-mean'),
   },
   rewardScaling: {
     key: 'reward-scaling',
@@ -434,6 +452,38 @@ const rl: KeyTable<RlConfig> = {
   gamma: { key: 'gamma', doc: 'Discount of GAE (ppo).', type: real, default: 1, min: 0, max: 1 },
   lambda: { key: 'lambda', doc: 'λ of GAE (ppo).', type: real, default: 1, min: 0, max: 1 },
   gradClip: { key: 'grad-clip', doc: 'Clip the global gradient norm to this; 0 turns clipping off.', type: real, default: 1, min: 0, max: 1000 },
+  dynamicSampling: {
+    key: 'dynamic-sampling',
+    doc: 'DAPO dynamic sampling: train only on prompts whose completions differ in correctness (some right, some wrong, judged by correctness, not the shaped reward), and keep drawing prompts until `prompts` of them are found or `max-draw` × `prompts` were drawn. Prompts the policy always or never solves teach nothing and only dilute the step.',
+    type: booleanType,
+    default: false,
+  },
+  maxDraw: {
+    key: 'max-draw',
+    doc: 'With `dynamic-sampling`, the most problems one step may draw, as a multiple of `prompts` (DAPO’s `max_num_gen_batches`); a step that finds fewer signal groups trains on those it found.',
+    type: int,
+    default: 4,
+    min: 1,
+    max: 100,
+  },
+  earlyStop: {
+    key: 'early-stop',
+    doc: 'End RL when held-out greedy accuracy has not improved for this many evaluations in a row (`checkpoints/best` keeps the best one); 0 never stops early.',
+    type: int,
+    default: 0,
+    min: 0,
+    max: 1_000_000,
+  },
+  seed: {
+    key: 'seed',
+    doc: 'Seed of RL’s sampling and problem order. Change it to repeat an RL run from the same base model on the same problems with other draws (a second seed of an experiment).',
+    type: int as ValueType<number | null>,
+    default: null,
+    defaultText: 'the task’s `seed`',
+    min: 0,
+    max: 2 ** 31 - 1,
+    finish: (written: number | null, config: ResolvedConfig) => written ?? config.task.seed,
+  },
 };
 
 const evaluation: KeyTable<EvalConfig> = {

@@ -48,10 +48,13 @@ export const TASK_MAPPING: Table<TaskConfig> = {
     verl: 'train.parquet rows; trainer.total_epochs',
     reject: {
       when: 'fewer than `prompts`',
-      check: (c) => (c.task.train < c.rl.prompts ? `veRL draws \`prompts\` ${c.rl.prompts} problems per step from train.parquet, which has only \`train\` ${c.task.train}; raise \`train\`` : null),
+      check: (c) => (rlProblems(c) < c.rl.prompts ? `veRL draws \`prompts\` ${c.rl.prompts} problems per step from train.parquet, which has only ${rlProblems(c)} (${c.task.rlPool > 0 ? '`rl-pool`' : '`train`'}); raise it` : null),
     },
   },
   test: { verl: 'test.parquet rows (with `limit` in the eval block)' },
+  rlPool: {
+    verl: 'train.parquet rows (the RL pool when the task reserves one: veRL has no pretraining stage, so what RL samples is all it trains on)',
+  },
   seed: { verl: 'train.parquet, test.parquet; data.seed', overrides: (c) => [set('data.seed', c.task.seed)] },
   heldOutTargets: { verl: 'train.parquet, test.parquet' },
 };
@@ -119,8 +122,12 @@ export const RL_MAPPING: Table<RlConfig> = {
   clipHigh: { verl: `${ACTOR}.clip_ratio_high (\`none\`: = \`clip\`)`, overrides: (c) => [set(`${ACTOR}.clip_ratio_high`, c.rl.clipHigh ?? c.rl.clip)] },
   entropy: { verl: `${ACTOR}.entropy_coeff`, overrides: (c) => [set(`${ACTOR}.entropy_coeff`, c.rl.entropy)] },
   temperature: { verl: `${ROLLOUT}.temperature`, overrides: (c) => [set(`${ROLLOUT}.temperature`, c.rl.temperature)] },
-  topK: { verl: `${ROLLOUT}.top_k (0 → -1, off)`, overrides: (c) => [set(`${ROLLOUT}.top_k`, c.rl.topK === 0 ? -1 : c.rl.topK)] },
-  topP: { verl: `${ROLLOUT}.top_p`, overrides: (c) => [set(`${ROLLOUT}.top_p`, c.rl.topP)] },
+  topK: {
+    verl: `${ROLLOUT}.top_k (-1, off)`,
+    note: 'Refused on both engines with any value but 0: a filtered rollout is off-policy (veRL’s trainer does not filter its log-probabilities either).',
+    overrides: (c) => [set(`${ROLLOUT}.top_k`, c.rl.topK === 0 ? -1 : c.rl.topK)],
+  },
+  topP: { verl: `${ROLLOUT}.top_p (1, off)`, note: 'Refused with any value but 1, as `top-k`.', overrides: (c) => [set(`${ROLLOUT}.top_p`, c.rl.topP)] },
   maxTokens: { verl: 'data.max_response_length', overrides: (c) => [set('data.max_response_length', c.rl.maxTokens)] },
   epochs: { verl: `${ACTOR}.ppo_epochs`, overrides: (c) => [set(`${ACTOR}.ppo_epochs`, c.rl.epochs)] },
   miniBatch: {
@@ -156,6 +163,22 @@ export const RL_MAPPING: Table<RlConfig> = {
     },
     overrides: (c) => [set(`${ACTOR}.grad_clip`, c.rl.gradClip)],
   },
+  dynamicSampling: {
+    verl: '— (`false` only)',
+    reject: {
+      when: '`true`',
+      check: (c) => (c.rl.dynamicSampling ? 'veRL’s main trainer has no dynamic sampling (its DAPO recipe has `algorithm.filter_groups`); remove `dynamic-sampling true`, or pass the recipe’s settings in `overrides`' : null),
+    },
+  },
+  maxDraw: { verl: '— (with `dynamic-sampling` only, which veRL’s main trainer does not have)' },
+  earlyStop: {
+    verl: '— (`0` only)',
+    reject: {
+      when: 'above 0',
+      check: (c) => (c.rl.earlyStop > 0 ? 'veRL runs its `steps` to the end; remove `early-stop` (the runs view still marks the best checkpoint)' : null),
+    },
+  },
+  seed: { verl: '—', unsupported: 'veRL seeds its sampling from `data.seed`, the task’s `seed`' },
 };
 
 export const EVAL_MAPPING: Table<EvalConfig> = {
@@ -200,9 +223,12 @@ export const ENGINE_MAPPING: Table<EngineConfig> = {
   overrides: { verl: 'appended verbatim, last (so they win)' },
 };
 
+/** The rows of train.parquet: the RL pool, or train when the task reserves none (as the local engine's RL samples). */
+const rlProblems = (c: ResolvedConfig) => (c.task.rlPool > 0 ? c.task.rlPool : c.task.train);
+
 function totalSteps(c: ResolvedConfig): Override[] {
   // veRL stops at whichever comes first, the step count or the epochs: give it enough epochs.
-  const perEpoch = Math.max(1, Math.floor(c.task.train / c.rl.prompts));
+  const perEpoch = Math.max(1, Math.floor(rlProblems(c) / c.rl.prompts));
   return [set('trainer.total_training_steps', c.rl.steps), set('trainer.total_epochs', Math.max(1, Math.ceil(c.rl.steps / perEpoch)))];
 }
 

@@ -2,28 +2,18 @@
 // the source of truth, live or not). Readers take a full snapshot, then listen
 // for deltas, which are coalesced and flushed at most once per refresh period.
 import { Emitter, type Event } from 'vscode-jsonrpc';
-import type { AlertRecord, EvalRecord, RunInfo, StepRecord, TraceRecord } from '../../core/protocol/records';
-import type { RunDelta, RunSnapshot } from '../../core/protocol/webview';
+import type { AlertRecord, RunInfo, TraceRecord } from '../../core/protocol/records';
+import type { RunDelta, RunRecords, RunSnapshot } from '../../core/protocol/webview';
+import { runLabels } from '../../core/run/labels';
 
-export interface RunEntry {
+export interface RunEntry extends RunRecords {
   readonly id: string;
   readonly dir: string;
   info: RunInfo;
-  steps: StepRecord[];
-  evals: EvalRecord[];
-  /** The newest traces, at most `maxTraces`. */
-  traces: TraceRecord[];
-  /** Index of `traces[0]` among all the run's traces. */
-  traceStart: number;
-  alerts: AlertRecord[];
 }
 
-export interface NewRecords {
-  steps?: StepRecord[];
-  evals?: EvalRecord[];
-  traces?: TraceRecord[];
-  alerts?: AlertRecord[];
-}
+/** Records read from a run's files since the last read; the store numbers the traces. */
+export type NewRecords = Partial<Omit<RunRecords, 'traceStart'>>;
 
 export class RunStore {
   private readonly entries = new Map<string, RunEntry>();
@@ -59,17 +49,20 @@ export class RunStore {
     return this.entries.get(id);
   }
 
+  /** A live run of this spec file (or, for runs that did not record theirs, of this spec name). */
+  runningFrom(specFile: string, name: string): RunEntry | undefined {
+    return this.list().find((r) => r.info.status === 'running' && (r.info.specFile !== undefined ? r.info.specFile === specFile : r.info.name === name));
+  }
+
+  /** What to call a run where runs are listed: its name, with its start time when another run has the same name. */
+  label(id: string): string {
+    return runLabels([...this.entries.values()].map((e) => e.info)).get(id) ?? id;
+  }
+
   snapshot(id: string): RunSnapshot | undefined {
     const e = this.entries.get(id);
     if (!e) return undefined;
-    return {
-      run: e.info,
-      steps: e.steps.slice(),
-      evals: e.evals.slice(),
-      traces: e.traces.slice(),
-      traceStart: e.traceStart,
-      alerts: e.alerts.slice(),
-    };
+    return { run: e.info, label: this.label(id), steps: e.steps.slice(), evals: e.evals.slice(), traces: e.traces.slice(), traceStart: e.traceStart, alerts: e.alerts.slice() };
   }
 
   /** The trace with this index, if it is still in memory. */

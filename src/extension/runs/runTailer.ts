@@ -2,12 +2,12 @@
 // their files: run.json and the JSONL streams, followed with file-system
 // watches (inotify), never by re-reading on a timer. Runs that claim to be
 // running but whose trainer is gone are marked failed.
-import { existsSync, readdirSync, readFileSync, watch, type FSWatcher } from 'node:fs';
+import { existsSync, readdirSync, watch, type FSWatcher } from 'node:fs';
 import * as path from 'node:path';
 import type { AlertRecord, EvalRecord, RunInfo, StepRecord, TraceRecord } from '../../core/protocol/records';
 import { RUN_FILES, runFile } from '../../core/run/layout';
-import { JsonlTail } from '../../trainer/run/jsonl-tail';
-import { crashedInfo, isProcessAlive, runState, writeRunInfo } from './reattach';
+import { JsonlTail } from '../../core/run/jsonl-tail';
+import { crashedInfo, isProcessAlive, readRunInfo, runState, writeRunInfo } from '../../core/run/run-info';
 import type { RunStore } from './runStore';
 
 interface TrackedRun {
@@ -121,11 +121,10 @@ export class RunTailer {
   private readInfo(run: TrackedRun): void {
     let info: RunInfo;
     try {
-      info = JSON.parse(readFileSync(runFile(run.dir, 'run'), 'utf8')) as RunInfo;
+      info = readRunInfo(run.dir);
     } catch {
       return; // missing or being replaced: the next change event reads it again
     }
-    if (typeof info?.id !== 'string' || typeof info.status !== 'string') return;
     run.id = info.id;
     this.store.setInfo(run.dir, info);
   }

@@ -3,6 +3,9 @@
 import { analyzeSpec } from '../../core/spec/analyze';
 import { solveProblem } from '../../core/spec/solve-cache';
 
+/** `1 error`, `2 warnings`. */
+const count = (n: number, noun: string) => `${n} ${noun}${n === 1 ? '' : 's'}`;
+
 export interface CheckReport {
   errors: number;
   warnings: number;
@@ -19,7 +22,7 @@ export function checkReport(label: string, text: string): CheckReport {
     return {
       errors: errors.length,
       warnings,
-      summary: `${label}: ${errors.length} error(s), ${warnings} warning(s). First, line ${first.range.start.line + 1}: ${first.message}`,
+      summary: `${label}: ${count(errors.length, 'error')}, ${count(warnings, 'warning')}. First, line ${first.range.start.line + 1}: ${first.message}`,
     };
   }
   const c = analysis.config;
@@ -28,7 +31,7 @@ export function checkReport(label: string, text: string): CheckReport {
     errors: 0,
     warnings,
     summary:
-      `${label}: ready to train${warnings ? ` (${warnings} warning(s))` : ''}. ` +
+      `${label}: ready to train${warnings ? ` (${count(warnings, 'warning')})` : ''}. ` +
       `${c.task.train} train / ${c.task.test} test problems with ${numbers} numbers; model ${c.model.preset} ` +
       `(${c.model.layers} layers, width ${c.model.width}); ${c.pretrain.steps} pretraining steps, ${c.rl.steps} ${c.rl.algorithm} steps; device ${c.device}.`,
   };

@@ -2,6 +2,8 @@
 // raises an alert. Driven by run.json transitions, so runs reattached after a
 // reload and runs started elsewhere are reported the same way as ours.
 import * as vscode from 'vscode';
+import { COMMANDS } from '../../core/protocol/commands';
+import { sentence } from './wording';
 import type { RunStatus } from '../../core/protocol/records';
 import type { RunStore } from '../runs/runStore';
 
@@ -18,8 +20,8 @@ export class RunNotifier implements vscode.Disposable {
       store.onDidAlert(({ runId, alert }) => {
         if (alert.time < this.since) return;
         void vscode.window
-          .showWarningMessage(`Reasoning Lab: ${runId} at ${alert.phase} step ${alert.step}: ${alert.kind}. ${alert.evidence} ${alert.advice}`, 'Open Dashboard')
-          .then((c) => c && vscode.commands.executeCommand('reasoningLab.openDashboard', runId));
+          .showWarningMessage(`Reasoning Lab: ${this.store.label(runId)}, ${alert.phase === 'rl' ? 'RL' : 'pretrain'} step ${alert.step}: ${alert.kind}. ${sentence(alert.evidence)} ${sentence(alert.advice)}`, 'Open Dashboard')
+          .then((c) => c && vscode.commands.executeCommand(COMMANDS.openDashboard, runId));
       }),
     ];
   }
@@ -31,16 +33,17 @@ export class RunNotifier implements vscode.Disposable {
       this.lastStatus.set(run.id, now);
       if (before !== 'running' || now === 'running') continue;
       const id = run.id;
+      const label = this.store.label(id);
       if (now === 'failed') {
         void vscode.window
-          .showErrorMessage(`Reasoning Lab: ${id} failed. ${run.info.error ?? ''}`, 'Show Log', 'Open Dashboard')
-          .then((c) => c && vscode.commands.executeCommand(c === 'Show Log' ? 'reasoningLab.showTrainerLog' : 'reasoningLab.openDashboard', id));
+          .showErrorMessage(`Reasoning Lab: ${label} failed. ${run.info.error ?? ''}`, 'Show Log', 'Open Dashboard')
+          .then((c) => c && vscode.commands.executeCommand(c === 'Show Log' ? COMMANDS.showTrainerLog : COMMANDS.openDashboard, id));
       } else {
         const best = Math.max(0, ...run.evals.map((e) => e.score.pass1));
         const summary = run.evals.length > 0 ? ` Best pass@1 ${(best * 100).toFixed(1)}%.` : '';
         void vscode.window
-          .showInformationMessage(`Reasoning Lab: ${id} ${now === 'done' ? 'finished' : 'stopped'}.${summary}`, 'Open Dashboard')
-          .then((c) => c && vscode.commands.executeCommand('reasoningLab.openDashboard', id));
+          .showInformationMessage(`Reasoning Lab: ${label} ${now === 'done' ? 'finished' : 'stopped'}.${summary}`, 'Open Dashboard')
+          .then((c) => c && vscode.commands.executeCommand(COMMANDS.openDashboard, id));
       }
     }
   }

@@ -1,11 +1,14 @@
 // The runs sidebar: each run with its status icon, live step and best
 // accuracy; children for checkpoints, evaluations and the latest traces.
 // Refreshed by the store's events, which the file watches drive.
-import { readdirSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { COMMANDS } from '../../core/protocol/commands';
 import type { RunStatus } from '../../core/protocol/records';
-import { RUN_FILES } from '../../core/run/layout';
+import { describeScore } from '../../core/protocol/describe-score';
+import { formatDuration } from '../../core/run/progress';
+import { checkpointNames } from '../../core/run/checkpoints';
+import { checkpointLabel, parseCheckpointName, RUN_FILES } from '../../core/run/layout';
 import type { RunEntry, RunStore } from '../runs/runStore';
 
 const LATEST_TRACES = 20;
@@ -83,7 +86,7 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
     if (node.kind !== 'group') return [];
     switch (node.group) {
       case 'checkpoints':
-        return checkpointNames(run.dir).map((name) => ({ kind: 'checkpoint', run, name }));
+        return checkpointNames(run.dir).reverse().map((name) => ({ kind: 'checkpoint', run, name }));
       case 'evals':
         return run.evals.map((_e, index) => ({ kind: 'eval' as const, run, index })).reverse();
       case 'traces': {
@@ -100,27 +103,27 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
     const run = node.run;
     switch (node.kind) {
       case 'run': {
-        // The spec name as the label; the run id (name + start time) is in the tooltip.
-        const item = new vscode.TreeItem(run.info.name || run.id, vscode.TreeItemCollapsibleState.Collapsed);
+        // The spec name (with its start time when another run has the same name); the run id is in the tooltip.
+        const item = new vscode.TreeItem(this.store.label(run.id), vscode.TreeItemCollapsibleState.Collapsed);
         const last = run.steps.at(-1);
         const best = bestAccuracy(run);
         item.description = [
           run.info.status,
-          last ? `${last.phase === 'rl' ? 'RL' : 'pretrain'} step ${last.step}` : null,
+          last ? `${PHASE_LABEL[last.phase]} step ${last.step}` : null,
           best !== undefined ? `best ${(best * 100).toFixed(1)}%` : null,
-          startedLabel(run.info.startedAt),
+          localTime(run.info.startedAt),
         ]
           .filter(Boolean)
           .join(' · ');
         item.iconPath = STATUS_ICON[run.info.status] ?? new vscode.ThemeIcon('circle-outline');
         item.contextValue = `run-${run.info.status}`;
+        const ended = run.info.endedAt ? `, ended ${localTime(run.info.endedAt)} (${formatDuration(Date.parse(run.info.endedAt) - Date.parse(run.info.startedAt))})` : '';
         item.tooltip = new vscode.MarkdownString(
-          `**${run.id}**\n\n${run.info.status}${run.info.error ? `: ${run.info.error}` : ''}\n\nstarted ${run.info.startedAt}` +
-            (run.info.endedAt ? `, ended ${run.info.endedAt}` : '') +
+          `**${run.id}**\n\n${run.info.status}${run.info.error ? `: ${run.info.error}` : ''}\n\nstarted ${localTime(run.info.startedAt)}${ended}` +
             `\n\nbackend ${run.info.backend?.name ?? 'unknown'} · seed ${run.info.seed}`,
         );
         item.id = `run:${run.id}`;
-        item.command = { title: 'Open Dashboard', command: 'reasoningLab.openDashboard', arguments: [run.id] };
+        item.command = { title: 'Open Dashboard', command: COMMANDS.openDashboard, arguments: [run.id] };
         return item;
       }
       case 'group': {
@@ -132,20 +135,23 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
         return item;
       }
       case 'checkpoint': {
-        const item = new vscode.TreeItem(node.name, vscode.TreeItemCollapsibleState.None);
-        item.contextValue = 'checkpoint';
+        const at = parseCheckpointName(node.name);
+        const item = new vscode.TreeItem(checkpointLabel(node.name), vscode.TreeItemCollapsibleState.None);
+        item.description = node.name;
+        item.contextValue = `checkpoint-${at?.phase ?? 'other'}`;
         item.iconPath = new vscode.ThemeIcon('save');
         item.resourceUri = vscode.Uri.file(path.join(run.dir, RUN_FILES.checkpoints, node.name));
         return item;
       }
       case 'eval': {
         const e = run.evals[node.index]!;
-        const item = new vscode.TreeItem(
-          `${e.phase === 'rl' ? 'RL' : 'pretrain'} step ${e.step}: pass@1 ${(e.score.pass1 * 100).toFixed(1)}%`,
-          vscode.TreeItemCollapsibleState.None,
-        );
-        item.description = `${e.k > 1 ? `pass@${e.k} ${(e.score.passK * 100).toFixed(1)}% · ` : ''}${e.split} · n=${e.score.n}`;
-        item.iconPath = new vscode.ThemeIcon('graph');
+        const sampled = e.k > 1 ? ` · pass@${e.k} ${percent(e.score.passK)}` : '';
+        const item = new vscode.TreeItem(`pass@1 ${percent(e.score.pass1)}${sampled}`, vscode.TreeItemCollapsibleState.None);
+        const where = e.split === 'test' ? 'test split' : "spec's problems";
+        item.description = `${PHASE_LABEL[e.phase]} step ${e.step} · ${where} n=${e.score.n}${e.requested ? ' · on request' : ''}`;
+        item.tooltip = `${describeScore(e.score, e.k)} on ${e.score.n} problems of the ${where}, ${PHASE_LABEL[e.phase]} step ${e.step}` +
+          (e.requested ? ' (evaluated on request, not by the training loop)' : '');
+        item.iconPath = new vscode.ThemeIcon(e.requested ? 'beaker' : 'graph');
         item.contextValue = 'eval';
         return item;
       }
@@ -158,7 +164,7 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
         if (t) item.description = `${t.numbers.join(' ')} → ${t.target}`;
         item.iconPath = new vscode.ThemeIcon(t?.verdict === 'correct' ? 'check' : 'circle-small');
         item.contextValue = 'trace';
-        item.command = { title: 'Open Trace', command: 'reasoningLab.openTrace', arguments: [run.id, node.index] };
+        item.command = { title: 'Open Trace', command: COMMANDS.openTrace, arguments: [run.id, node.index] };
         return item;
       }
     }
@@ -170,21 +176,13 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
   }
 }
 
-/** `Nov 29 05:20`: when a run started, in local time. */
-function startedLabel(iso: string): string | null {
+const PHASE_LABEL = { pretrain: 'pretrain', rl: 'RL' } as const;
+
+const percent = (share: number) => `${(share * 100).toFixed(1)}%`;
+
+/** `Nov 29 05:20`, in local time. */
+function localTime(iso: string): string | null {
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return null;
   return d.toLocaleString(undefined, { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', hour12: false });
-}
-
-function checkpointNames(runDir: string): string[] {
-  try {
-    return readdirSync(path.join(runDir, RUN_FILES.checkpoints), { withFileTypes: true })
-      .filter((d) => d.isDirectory() && !d.name.includes('tmp'))
-      .map((d) => d.name)
-      .sort()
-      .reverse();
-  } catch {
-    return [];
-  }
 }

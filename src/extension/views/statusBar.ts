@@ -1,6 +1,9 @@
-// The status bar item while a run is live: step, reward and accuracy of the
-// newest live run, with its actions in the tooltip. Set from one function.
+// The status bar item while a run is live: step x of N, time left, and reward
+// and accuracy (or loss) of the newest live run, with its actions in the
+// tooltip. Set from one function.
 import * as vscode from 'vscode';
+import { COMMANDS } from '../../core/protocol/commands';
+import { describeProgress, formatDuration, runProgress } from '../../core/run/progress';
 import type { RunEntry, RunStore } from '../runs/runStore';
 
 export class RunStatusBar implements vscode.Disposable {
@@ -9,7 +12,7 @@ export class RunStatusBar implements vscode.Disposable {
 
   constructor(private readonly store: RunStore) {
     this.item.name = 'Reasoning Lab Run';
-    this.item.command = 'reasoningLab.openDashboard';
+    this.item.command = COMMANDS.openDashboard;
     this.subscriptions = [store.onDidAppend(() => this.update()), store.onDidChangeRuns(() => this.update())];
     this.update();
   }
@@ -26,22 +29,24 @@ export class RunStatusBar implements vscode.Disposable {
       return;
     }
     const last = run.steps.at(-1);
-    const phase = last?.phase ?? 'pretrain';
-    const parts = [`${phase === 'rl' ? 'RL' : 'pretrain'} step ${last?.step ?? 0}`];
+    const progress = runProgress(run.info, run.steps, Date.now(), run.evals);
+    const parts = [`${progress.phase === 'rl' ? 'RL' : 'pretrain'} ${progress.step}/${progress.total}`];
+    const eta = progress.runEtaMs ?? progress.etaMs;
+    if (eta !== null && progress.share < 1) parts.push(`~${formatDuration(eta)} left`);
     if (last?.rewardMean !== undefined) parts.push(`reward ${last.rewardMean.toFixed(2)}`);
     if (last?.accuracy !== undefined) parts.push(`acc ${(last.accuracy * 100).toFixed(0)}%`);
-    if (last?.loss !== undefined && phase === 'pretrain') parts.push(`loss ${last.loss.toFixed(3)}`);
+    if (last?.loss !== undefined && progress.phase === 'pretrain') parts.push(`loss ${last.loss.toFixed(3)}`);
     this.item.text = `$(pulse) ${parts.join(' · ')}`;
     const arg = encodeURIComponent(JSON.stringify([run.id]));
     const tooltip = new vscode.MarkdownString(
-      `**${run.id}** — running\n\n` +
-        `[Open Dashboard](command:reasoningLab.openDashboard?${arg}) · ` +
-        `[Stop](command:reasoningLab.stopRun?${arg}) · ` +
-        `[Show Trainer Log](command:reasoningLab.showTrainerLog?${arg})`,
+      `**${this.store.label(run.id)}** — running\n\n${describeProgress(progress)}\n\n` +
+        `[Open Dashboard](command:${COMMANDS.openDashboard}?${arg}) · ` +
+        `[Stop](command:${COMMANDS.stopRun}?${arg}) · ` +
+        `[Show Trainer Log](command:${COMMANDS.showTrainerLog}?${arg})`,
     );
-    tooltip.isTrusted = { enabledCommands: ['reasoningLab.openDashboard', 'reasoningLab.stopRun', 'reasoningLab.showTrainerLog'] };
+    tooltip.isTrusted = { enabledCommands: [COMMANDS.openDashboard, COMMANDS.stopRun, COMMANDS.showTrainerLog] };
     this.item.tooltip = tooltip;
-    this.item.command = { title: 'Open Dashboard', command: 'reasoningLab.openDashboard', arguments: [run.id] };
+    this.item.command = { title: 'Open Dashboard', command: COMMANDS.openDashboard, arguments: [run.id] };
     this.item.show();
   }
 

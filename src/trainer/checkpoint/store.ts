@@ -4,11 +4,12 @@
 // `checkpoints/latest` is replaced to name it, so a reader never sees half of one.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { RUN_FILES, checkpointName, runFile } from '../../core/run/layout';
+import { checkpointNames } from '../../core/run/checkpoints';
+import { RUN_FILES, checkpointName, parseCheckpointName, runFile } from '../../core/run/layout';
 import type { Phase } from '../../core/protocol/records';
 import type { ResolvedConfig } from '../../core/spec/config';
 import { decodeSafetensors, encodeSafetensors, type ArrayMap } from './safetensors';
-import { writeFileAtomic } from '../run/writer';
+import { writeFileAtomic } from '../../core/run/files';
 
 export const CHECKPOINT_FILES = {
   weights: 'model.safetensors',
@@ -86,24 +87,33 @@ export function readCheckpointConfig(dir: string): CheckpointConfig {
 
 /** Complete checkpoint folders of a run for `phase`, oldest first. */
 export function listCheckpoints(runDir: string, phase: Phase): string[] {
-  const root = runFile(runDir, 'checkpoints');
-  if (!fs.existsSync(root)) return [];
-  const pattern = phase === 'rl' ? /^rl-step-\d{6,}$/ : /^step-\d{6,}$/;
-  return fs
-    .readdirSync(root)
-    .filter((name) => pattern.test(name))
-    .sort((a, b) => a.length - b.length || a.localeCompare(b))
-    .map((name) => path.join(root, name));
+  return checkpointNames(runDir)
+    .filter((name) => parseCheckpointName(name)?.phase === phase)
+    .map((name) => path.join(runFile(runDir, 'checkpoints'), name));
 }
 
 /** The folder `checkpoints/latest` names, or null when the run has none yet. */
 export function latestCheckpoint(runDir: string): string | null {
-  const latest = runFile(runDir, 'latest');
-  if (!fs.existsSync(latest)) return null;
-  const name = fs.readFileSync(latest, 'utf8').trim();
+  return pointedCheckpoint(runDir, 'latest');
+}
+
+/** The folder `checkpoints/best` names (best held-out greedy accuracy), or null when no evaluation has been checkpointed. */
+export function bestCheckpoint(runDir: string): string | null {
+  return pointedCheckpoint(runDir, 'best');
+}
+
+/** Points `checkpoints/best` at a checkpoint folder of the run. */
+export function markBestCheckpoint(runDir: string, dir: string): void {
+  writeFileAtomic(runFile(runDir, 'best'), path.basename(dir) + '\n');
+}
+
+function pointedCheckpoint(runDir: string, pointer: 'latest' | 'best'): string | null {
+  const file = runFile(runDir, pointer);
+  if (!fs.existsSync(file)) return null;
+  const name = fs.readFileSync(file, 'utf8').trim();
   const dir = path.join(runFile(runDir, 'checkpoints'), name);
   if (name === '' || !fs.existsSync(dir)) {
-    throw new Error(`${latest} names "${name}", which is not a checkpoint folder in ${path.join(runDir, RUN_FILES.checkpoints)}`);
+    throw new Error(`${file} names "${name}", which is not a checkpoint folder in ${path.join(runDir, RUN_FILES.checkpoints)}`);
   }
   return dir;
 }

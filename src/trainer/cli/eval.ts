@@ -1,8 +1,10 @@
 // `rlab eval`: evaluate a checkpoint (or a run's latest) on the frozen test
-// split or the spec's fixed problems, and print the scores. Read-only: the run
-// directory is left as it is.
+// split or the spec's fixed problems, and print the scores. The run folder is
+// left as it is, unless `--record` adds the evaluation to its eval.jsonl.
+import * as path from 'node:path';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import type { EvalRecord } from '../../core/protocol/records';
+import { RunWriter } from '../run/writer';
 
 interface EvalOptions {
   split: 'test' | 'problems';
@@ -11,6 +13,7 @@ interface EvalOptions {
   temperature?: number;
   device?: string;
   json?: boolean;
+  record?: boolean;
 }
 
 function count(value: string): number {
@@ -35,6 +38,7 @@ export function register(program: Command): void {
     .addOption(new Option('--temperature <t>', 'sampling temperature of pass@k (default: the spec\'s)').argParser(real))
     .option('--device <device>', 'auto, gpu, cpu, wasm or js (default: the spec\'s)')
     .option('--json', 'print the evaluation record as one JSON line')
+    .option('--record', 'also append it to the run\'s eval.jsonl (marked "requested"), so it shows among the run\'s evaluations')
     .addHelpText('after', '\nExamples:\n  rlab eval .rlab/runs/countdown-3-20260101-120000\n  rlab eval runs/base/checkpoints/step-003000 --limit 0 --samples 8')
     .action(async (target: string, options: EvalOptions) => {
       const [{ selectBackend }, { checkpointDir, loadPolicy }, { readCheckpointConfig }, { evaluate }, { evalProblems, taskData }, { mixSeed }] = await Promise.all([
@@ -43,9 +47,11 @@ export function register(program: Command): void {
         import('../checkpoint/store'),
         import('../eval'),
         import('../data/task'),
-        import('../data/pretrain-stream'),
+        import('../rng'),
       ]);
       const dir = checkpointDir(target);
+      // Checked before the model loads: a checkpoint outside a run folder has no evaluations to join.
+      const writer = options.record ? openRunOf(dir) : null;
       const { config } = readCheckpointConfig(dir);
       const backend = await selectBackend((options.device ?? config.device) as Parameters<typeof selectBackend>[0]);
       const { model, tokenizer, checkpoint } = loadPolicy(dir);
@@ -64,14 +70,24 @@ export function register(program: Command): void {
           temperature: options.temperature ?? config.eval.temperature,
           maxNewTokens: config.rl.maxTokens,
           seed: mixSeed(config.task.seed, 3, checkpoint.state.step),
-          batch: 16,
         });
+        if (writer) writer.eval({ ...record, requested: true });
         if (options.json) process.stdout.write(`${JSON.stringify(record)}\n`);
         else process.stdout.write(describe(record, dir, backend.name, Date.now() - started));
       } finally {
         model.dispose();
       }
     });
+}
+
+/** The run a checkpoint folder belongs to (`<run>/checkpoints/<name>`), opened to add records. */
+function openRunOf(checkpoint: string): RunWriter {
+  const runDir = path.dirname(path.dirname(path.resolve(checkpoint)));
+  try {
+    return RunWriter.open(runDir);
+  } catch (e) {
+    throw new Error(`--record adds to a run's eval.jsonl, but ${checkpoint} is not in a run folder (${(e as Error).message})`);
+  }
 }
 
 function describe(r: EvalRecord, dir: string, backend: string, ms: number): string {

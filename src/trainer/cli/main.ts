@@ -9,6 +9,13 @@ import { register as score } from './score';
 import { register as solve } from './solve';
 import { register as train } from './train';
 
+// A reader that stops early (`rlab score … | head -2`) closes the pipe: a command-line
+// tool then ends quietly, as the rest of the pipeline expects, without a stack trace.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(0);
+  throw err;
+});
+
 const program = new Command('rlab')
   .description('Reasoning Lab: Countdown problems, answers and training from the command line')
   .version(version);

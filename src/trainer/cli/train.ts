@@ -2,11 +2,14 @@
 // summary. tfjs loads only when a run starts, so other commands stay fast.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { RUNS_FOLDER } from '../../core/run/layout';
 import type { ResolvedConfig } from '../../core/spec/config';
 import type { TrainerLaunch } from '../../core/protocol/trainer';
-import { createRunDir, readRunInfo } from '../run/writer';
+import { createRunDir } from '../../core/run/files';
+import { continueRun } from '../../core/run/continue';
+import { readRunInfo } from '../../core/run/run-info';
+import { parseInteger } from './batch';
 import { RunControl } from '../engine/control';
 import { readSpecFile } from '../spec-file';
 import { TrainProgress } from './progress';
@@ -14,6 +17,8 @@ import { TrainProgress } from './progress';
 interface TrainOptions {
   out?: string;
   resume?: string;
+  continue?: string;
+  steps?: number;
   stage?: string;
   device?: string;
   from?: string;
@@ -28,10 +33,12 @@ export function register(program: Command): void {
     .argument('[spec]', 'the .countdown spec (not needed with --resume)')
     .option('--out <dir>', 'the run directory to create (default: .rlab/runs/<name>-<date>-<time>)')
     .option('--resume <run>', 'continue a run from its latest checkpoint')
+    .option('--continue <run>', 'train a finished run on for --steps more steps, as a new run (the finished one is left as it is)')
+    .addOption(new Option('--steps <n>', 'with --continue: how many more steps').argParser(parseInteger))
     .option('--stage <stage>', 'pretrain, rl or all (default: all; with --resume, the run\'s own)')
     .option('--device <device>', 'override the spec\'s device: auto, gpu, cpu, wasm or js')
-    .option('--from <run>', 'start RL from the latest pretraining checkpoint of another run')
-    .addHelpText('after', '\nExamples:\n  rlab train examples/countdown-3.countdown\n  rlab train my.countdown --stage pretrain --out runs/base\n  rlab train my.countdown --stage rl --from runs/base\n  rlab train --resume .rlab/runs/countdown-3-20260101-120000\n  rlab train examples/tinyzero-verl.countdown   # engine verl: veRL on GPUs (docs/verl.md)\n\nCtrl-C stops after the current step with a checkpoint (a veRL job: stops it; resume continues from veRL\'s last checkpoint); --resume continues.')
+    .option('--from <run>', 'start RL from the latest pretraining checkpoint of another run, or from a checkpoint folder')
+    .addHelpText('after', '\nExamples:\n  rlab train examples/countdown-3.countdown\n  rlab train my.countdown --stage pretrain --out runs/base\n  rlab train my.countdown --stage rl --from runs/base\n  rlab train --resume .rlab/runs/countdown-3-20260101-120000\n  rlab train --continue .rlab/runs/countdown-3-20260101-120000 --steps 50\n  rlab train examples/tinyzero-verl.countdown   # engine verl: veRL on GPUs (docs/verl.md)\n\nCtrl-C stops after the current step with a checkpoint (a veRL job: stops it; resume continues from veRL\'s last checkpoint); --resume continues.')
     .action(async (spec: string | undefined, options: TrainOptions, command: Command) => {
       const launch = toLaunch(spec, options, (message) => command.error(`rlab train: ${message}`));
       const { train } = await import('../engine/dispatch');
@@ -54,6 +61,17 @@ export function register(program: Command): void {
 function toLaunch(spec: string | undefined, options: TrainOptions, fail: (message: string) => never): TrainerLaunch {
   const stage = options.stage ?? null;
   if (stage !== null && !(STAGES as readonly string[]).includes(stage)) fail(`--stage must be pretrain, rl or all, not "${stage}"`);
+  if (options.continue) {
+    if (spec || options.resume) fail('--continue RUN takes no spec and no --resume: the new run keeps the finished run\'s spec');
+    if (options.steps === undefined || options.steps < 1) fail('--continue RUN needs --steps N (how many more steps, 1 or more)');
+    const source = path.resolve(options.continue);
+    try {
+      const { dir, info } = continueRun(source, (name) => (options.out ? path.resolve(options.out) : createRunDir(path.resolve(RUNS_FOLDER), name)), options.steps);
+      return { spec: null, runDir: dir, resume: true, stage: info.stage, device: options.device ?? null, from: null };
+    } catch (e) {
+      return fail((e as Error).message);
+    }
+  }
   if (options.resume) {
     if (spec) fail('give either a spec or --resume RUN, not both (a resumed run keeps its own spec)');
     if (options.out) fail('--out names a new run directory; a resumed run stays in its own');
@@ -73,7 +91,7 @@ function toLaunch(spec: string | undefined, options: TrainOptions, fail: (messag
   } catch (e) {
     return fail((e as Error).message);
   }
-  if (options.from && !fs.existsSync(options.from)) fail(`--from ${options.from}: no such run directory`);
+  if (options.from && !fs.existsSync(options.from)) fail(`--from ${options.from}: no such run directory or checkpoint folder`);
   const runDir = options.out ? path.resolve(options.out) : createRunDir(path.resolve(RUNS_FOLDER), config.name);
   return { spec: path.resolve(spec), runDir, resume: false, stage: (stage as TrainerLaunch['stage'] | null) ?? 'all', device: options.device ?? null, from: options.from ? path.resolve(options.from) : null };
 }

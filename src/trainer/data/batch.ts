@@ -44,19 +44,32 @@ export function packBatch(sequences: readonly Sequence[], pad: number, maxLength
  * as first-fit (longest first) finds; sequences must hold at least 2 tokens.
  */
 export function packSequences(sequences: readonly Sequence[], pad: number, maxLength: number): Batch {
-  const rows: { used: number; members: Sequence[] }[] = [];
-  const longestFirst = [...sequences].sort((a, b) => b.ids.length - a.ids.length);
-  for (const s of longestFirst) {
-    const size = s.ids.length - 1;
-    const row = rows.find((r) => r.used + size <= maxLength);
+  return packRows(firstFit(sequences.map((s) => s.ids.length - 1), maxLength).map((row) => row.map((i) => sequences[i]!)), pad, maxLength);
+}
+
+/** Rows of sequences packed side by side as given (each row's sequences in order), padded to a common length. */
+export function packRows(rows: readonly (readonly Sequence[])[], pad: number, maxLength: number): Batch {
+  return layout(rows, pad, maxLength, true);
+}
+
+/**
+ * Indices of `sizes` grouped into as few rows of at most `capacity` as
+ * first-fit finds, longest first (ties in index order).
+ */
+export function firstFit(sizes: readonly number[], capacity: number): number[][] {
+  const rows: { used: number; members: number[] }[] = [];
+  const longestFirst = sizes.map((_, i) => i).sort((a, b) => sizes[b]! - sizes[a]! || a - b);
+  for (const i of longestFirst) {
+    const size = sizes[i]!;
+    const row = rows.find((r) => r.used + size <= capacity);
     if (row) {
-      row.members.push(s);
+      row.members.push(i);
       row.used += size;
     } else {
-      rows.push({ used: size, members: [s] });
+      rows.push({ used: size, members: [i] });
     }
   }
-  return layout(rows.map((r) => r.members), pad, maxLength, true);
+  return rows.map((r) => r.members);
 }
 
 /** Writes each row's sequences one after another, then pads every row to a common length. */

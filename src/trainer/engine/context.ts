@@ -1,14 +1,18 @@
-// What a training stage (pretraining, RL) gets from the engine, and the one
-// thing it must call after every optimizer step. A stage owns its loop, its
-// optimizer and its metrics; the engine owns the run directory, evaluation
-// cadence, checkpoints, stop requests and live events.
-import type * as tf from '@tensorflow/tfjs-core';
-import type { BackendInfo, EvalRecord, Phase } from '../../core/protocol/records';
+// A training stage (pretraining, RL) and what it gets from the engine. A stage
+// says which problems it goes through, how its optimizer decays weights and
+// what one step does; the engine owns everything every stage repeats: the step
+// loop, the optimizer and the data cursor (fresh, or restored from a checkpoint,
+// and saved with every one), evaluation cadence, the best checkpoint, early
+// stops, stop requests and the run directory.
+import type { BackendInfo, EvalRecord, Phase, StepRecord } from '../../core/protocol/records';
+import type { Problem } from '../../core/countdown/problem';
 import type { ResolvedConfig } from '../../core/spec/config';
 import type { ArrayMap } from '../checkpoint/safetensors';
+import type { ShuffledStream } from '../data/shuffled-stream';
 import type { TaskData } from '../data/task';
 import type { Gpt } from '../model/gpt';
 import type { Tokenizer } from '../model/tokenizer';
+import type { AdamW } from '../optim/adamw';
 import type { Rng } from '../rng';
 import type { RunRecorder } from './recorder';
 
@@ -18,49 +22,54 @@ export interface StageStart {
   step: number;
   /** The optimizer state saved with that checkpoint (null: start a fresh optimizer). */
   optimizer: ArrayMap | null;
-  /** The stage's data cursor saved with that checkpoint (empty when fresh). */
+  /** The engine's cursors saved with that checkpoint (empty when fresh). */
   cursor: Record<string, number>;
 }
 
 export type StageEnd = 'done' | 'stopped';
 
-/** What `endStep` needs to know about the step that just finished. */
-export interface StepEnd {
-  phase: Phase;
-  /** Steps of this stage done, this one included. */
-  step: number;
-  /** Steps the stage runs in all. */
-  total: number;
-  /** Evaluate and checkpoint every this many steps (and at `total`). */
-  every: number;
-  /** The optimizer's state by name, for a checkpoint: fresh copies, which the engine disposes (read only when one is written). */
-  optimizer: () => ReadonlyMap<string, tf.Tensor>;
-  /** The stage's data cursor, for a checkpoint. */
-  cursor: () => Record<string, number>;
+/** A stage as the engine runs it. */
+export interface Stage {
+  /** Steps in all, evaluation cadence and early-stop patience (evaluations without a new best; 0: never) from the spec. */
+  plan(config: ResolvedConfig): { steps: number; every: number; patience: number };
+  /** The problems the stage goes through in shuffled passes, and the seed of their order. */
+  problems(data: TaskData, config: ResolvedConfig): { pool: readonly Problem[]; seed: number };
+  /** AdamW weight decay of the stage's optimizer. */
+  weightDecay(config: ResolvedConfig): number;
+  /** Evaluate the model the stage starts from before its first step (RL's baseline; not a random initialisation). */
+  evaluatesStart: boolean;
+  /** Sets the stage up; the steps it returns run from `ctx.start.step + 1` to the plan's last. */
+  begin(ctx: TrainingContext): StageSteps;
+}
+
+export interface StageSteps {
+  /** Runs step `step` (1-based) and returns its record; the engine writes it. */
+  step(step: number, total: number): Promise<StepRecord>;
+  /** Releases what the stage holds (a reference model). */
+  dispose?(): void;
 }
 
 export interface TrainingContext {
   readonly config: ResolvedConfig;
+  readonly phase: Phase;
   readonly runDir: string;
   readonly backend: BackendInfo;
   readonly tokenizer: Tokenizer;
   /** The policy. Its weights are the checkpoint's, the base model's (RL) or fresh. */
   readonly model: Gpt;
+  /** The stage's AdamW, restored when resuming; the engine saves and disposes it. */
+  readonly optimizer: AdamW;
+  /** The stage's problems in shuffled passes, at the resumed position; the engine saves the cursor. */
+  readonly problems: ShuffledStream<Problem>;
   /** The engine's random generator; its state is saved in every checkpoint. */
   readonly rng: Rng;
   readonly data: TaskData;
-  /** Writes step/eval/trace/alert/log records to the run directory and the live sink. */
+  /** Writes step/eval/trace/alert/log records to the run directory. */
   readonly record: RunRecorder;
   readonly start: StageStart;
   /**
    * Evaluates the model on the frozen test split (eval.limit problems) and on
-   * the spec's problems; writes eval.jsonl, traces.jsonl and the live events.
+   * the spec's problems; writes eval.jsonl and traces.jsonl.
    */
   evaluate(phase: Phase, step: number): Promise<EvalRecord[]>;
-  /**
-   * Call after every optimizer step: lets requests in, evaluates and
-   * checkpoints when due (or when a checkpoint or stop was asked for).
-   * Returns false when the stage must stop now (a checkpoint has been written).
-   */
-  endStep(end: StepEnd): Promise<boolean>;
 }

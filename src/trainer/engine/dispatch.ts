@@ -3,7 +3,7 @@
 // loads only when a run needs it (tfjs for the local one).
 import type { TrainerLaunch } from '../../core/protocol/trainer';
 import type { EngineKind } from '../../core/spec/config';
-import { readRunInfo } from '../run/writer';
+import { readRunInfo } from '../../core/run/run-info';
 import { readSpecFile } from '../spec-file';
 import type { RunControl } from './control';
 import type { RunOutcome } from './run-lifecycle';

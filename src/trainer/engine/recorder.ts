@@ -1,6 +1,6 @@
-// One call per record: appended to its file in the run directory, sent to the
-// live sink, and (for steps) counted in run.json. Stages use this, never the
-// writer and sink separately, so files and events cannot disagree.
+// One call per record: appended to its file in the run directory, counted in
+// run.json (steps), and shown to the sink (a progress bar). Stages use this,
+// never the writer and sink separately, so files and events cannot disagree.
 import type { AlertRecord, EvalRecord, LogLevel, StepRecord, TraceRecord } from '../../core/protocol/records';
 import type { RunWriter } from '../run/writer';
 import type { TrainerSink } from './sink';
@@ -24,7 +24,6 @@ export class RunRecorder {
 
   trace(record: TraceRecord): void {
     this.writer.trace(record);
-    this.sink.trace(record);
   }
 
   alert(record: AlertRecord): void {

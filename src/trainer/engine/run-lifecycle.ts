@@ -7,6 +7,7 @@ import { version as extensionVersion } from '../../../package.json';
 import type { CheckpointRecord, RunInfo } from '../../core/protocol/records';
 import type { TrainerLaunch } from '../../core/protocol/trainer';
 import type { ResolvedConfig } from '../../core/spec/config';
+import { runState } from '../../core/run/run-info';
 import type { RunWriter } from '../run/writer';
 import { SpecError } from '../spec-file';
 import type { RunControl } from './control';
@@ -31,21 +32,13 @@ export function newRunInfo(launch: TrainerLaunch, config: ResolvedConfig, versio
     step: { pretrain: 0, rl: 0 },
     error: null,
     parent: launch.from ? path.resolve(launch.from) : null,
+    ...(launch.spec ? { specFile: path.resolve(launch.spec) } : {}),
   };
-}
-
-export function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /** A run to resume must not be running in another process. */
 export function checkNotRunning(info: RunInfo, runDir: string): void {
-  if (info.status === 'running' && info.pid !== null && info.pid !== process.pid && processAlive(info.pid)) {
+  if (info.pid !== process.pid && runState(info) === 'live') {
     throw new SpecError(`run ${runDir} is still running (pid ${info.pid}); stop it before resuming`);
   }
 }

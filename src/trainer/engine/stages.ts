@@ -1,10 +1,10 @@
 // The stages the engine can run, by phase.
 import type { Phase } from '../../core/protocol/records';
-import { runPretrainStage } from '../pretrain/stage';
-import { runRlStage } from '../rl/stage';
-import type { StageEnd, TrainingContext } from './context';
+import { pretrainStage } from '../pretrain/stage';
+import { rlStage } from '../rl/stage';
+import type { Stage } from './context';
 
-export const STAGES: Record<Phase, (ctx: TrainingContext) => Promise<StageEnd>> = {
-  pretrain: runPretrainStage,
-  rl: runRlStage,
+export const STAGES: Record<Phase, Stage> = {
+  pretrain: pretrainStage,
+  rl: rlStage,
 };

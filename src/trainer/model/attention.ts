@@ -21,6 +21,7 @@
 
 import * as tf from '@tensorflow/tfjs-core';
 import { BlockAttentionKernels } from './block-attention';
+import { kernelThreads } from './kernel-pool';
 import { arrayBackend, tensorOfValues, tensorValues } from './tensor-arrays';
 
 /**
@@ -94,14 +95,6 @@ function kernelAttention(tensors: tf.Tensor2D[], blocks: readonly AttentionBlock
   return attend(...tensors);
 }
 
-/** Threads the kernels use: the WASM backend's (its own pool idles while they run); 1 on the CPU backend. */
-function kernelThreads(): number {
-  if (tf.getBackend() !== 'wasm') return 1;
-  // Loaded already: the active backend is this package's.
-  const wasm = require('@tensorflow/tfjs-backend-wasm') as typeof import('@tensorflow/tfjs-backend-wasm');
-  return wasm.getThreadsCount();
-}
-
 /** blockAttention as tfjs ops, one 2-D product per (block, head): tfjs-node, and the reference for the kernels. */
 export function tensorBlockAttention(q: tf.Tensor2D, k: tf.Tensor2D, v: tf.Tensor2D, blocks: readonly AttentionBlock[], heads: number): tf.Tensor2D {
   const width = q.shape[1];
@@ -132,7 +125,7 @@ export function tensorBlockAttention(q: tf.Tensor2D, k: tf.Tensor2D, v: tf.Tenso
     return {
       value: assemble(out),
       gradFunc: (dy: tf.Tensor2D, saved: tf.Tensor[]) => {
-        const [sq, sk, sv, ...ws] = saved as tf.Tensor2D[];
+        const [sq, sk, sv, ...ws] = saved as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, ...tf.Tensor2D[]];
         const dq: tf.Tensor2D[][] = [];
         const dk: tf.Tensor2D[][] = [];
         const dv: tf.Tensor2D[][] = [];

@@ -2,7 +2,7 @@
 // WebAssembly memory, grown to the largest call, holds a layer's activations
 // while the forward or backward of every (block, head) pair runs in one call.
 // Results are views of that memory, valid until the next call. With more than
-// one thread the pairs are shared with helper threads (block-attention-pool.ts).
+// one thread the pairs are shared with helper threads (kernel-pool.ts).
 //
 // Activations stay as they come, [N, D] (heads side by side) or q, k and v
 // side by side in one [N, 3D] array (the fused projection's output, so no split
@@ -12,7 +12,7 @@
 // sums over them, and what they get is never copied out).
 
 import { BLOCK_ATTENTION_WASM } from './block-attention-wasm';
-import { KernelPool } from './block-attention-pool';
+import { KernelPool } from './kernel-pool';
 import { MAX_PAGES, growTo, pagesFor } from './kernel-memory';
 
 /** A run of rows of the [N, D] activations, causal within itself. */
@@ -175,7 +175,7 @@ export class BlockAttentionKernels {
   constructor() {
     compiled ??= new WebAssembly.Module(Buffer.from(BLOCK_ATTENTION_WASM, 'base64'));
     this.kernels = new WebAssembly.Instance(compiled, { env: { memory: this.memory } }).exports as unknown as Kernels;
-    this.pool = new KernelPool(compiled, this.memory, this.kernels, MAX_HELPERS);
+    this.pool = new KernelPool(compiled, this.memory, this.kernels as unknown as Record<string, unknown>, ['forward', 'backward'], MAX_HELPERS, 'block attention');
   }
 
   /**
@@ -201,7 +201,8 @@ export class BlockAttentionKernels {
     new Int32Array(this.memory.buffer, table, layout.table.length).set(layout.table);
     this.stageInputs(layout, inputs, [q, k, v]);
     this.kernels.transposeHeads(k, kt, rows, heads, layout.hd, layout.rowBytes, layout.headBytes, layout.tRowBytes);
-    this.pool.run('forward', [table, q, kt, v, o, p, ...layout.shape], 1 / Math.sqrt(layout.hd), layout.costs, threads);
+    // The (block, head) range goes after the table.
+    this.pool.run('forward', [table, 0, 0, q, kt, v, o, p, ...layout.shape, 1 / Math.sqrt(layout.hd)], 1, layout.costs, threads);
     return { out: this.unstage(layout, o), probabilities: this.floats(p, layout.probabilityFloats) };
   }
 
@@ -237,8 +238,8 @@ export class BlockAttentionKernels {
     this.stage(layout, dout, dOut, width, 0);
     this.kernels.transposeHeads(v, vt, rows, heads, layout.hd, layout.rowBytes, layout.headBytes, layout.tRowBytes);
     this.floats(p, layout.probabilityFloats).set(probabilities);
-    this.pool.run('backward', [table, q, k, vt, dOut, p, scratch, dq, dk, dv, ...layout.shape], 1 / Math.sqrt(layout.hd), layout.costs, threads, {
-      at: 6,
+    this.pool.run('backward', [table, 0, 0, q, k, vt, dOut, p, scratch, dq, dk, dv, ...layout.shape, 1 / Math.sqrt(layout.hd)], 1, layout.costs, threads, {
+      at: 8,
       step: 4 * layout.scratchFloats,
     });
     if (!layout.packed) return { dq: this.unstage(layout, dq), dk: this.unstage(layout, dk), dv: this.unstage(layout, dv) };

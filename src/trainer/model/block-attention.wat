@@ -18,7 +18,7 @@
 ;;
 ;; Regenerate block-attention-wasm.ts after editing: `npm run build:wasm`.
 (module
-  ;; Shared: helper threads (block-attention-pool.ts) run other pairs over it.
+  ;; Shared: helper threads (kernel-pool.ts) run other pairs over it.
   (import "env" "memory" (memory 1 65536 shared))
 
   (func $sum4 (param $x v128) (result f32)

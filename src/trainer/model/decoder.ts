@@ -18,16 +18,78 @@
 
 import * as tf from '@tensorflow/tfjs-core';
 import { DECODE_ATTENTION_WASM } from './decode-attention-wasm';
-import { LAYER_NORM_EPS, type DecodeWeights, type Gpt, type KvCache } from './gpt';
+import type { Gpt, KvCache } from './gpt';
+import { LAYER_NORM_EPS } from './ops';
 import { pagesFor } from './kernel-memory';
+import { KernelPool, kernelThreads } from './kernel-pool';
 import { arrayBackend, tensorValues } from './tensor-arrays';
+
+/** What the array decoder (decoder.ts) reads of the model: small vectors as arrays, weight matrices as tensors. */
+export interface DecodeWeights {
+  width: number;
+  heads: number;
+  context: number;
+  vocab: number;
+  /** Token embedding [V, D] and learned positions [context, D] (null with rotary positions). */
+  embedding: Float32Array;
+  positions: Float32Array | null;
+  /** Rotary tables [context, hd/2] (null with learned positions). */
+  rotary: { cos: Float32Array; sin: Float32Array } | null;
+  layers: Array<{
+    ln1: NormWeights;
+    attnQkv: tf.Tensor2D;
+    attnProj: tf.Tensor2D;
+    ln2: NormWeights;
+    mlpFc: tf.Tensor2D;
+    mlpProj: tf.Tensor2D;
+  }>;
+  lnf: NormWeights;
+  /** Output head [D, V]. */
+  head: tf.Tensor2D;
+}
+
+export interface NormWeights {
+  weight: Float32Array;
+  bias: Float32Array;
+}
 
 export interface Decoder {
   /** Next-token logits [B, V] row-major after the chunk of tokens each row was given last. */
   readonly logits: Float32Array;
   /** Feeds one token per row and updates `logits`. */
   step(tokens: readonly number[]): Promise<void>;
+  /**
+   * Keeps only the current rows `rows`, as rows 0..n-1 in that order (and
+   * their logits): finished rows stop costing work. Each kept row stays in its
+   * slot or moves into the slot of a row that is not kept (see `compaction`).
+   */
+  keep(rows: readonly number[]): void;
+  /** Threads that take a share of a step now (helpers start on first use, in the background). */
+  readonly readyThreads: number;
   dispose(): void;
+}
+
+/**
+ * The arrangement `keep` takes for the surviving rows `live` (ascending) of
+ * `count` rows: survivors below the new row count stay put, and the ones above
+ * it fill the slots of finished rows, so each finished row costs one row's move.
+ */
+export function compaction(live: readonly number[], count: number): number[] {
+  const n = live.length;
+  const kept = new Set(live);
+  const movers = live.filter((r) => r >= n);
+  const order: number[] = [];
+  for (let i = 0; i < n; i++) order.push(kept.has(i) ? i : movers.shift()!);
+  if (order.some((r) => r >= count)) throw new Error(`rows ${live.join(',')} are not all among ${count}`);
+  return order;
+}
+
+/** Checks that `rows` moves each kept row only into a slot whose row is dropped. */
+function checkKeep(rows: readonly number[], count: number): void {
+  const kept = new Set(rows);
+  if (kept.size !== rows.length || rows.some((r, i) => r < 0 || r >= count || (r !== i && kept.has(i)))) {
+    throw new Error(`cannot keep rows [${rows.join(', ')}] of ${count}: each kept row stays in its slot or moves into a dropped row's`);
+  }
 }
 
 /** Prompt positions the array decoder runs at once: bounds its buffers for long prompts. */
@@ -50,10 +112,11 @@ export async function startDecoder(
   pads: number[],
   steps: number,
   kind: DecoderKind = decoderKind(),
+  threads = kernelThreads(),
 ): Promise<Decoder> {
   if (kind === 'arrays') {
     const length = prompts[0]!.length;
-    const decoder = new ArrayDecoder(model.decodeWeights(), pads, length + steps, Math.min(length, PROMPT_CHUNK));
+    const decoder = new ArrayDecoder(model.decodeWeights(), pads, length + steps, Math.min(length, PROMPT_CHUNK), threads);
     for (let at = 0; at < length; at += PROMPT_CHUNK) decoder.feed(prompts.map((p) => p.slice(at, at + PROMPT_CHUNK)));
     return decoder;
   }
@@ -69,12 +132,27 @@ export async function startDecoder(
 }
 
 class TensorDecoder implements Decoder {
+  readonly readyThreads = 1;
+
   constructor(
     private readonly model: Gpt,
-    private readonly pads: number[],
+    private pads: number[],
     private cache: KvCache,
     public logits: Float32Array,
   ) {}
+
+  keep(rows: readonly number[]): void {
+    checkKeep(rows, this.pads.length);
+    const vocab = this.logits.length / this.pads.length;
+    const index = tf.tensor1d(rows as number[], 'int32');
+    const pick = (ts: tf.Tensor4D[]) => ts.map((t) => tf.keep(tf.gather(t, index)));
+    const cache = { keys: pick(this.cache.keys), values: pick(this.cache.values), length: this.cache.length };
+    index.dispose();
+    tf.dispose([...this.cache.keys, ...this.cache.values]);
+    this.cache = cache;
+    this.pads = rows.map((r) => this.pads[r]!);
+    this.logits = keepRows(this.logits, rows, vocab);
+  }
 
   async step(tokens: readonly number[]): Promise<void> {
     const ids = tf.tensor2d(tokens as number[], [tokens.length, 1], 'int32');
@@ -97,21 +175,30 @@ let attentionModule: WebAssembly.Module | null = null;
 
 /** decode-attention.wat's exports; addresses are byte offsets into its memory. */
 interface DecodeKernels {
+  /** Rows [from, to). */
   attendRows(
-    qkv: number, keys: number, values: number, out: number, scores: number, firsts: number,
-    rows: number, heads: number, hd: number, capacity: number, position: number, scale: number,
+    from: number, to: number, qkv: number, keys: number, values: number, out: number, scores: number, firsts: number,
+    heads: number, hd: number, capacity: number, position: number, scale: number,
   ): void;
   gelu(x: number, n: number): void;
 }
 
+/** Helper threads at most: the WASM backend's own pool never has more than 8 threads. */
+const MAX_HELPERS = 7;
+
 class ArrayDecoder implements Decoder {
-  private readonly rows: number;
+  /** Rows decoded now: fewer than the buffers were made for once finished rows are dropped. */
+  private rows: number;
   private readonly width: number;
   private readonly heads: number;
   private readonly headDim: number;
   /** Floats per head vector in WASM memory: headDim rounded up to whole SIMD lanes, zero-padded. */
   private readonly stride: number;
   private readonly kernels: DecodeKernels;
+  /** The helper threads that take rows off this one. */
+  private readonly pool: KernelPool;
+  /** Each row's cost of attending at the current position (its positions so far). */
+  private readonly costs: Float64Array;
   /**
    * Views of the kernels' memory. Per layer, keys and values [B, H, capacity,
    * stride]: row r's position p of head h at ((r*H + h)*capacity + p)*stride.
@@ -138,10 +225,12 @@ class ArrayDecoder implements Decoder {
 
   constructor(
     private readonly weights: DecodeWeights,
-    private readonly pads: number[],
+    private pads: number[],
     private readonly capacity: number,
     /** The most positions one `feed` takes. */
     private readonly chunk: number,
+    /** Threads that attend: the WASM backend's. */
+    private readonly threads: number,
   ) {
     if (capacity > weights.context) {
       throw new Error(`decoding ${capacity} positions is more than the model context ${weights.context}`);
@@ -156,16 +245,19 @@ class ArrayDecoder implements Decoder {
     const layers = weights.layers.length;
     const tokens = this.rows * chunk;
     const hidden = 4 * tokens * this.width;
+    // Scores of one (row, head) at a time, for each thread.
     const scores = Math.ceil(capacity / 4) * 4;
     const firsts = Math.ceil(this.rows / 4) * 4;
-    const floats = 2 * layers * cacheSize + 4 * vectors + hidden + scores + firsts;
+    const floats = 2 * layers * cacheSize + 4 * vectors + hidden + this.threads * scores + firsts;
     const pages = pagesFor(
       floats * 4,
       (gb) => `decoding ${this.rows} rows of ${capacity} positions needs a ${gb} GB cache, more than WebAssembly memory holds (4 GB): sample fewer rows at a time`,
     );
-    const memory = new WebAssembly.Memory({ initial: pages });
+    const memory = new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true });
     attentionModule ??= new WebAssembly.Module(Buffer.from(DECODE_ATTENTION_WASM, 'base64'));
     this.kernels = new WebAssembly.Instance(attentionModule, { env: { memory } }).exports as unknown as DecodeKernels;
+    this.pool = new KernelPool(attentionModule, memory, this.kernels as unknown as Record<string, unknown>, ['attendRows'], MAX_HELPERS, 'decode attention');
+    this.costs = new Float64Array(this.rows);
     // Carved in order; every size is a multiple of 4 floats, so views stay 16-byte aligned.
     let offset = 0;
     const view = (n: number) => new Float32Array(memory.buffer, (offset += n) * 4 - n * 4, n);
@@ -174,7 +266,7 @@ class ArrayDecoder implements Decoder {
     this.qkv = view(3 * vectors);
     this.outputs = view(vectors);
     this.hidden = view(hidden);
-    this.scores = view(scores);
+    this.scores = view(this.threads * scores);
     this.firsts = new Int32Array(memory.buffer, view(firsts).byteOffset, this.rows);
     this.x = new Float32Array(tokens * this.width);
     this.normed = new Float32Array(tokens * this.width);
@@ -253,9 +345,15 @@ class ArrayDecoder implements Decoder {
         // A padding position attends to itself alone: nothing reads its output.
         firsts[r] = Math.min(this.pads[r]!, position);
       }
-      this.kernels.attendRows(
-        this.qkv.byteOffset, this.keys[index]!.byteOffset, this.values[index]!.byteOffset, outputs.byteOffset,
-        this.scores.byteOffset, firsts.byteOffset, rows, heads, stride, this.capacity, position, 1 / Math.sqrt(hd),
+      for (let r = 0; r < rows; r++) this.costs[r] = position - firsts[r]! + 1;
+      this.pool.run(
+        'attendRows',
+        [0, 0, this.qkv.byteOffset, this.keys[index]!.byteOffset, this.values[index]!.byteOffset, outputs.byteOffset,
+          this.scores.byteOffset, firsts.byteOffset, heads, stride, this.capacity, position, 1 / Math.sqrt(hd)],
+        0,
+        this.costs.subarray(0, rows),
+        this.threads,
+        { at: 6, step: this.scores.byteLength / this.threads },
       );
       for (let r = 0; r < rows; r++) {
         const row = (r * t + i) * width;
@@ -266,9 +364,40 @@ class ArrayDecoder implements Decoder {
     return mixed.subarray(0, rows * t * width);
   }
 
-  dispose(): void {
-    // The buffers are plain memory; nothing in tfjs to release.
+  keep(rows: readonly number[]): void {
+    checkKeep(rows, this.rows);
+    // Row r's cache is [H, capacity, stride] at r·H·capacity·stride; only the positions filled so far move.
+    const { heads, capacity, stride, length } = this;
+    const slot = capacity * stride;
+    rows.forEach((from, to) => {
+      if (from === to) return;
+      for (const cache of [...this.keys, ...this.values]) {
+        for (let h = 0; h < heads; h++) {
+          const source = (from * heads + h) * slot;
+          cache.copyWithin((to * heads + h) * slot, source, source + length * stride);
+        }
+      }
+    });
+    this.logits = keepRows(this.logits, rows, this.weights.vocab);
+    this.pads = rows.map((r) => this.pads[r]!);
+    this.rows = rows.length;
   }
+
+  get readyThreads(): number {
+    return 1 + this.pool.readyHelpers;
+  }
+
+  dispose(): void {
+    // The buffers are plain memory; nothing in tfjs to release, only the helper threads.
+    this.pool.dispose();
+  }
+}
+
+/** Rows `rows` of a [count, width] array, in that order. */
+function keepRows(values: Float32Array, rows: readonly number[], width: number): Float32Array {
+  const out = new Float32Array(rows.length * width);
+  rows.forEach((r, i) => out.set(values.subarray(r * width, (r + 1) * width), i * width));
+  return out;
 }
 
 /** x [rows, in] · w [in, out] as a plain 2-D tfjs matMul (XNNPACK on WASM), read into `out`. */

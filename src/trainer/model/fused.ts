@@ -7,17 +7,21 @@
 // The kernels run in a WebAssembly memory of their own: each call copies its
 // inputs in (a view of the WASM heap, or the CPU backend's array) and its
 // results out into fresh tensors. The copies are linear in the data; the work
-// they replace is many passes over it (or, for xᵀ·dy, a product).
+// they replace is many passes over it (or, for xᵀ·dy, a product). The weight
+// gradient shares its output panels with helper threads (kernel-pool.ts), as
+// many as the WASM backend runs.
 
 import * as tf from '@tensorflow/tfjs-core';
 import { FUSED_WASM } from './fused-wasm';
 import { MAX_PAGES, growTo, pagesFor } from './kernel-memory';
+import { KernelPool, kernelThreads } from './kernel-pool';
 import { tensorOfValues, tensorValues } from './tensor-arrays';
 
 /** fused.wat's exports; addresses are byte offsets into its memory. */
 interface FusedExports {
   pack(src: number, dst: number, rows: number, cols: number, width: number): void;
-  weightGrad(x: number, dy: number, out: number, k: number, m: number, n: number, block: number): void;
+  /** Over dy's column panels [from, to). */
+  weightGrad(x: number, dy: number, out: number, k: number, m: number, n: number, block: number, from: number, to: number): void;
   layerNormForward(x: number, weight: number, bias: number, out: number, stats: number, rows: number, width: number, eps: number): void;
   layerNormBackward(
     x: number, weight: number, stats: number, dy: number, dx: number, dweight: number, dbias: number, rows: number, width: number,
@@ -35,15 +39,21 @@ const TILE_N = 8;
  */
 const BLOCK_BYTES = 128 * 1024;
 
-/** The kernels' instance and memory, made on first use; the memory grows to the largest call and never shrinks. */
-let instance: { memory: WebAssembly.Memory; kernels: FusedExports } | null = null;
+/** Helper threads at most: the WASM backend's own pool never has more than 8 threads. */
+const MAX_HELPERS = 7;
+
+/**
+ * The kernels' instance, shared memory and helper threads, made on first use;
+ * the memory grows to the largest call and never shrinks.
+ */
+let instance: { memory: WebAssembly.Memory; kernels: FusedExports; pool: KernelPool } | null = null;
 
 /**
  * Float32 views of consecutive regions of the kernels' memory, `sizes[i]`
  * floats each (each starting 16-byte aligned), valid until the next call grows
  * the memory. Grows it when needed.
  */
-function regions(sizes: number[]): { kernels: FusedExports; views: Float32Array[] } {
+function regions(sizes: number[]): { kernels: FusedExports; pool: KernelPool; views: Float32Array[] } {
   const padded = sizes.map((n) => Math.ceil(n / 4) * 4);
   const bytes = padded.reduce((a, b) => a + b, 0) * 4;
   const pages = pagesFor(
@@ -51,11 +61,13 @@ function regions(sizes: number[]): { kernels: FusedExports; views: Float32Array[
     (gb) => `a fused training kernel needs ${gb} GB of WebAssembly memory, more than the 4 GB it can hold: use smaller micro-batches`,
   );
   if (!instance) {
-    const memory = new WebAssembly.Memory({ initial: Math.max(pages, 1), maximum: MAX_PAGES });
+    const memory = new WebAssembly.Memory({ initial: Math.max(pages, 1), maximum: MAX_PAGES, shared: true });
     const module = new WebAssembly.Module(Buffer.from(FUSED_WASM, 'base64'));
-    instance = { memory, kernels: new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as FusedExports };
+    const kernels = new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as FusedExports;
+    const pool = new KernelPool(module, memory, kernels as unknown as Record<string, unknown>, ['weightGrad'], MAX_HELPERS, 'weight gradient');
+    instance = { memory, kernels, pool };
   }
-  const { memory, kernels } = instance;
+  const { memory, kernels, pool } = instance;
   growTo(memory, pages);
   let offset = 0;
   const views = sizes.map((n, i) => {
@@ -63,7 +75,7 @@ function regions(sizes: number[]): { kernels: FusedExports; views: Float32Array[
     offset += padded[i]!;
     return view;
   });
-  return { kernels, views };
+  return { kernels, pool, views };
 }
 
 /** Copies a [rows, cols] matrix into `target` laid out [rows, stride] (stride >= cols; the extra columns are zeroed). */
@@ -82,22 +94,29 @@ function copyRows(source: Float32Array, rows: number, cols: number, target: Floa
  * xᵀ·dy for x [k, m] and dy [k, n]: the weight gradient of x·W. Operands whose
  * widths are not whole register tiles are zero-padded on the way in and cut on the way out.
  */
-export function fusedWeightGradient(x: tf.Tensor2D, dy: tf.Tensor2D): tf.Tensor2D {
+export function fusedWeightGradient(x: tf.Tensor2D, dy: tf.Tensor2D, threads = kernelThreads()): tf.Tensor2D {
   const [k, m] = x.shape;
   const n = dy.shape[1];
   if (dy.shape[0] !== k) throw new Error(`xᵀ·dy needs as many rows in dy as in x, got [${x.shape}] and [${dy.shape}]`);
   const mp = Math.ceil(m / TILE_M) * TILE_M;
   const np = Math.ceil(n / TILE_N) * TILE_N;
-  const { kernels, views } = regions([k * mp, k * np, k * mp, k * np, mp * np]);
+  const { kernels, pool, views } = regions([k * mp, k * np, k * mp, k * np, mp * np]);
   const [xs, dys, xPanels, dyPanels, out] = views as [Float32Array, Float32Array, Float32Array, Float32Array, Float32Array];
   copyRows(tensorValues(x), k, m, xs, mp);
   copyRows(tensorValues(dy), k, n, dys, np);
   kernels.pack(xs.byteOffset, xPanels.byteOffset, k, mp, TILE_M);
   kernels.pack(dys.byteOffset, dyPanels.byteOffset, k, np, TILE_N);
   const block = Math.max(16, Math.floor(BLOCK_BYTES / (4 * mp)));
-  kernels.weightGrad(xPanels.byteOffset, dyPanels.byteOffset, out.byteOffset, k, mp, np, block);
+  // dy's column panels are shared among the threads: each output is summed by one, in one order.
+  const panels = np / TILE_N;
+  pool.run('weightGrad', [xPanels.byteOffset, dyPanels.byteOffset, out.byteOffset, k, mp, np, block, 0, 0], 7, new Float64Array(panels).fill(1), threads);
   if (np !== n) for (let r = 0; r < m; r++) out.copyWithin(r * n, r * np, r * np + n);
   return tensorOfValues(out.subarray(0, m * n), [m, n]);
+}
+
+/** Threads that take a share of a weight gradient now: this one and the helpers ready so far (they start on first use). */
+export function weightGradientThreads(): number {
+  return 1 + (instance?.pool.readyHelpers ?? 0);
 }
 
 /**

@@ -9,7 +9,8 @@
 ;;
 ;; Regenerate fused-wasm.ts after editing: `npm run build:wasm`.
 (module
-  (import "env" "memory" (memory 1))
+  ;; Shared: helper threads (kernel-pool.ts) compute other panels of a weight gradient over it.
+  (import "env" "memory" (memory 1 65536 shared))
 
   ;; The sum of four lanes, always as (l0 + l1) + (l2 + l3).
   (func $sum4 (param $v v128) (result f32)
@@ -59,26 +60,34 @@
   ;; 8, given packed: x in panels of 4 columns, dy of 8 (see pack). Register
   ;; tiles of 4x8 outputs add x[r, i..i+3] (each lane splatted) times
   ;; dy[r, j..j+7] over rows r, in blocks of `block` rows so the x rows of a
-  ;; block stay in cache while every dy panel passes over them.
+  ;; block stay in cache while every dy panel passes over them. Computes the
+  ;; output columns of dy's panels [from, to) only: helper threads
+  ;; (kernel-pool.ts) take the other panels, each output summed in one order.
   (func (export "weightGrad")
     (param $x i32) (param $dy i32) (param $out i32) (param $k i32) (param $m i32) (param $n i32) (param $block i32)
+    (param $from i32) (param $to i32)
     (local $ds i32) (local $r0 i32) (local $r1 i32) (local $i i32) (local $j i32) (local $r i32)
-    (local $px i32) (local $pd i32) (local $po i32) (local $end i32)
+    (local $px i32) (local $pd i32) (local $po i32) (local $end i32) (local $j0 i32) (local $j1 i32)
     (local $c00 v128) (local $c01 v128) (local $c10 v128) (local $c11 v128)
     (local $c20 v128) (local $c21 v128) (local $c30 v128) (local $c31 v128)
     (local $d0 v128) (local $d1 v128) (local $a v128)
     (local.set $ds (i32.shl (local.get $n) (i32.const 2)))
-    ;; out = 0
-    (local.set $po (local.get $out))
-    (local.set $end (i32.add (local.get $out) (i32.mul (local.get $ds) (local.get $m))))
-    (loop $zero
-      (v128.store (local.get $po) (v128.const f32x4 0 0 0 0))
-      (br_if $zero (i32.lt_u (local.tee $po (i32.add (local.get $po) (i32.const 16))) (local.get $end))))
+    (local.set $j0 (i32.shl (local.get $from) (i32.const 3)))
+    (local.set $j1 (i32.shl (local.get $to) (i32.const 3)))
+    ;; out[:, j0..j1) = 0
+    (local.set $i (i32.const 0))
+    (loop $zeroRows
+      (local.set $po (i32.add (local.get $out) (i32.shl (i32.add (i32.mul (local.get $i) (local.get $n)) (local.get $j0)) (i32.const 2))))
+      (local.set $end (i32.add (local.get $po) (i32.shl (i32.sub (local.get $j1) (local.get $j0)) (i32.const 2))))
+      (loop $zero
+        (v128.store (local.get $po) (v128.const f32x4 0 0 0 0))
+        (br_if $zero (i32.lt_u (local.tee $po (i32.add (local.get $po) (i32.const 16))) (local.get $end))))
+      (br_if $zeroRows (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 1))) (local.get $m))))
     (local.set $r0 (i32.const 0))
     (loop $rows
       (local.set $r1 (select (i32.add (local.get $r0) (local.get $block)) (local.get $k)
         (i32.lt_u (i32.add (local.get $r0) (local.get $block)) (local.get $k))))
-      (local.set $j (i32.const 0))
+      (local.set $j (local.get $j0))
       (loop $columns
         (local.set $i (i32.const 0))
         (loop $tiles
@@ -123,7 +132,7 @@
           (v128.store (i32.add (local.get $po) (i32.mul (local.get $ds) (i32.const 3))) (local.get $c30))
           (v128.store offset=16 (i32.add (local.get $po) (i32.mul (local.get $ds) (i32.const 3))) (local.get $c31))
           (br_if $tiles (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 4))) (local.get $m))))
-        (br_if $columns (i32.lt_u (local.tee $j (i32.add (local.get $j) (i32.const 8))) (local.get $n))))
+        (br_if $columns (i32.lt_u (local.tee $j (i32.add (local.get $j) (i32.const 8))) (local.get $j1))))
       (br_if $rows (i32.lt_u (local.tee $r0 (local.get $r1)) (local.get $k)))))
 
   ;; LayerNorm of each of `rows` rows of x [rows, width] into out:

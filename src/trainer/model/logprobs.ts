@@ -3,14 +3,29 @@
 // gradient on WASM.
 
 import * as tf from '@tensorflow/tfjs-core';
-import { oneHot, type Gpt } from './gpt';
+import type { Gpt } from './gpt';
+import { oneHot } from './ops';
 
 /**
- * log p(target[b,t] | ids[b,..t]) for int32 ids and targets [B, T] -> [B, T];
- * `pads` or `packed` as in `Gpt.logits`.
+ * log p(target[b,t] | ids[b,..t]) for int32 ids and targets [B, T] -> [B, T]
+ * under softmax(logits / temperature); `pads` or `packed` as in `Gpt.logits`.
  */
-export function tokenLogProbs(model: Gpt, ids: tf.Tensor2D, targets: tf.Tensor2D, pads: number[] | null = null, packed: number[][] | null = null): tf.Tensor2D {
-  return tf.tidy(() => logProbsOf(model.logits(ids, pads, packed), targets));
+export function tokenLogProbs(
+  model: Gpt,
+  ids: tf.Tensor2D,
+  targets: tf.Tensor2D,
+  { pads = null, packed = null, temperature = 1 }: { pads?: number[] | null; packed?: number[][] | null; temperature?: number } = {},
+): tf.Tensor2D {
+  return tf.tidy(() => logProbsOf(tempered(model.logits(ids, pads, packed), temperature), targets));
+}
+
+/**
+ * Logits of the distribution samples are drawn from at `temperature`: RL
+ * trains (and measures its KL on) softmax(logits / T), the policy that wrote
+ * the rollouts, as veRL and TRL do.
+ */
+export function tempered(logits: tf.Tensor3D, temperature: number): tf.Tensor3D {
+  return temperature === 1 ? logits : tf.div(logits, temperature);
 }
 
 /** Entropy (nats) of the next-token distribution at every position [B, T]. */

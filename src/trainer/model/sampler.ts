@@ -6,7 +6,7 @@
 // computes the same logits.
 
 import { Rng } from '../rng';
-import { startDecoder } from './decoder';
+import { compaction, startDecoder } from './decoder';
 import type { Gpt } from './gpt';
 
 export interface SampleOptions {
@@ -21,15 +21,22 @@ export interface SampleOptions {
   seed: number;
   /** A row stops after emitting one of these (it is included in its tokens). */
   stopTokens: number[];
+  /**
+   * Per-row limits on new tokens (each at most maxNewTokens): a row that
+   * reaches its limit stops as a truncated one. For work of fixed lengths
+   * (bench:rl-step gives the engine and its peer the same completion lengths).
+   */
+  rowLimits?: readonly number[];
 }
 
 export interface SampleResult {
   /** New tokens per row, the stop token included when one was reached. */
   tokens: number[][];
   /**
-   * log p(token) of each new token under the model's own distribution at
-   * temperature 1 without top-k/top-p filtering: the policy probability RL needs,
-   * whatever the sampling settings were.
+   * log p(token) of each new token under softmax(logits / temperature), without
+   * top-k/top-p filtering: at the rollout temperature this is the distribution
+   * the samples were drawn from, the policy RL trains (veRL and TRL divide the
+   * trainer's logits by the same temperature). Greedy rows use temperature 1.
    */
   logProbs: number[][];
   /** Rows that hit maxNewTokens or the model context before a stop token. */
@@ -46,7 +53,6 @@ export async function sample(model: Gpt, prompts: number[][], options: SampleOpt
   if (longest >= context) {
     throw new Error(`a prompt of ${longest} tokens leaves no room to generate in a context of ${context}`);
   }
-  const rows = prompts.length;
   const pads = prompts.map((p) => longest - p.length);
   const steps = Math.min(options.maxNewTokens, context - longest);
   const stops = new Set(options.stopTokens);
@@ -55,37 +61,45 @@ export async function sample(model: Gpt, prompts: number[][], options: SampleOpt
   const rngs = prompts.map(() => Rng.seeded(seeds.seed()));
   const greedy = options.greedy || options.temperature === 0;
 
+  const limits = prompts.map((_, r) => Math.max(1, Math.min(steps, options.rowLimits?.[r] ?? steps)));
   const tokens: number[][] = prompts.map(() => []);
   const logProbs: number[][] = prompts.map(() => []);
-  const done = prompts.map(() => false);
+  const stopped = prompts.map(() => false);
 
   const padded = prompts.map((p, i) => [...new Array<number>(pads[i]!).fill(0), ...p]);
   const decoder = await startDecoder(model, padded, pads, steps);
   const vocab = model.vocabSize;
   const weights = new Float64Array(vocab);
+  // The prompt row each decoder row holds: finished rows leave the decoder, so the rest cost no work on them.
+  let rowsNow = prompts.map((_, r) => r);
   try {
     for (let step = 0; step < steps; step++) {
       const logits = decoder.logits;
       const fed: number[] = [];
-      for (let r = 0; r < rows; r++) {
-        if (done[r]) {
-          fed.push(0);
-          continue;
-        }
-        const row = logits.subarray(r * vocab, (r + 1) * vocab);
-        const { token, logProb } = greedy ? withLogProb(row, argmax(row)) : draw(row, options, rngs[r]!, weights);
+      const live: number[] = [];
+      rowsNow.forEach((r, i) => {
+        const row = logits.subarray(i * vocab, (i + 1) * vocab);
+        const { token, logProb } = greedy ? withLogProb(row, argmax(row), 1) : draw(row, options, rngs[r]!, weights);
         tokens[r]!.push(token);
         logProbs[r]!.push(logProb);
-        if (stops.has(token)) done[r] = true;
+        if (stops.has(token)) stopped[r] = true;
+        else if (tokens[r]!.length < limits[r]!) live.push(i);
         fed.push(token);
+      });
+      if (live.length === 0 || step + 1 === steps) break;
+      if (live.length < rowsNow.length) {
+        const order = compaction(live, rowsNow.length);
+        decoder.keep(order);
+        rowsNow = order.map((i) => rowsNow[i]!);
+        await decoder.step(order.map((i) => fed[i]!));
+      } else {
+        await decoder.step(fed);
       }
-      if (done.every(Boolean) || step + 1 === steps) break;
-      await decoder.step(fed);
     }
   } finally {
     decoder.dispose();
   }
-  return { tokens, logProbs, truncated: done.map((d) => !d) };
+  return { tokens, logProbs, truncated: stopped.map((s) => !s) };
 }
 
 function argmax(row: Float32Array): number {
@@ -96,26 +110,25 @@ function argmax(row: Float32Array): number {
 
 interface Choice {
   token: number;
-  /** log softmax(row)[token] at temperature 1, in float64. */
+  /** log softmax(row / temperature)[token], in float64. */
   logProb: number;
 }
 
-function withLogProb(row: Float32Array, token: number): Choice {
+function withLogProb(row: Float32Array, token: number, temperature: number): Choice {
   let max = -Infinity;
   for (const v of row) if (v > max) max = v;
   let sum = 0;
-  for (const v of row) sum += Math.exp(v - max);
-  return { token, logProb: row[token]! - max - Math.log(sum) };
+  for (const v of row) sum += Math.exp((v - max) / temperature);
+  return { token, logProb: (row[token]! - max) / temperature - Math.log(sum) };
 }
 
 /**
  * A token drawn from softmax(row / temperature) restricted by top-k and top-p.
  * Without either restriction it draws in token order with no sort; `scratch`
- * (vocabulary-sized) holds the weights, and at temperature 1 their sum gives
- * the log-probability too.
+ * (vocabulary-sized) holds the weights, and their sum gives the log-probability too.
  */
 function draw(row: Float32Array, options: SampleOptions, rng: Rng, scratch: Float64Array): Choice {
-  if (options.topK > 0 || options.topP < 1) return withLogProb(row, drawRestricted(row, options, rng));
+  if (options.topK > 0 || options.topP < 1) return withLogProb(row, drawRestricted(row, options, rng), options.temperature);
   let max = -Infinity;
   for (const v of row) if (v > max) max = v;
   let mass = 0;
@@ -128,7 +141,7 @@ function draw(row: Float32Array, options: SampleOptions, rng: Rng, scratch: Floa
   while (token < row.length - 1 && (u -= scratch[token]!) >= 0) token++;
   // Rounding can leave a sliver of mass past the end: the last token with any weight then.
   while (token > 0 && scratch[token] === 0) token--;
-  return options.temperature === 1 ? { token, logProb: row[token]! - max - Math.log(mass) } : withLogProb(row, token);
+  return { token, logProb: (row[token]! - max) / options.temperature - Math.log(mass) };
 }
 
 /** `draw` under top-k or top-p: sorts the row by likelihood to cut it. */

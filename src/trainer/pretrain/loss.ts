@@ -11,7 +11,7 @@ export function maskedNll(model: Gpt, batch: Batch): tf.Scalar {
     const ids = tf.tensor2d(batch.ids, shape, 'int32');
     const targets = tf.tensor2d(batch.targets, shape, 'int32');
     const mask = tf.tensor2d(batch.mask, shape, 'float32');
-    return tf.neg(tf.sum(tf.mul(tokenLogProbs(model, ids, targets, null, batch.starts), mask))) as tf.Scalar;
+    return tf.neg(tf.sum(tf.mul(tokenLogProbs(model, ids, targets, { packed: batch.starts }), mask))) as tf.Scalar;
   });
 }
 

@@ -2,21 +2,18 @@
 // decay, global-norm clipping, gradient accumulation over micro-batches, and
 // loss only on completion tokens. One StepRecord per optimizer step.
 import * as tf from '@tensorflow/tfjs-core';
-import type { StepRecord } from '../../core/protocol/records';
 import { AdamW } from '../optim/adamw';
 import { accumulateGradients } from '../optim/accumulate';
 import { clipGradNorm } from '../optim/clip';
 import { learningRate } from '../optim/schedule';
-import { toTensor } from '../checkpoint/tensors';
 import { chunks, packSequences, type Sequence } from '../data/batch';
 import { PretrainStream } from '../data/pretrain-stream';
 import type { Gpt } from '../model/gpt';
-import type { StageEnd, TrainingContext } from '../engine/context';
+import type { Stage } from '../engine/context';
 import { maskedNll } from './loss';
 
 /** The learning rate decays to this share of its peak. */
 const LR_FLOOR = 0.1;
-const STEP_KEY = 'optimizer.step';
 
 export interface PretrainStepResult {
   loss: number;
@@ -39,57 +36,29 @@ export function pretrainStep(model: Gpt, optimizer: AdamW, sequences: readonly S
   return { loss, gradNorm, tokens: batches.reduce((n, b) => n + b.tokens, 0) };
 }
 
-export async function runPretrainStage(ctx: TrainingContext): Promise<StageEnd> {
-  const { config, model, tokenizer } = ctx;
-  const settings = config.pretrain;
-  const total = settings.steps;
-  const every = settings.evalEvery;
-  const stream = new PretrainStream(ctx.data.train, config.prompt, settings, tokenizer, model.config.context, config.task.seed, {
-    epoch: ctx.start.cursor.epoch ?? 0,
-    index: ctx.start.cursor.index ?? 0,
-  });
-  const optimizer = new AdamW(model.variables, { weightDecay: settings.weightDecay });
-  try {
-    if (ctx.start.optimizer) {
-      const tensors = new Map([...ctx.start.optimizer].map(([name, array]) => [name, toTensor(array)]));
-      optimizer.importState({ step: ctx.start.cursor[STEP_KEY] ?? ctx.start.step, tensors });
-      tf.dispose([...tensors.values()]);
+export const pretrainStage: Stage = {
+  plan: (config) => ({ steps: config.pretrain.steps, every: config.pretrain.evalEvery, patience: 0 }),
+  problems: (data, config) => ({ pool: data.train, seed: config.task.seed }),
+  weightDecay: (config) => config.pretrain.weightDecay,
+  evaluatesStart: false,
+  begin(ctx) {
+    const { config, model, tokenizer } = ctx;
+    const settings = config.pretrain;
+    const sequences = new PretrainStream(ctx.problems, config.prompt, settings, tokenizer, model.config.context, config.task.seed);
+    if (ctx.start.step < settings.steps) {
+      ctx.record.log('info', `pretraining steps ${ctx.start.step + 1}..${settings.steps}: batch ${settings.batch} (micro-batch ${settings.microBatch}), ${settings.traces} traces, lr ${settings.lr}, evaluation every ${settings.evalEvery} steps`);
     }
-    if (ctx.start.step < total) {
-      ctx.record.log('info', `pretraining steps ${ctx.start.step + 1}..${total}: batch ${settings.batch} (micro-batch ${settings.microBatch}), ${settings.traces} traces, lr ${settings.lr}, evaluation every ${every} steps`);
-    }
-    for (let step = ctx.start.step + 1; step <= total; step++) {
-      const started = performance.now();
-      const lr = learningRate(step - 1, { peak: settings.lr, warmup: settings.warmup, total, floor: LR_FLOOR });
-      const result = pretrainStep(model, optimizer, stream.next(settings.batch), { pad: tokenizer.pad, microBatch: settings.microBatch, lr, gradClip: settings.gradClip });
-      const stepMs = performance.now() - started;
-      const record: StepRecord = {
-        phase: 'pretrain',
-        step,
-        time: Date.now(),
-        loss: result.loss,
-        lr,
-        gradNorm: result.gradNorm,
-        tokensPerSec: (result.tokens / stepMs) * 1000,
-        stepMs,
-      };
-      ctx.record.step(record);
-      if (!Number.isFinite(result.loss)) {
-        throw new Error(`pretraining loss became ${result.loss} at step ${step}: lower \`lr\` in the pretrain block or set \`grad-clip\``);
-      }
-      const go = await ctx.endStep({
-        phase: 'pretrain',
-        step,
-        total,
-        every,
-        optimizer: () => optimizer.exportState().tensors,
-        cursor: () => ({ ...stream.cursor, [STEP_KEY]: optimizer.step }),
-      });
-      if (!go) return 'stopped';
-    }
-    if (stream.skipped > 0) ctx.record.log('warn', `${stream.skipped} pretraining sequences were longer than the context ${model.config.context} and left out`);
-    return 'done';
-  } finally {
-    optimizer.dispose();
-  }
-}
+    return {
+      async step(step, total) {
+        const started = performance.now();
+        const lr = learningRate(step - 1, { peak: settings.lr, warmup: settings.warmup, total, floor: LR_FLOOR });
+        const result = pretrainStep(model, ctx.optimizer, sequences.next(settings.batch), { pad: tokenizer.pad, microBatch: settings.microBatch, lr, gradClip: settings.gradClip });
+        const stepMs = performance.now() - started;
+        if (step === total && sequences.skipped > 0) {
+          ctx.record.log('warn', `${sequences.skipped} pretraining sequences were longer than the context ${model.config.context} and left out`);
+        }
+        return { phase: 'pretrain', step, time: Date.now(), loss: result.loss, lr, gradNorm: result.gradNorm, tokensPerSec: (result.tokens / stepMs) * 1000, stepMs };
+      },
+    };
+  },
+};

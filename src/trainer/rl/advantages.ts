@@ -6,7 +6,8 @@ import type { Algorithm, RewardScaling } from '../../core/spec/config';
 /** Added to a standard deviation before dividing by it (veRL and TRL use 1e-6 too). */
 export const STD_EPS = 1e-6;
 
-function mean(xs: readonly number[]): number {
+/** Mean, 0 for no values. */
+export function mean(xs: readonly number[]): number {
   return xs.length === 0 ? 0 : xs.reduce((a, b) => a + b, 0) / xs.length;
 }
 
@@ -92,6 +93,12 @@ export function outcomeAdvantages(
   }
 }
 
+/** Share of groups whose samples differ in correctness: some right, some wrong (what dynamic sampling keeps). */
+export function signalShare(correct: readonly boolean[], group: number): number {
+  const gs = groups(correct.map(Number), group);
+  return gs.filter((g) => g.some((c) => c !== g[0])).length / gs.length;
+}
+
 /** Share of groups whose samples all got the same reward (their advantages are 0: no learning signal). */
 export function zeroSignalShare(rewards: readonly number[], group: number): number {
   const gs = groups(rewards, group);
@@ -122,18 +129,18 @@ export function gae(
   const returns: number[][] = [];
   rewards.forEach((r, i) => {
     const v = values[i];
-    if (v.length !== r.length) throw new Error(`gae: sequence ${i} has ${r.length} rewards but ${v.length} values`);
+    if (v?.length !== r.length) throw new Error(`gae: sequence ${i} has ${r.length} rewards but ${v?.length ?? 0} values`);
     const adv = new Array<number>(r.length);
     let next = 0;
     let nextValue = 0;
     for (let t = r.length - 1; t >= 0; t--) {
-      const delta = r[t] + gamma * nextValue - v[t];
+      const delta = r[t]! + gamma * nextValue - v[t]!;
       next = delta + gamma * lambda * next;
       adv[t] = next;
-      nextValue = v[t];
+      nextValue = v[t]!;
     }
     advantages.push(adv);
-    returns.push(adv.map((a, t) => a + v[t]));
+    returns.push(adv.map((a, t) => a + v[t]!));
   });
   return { advantages, returns };
 }

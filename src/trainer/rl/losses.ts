@@ -28,15 +28,20 @@ export function clippedSurrogate(
   return { loss, clipped: clippedTaken };
 }
 
+/** k3's clamps, as veRL's `low_var_kl`: d to ±20 before the exp, the estimate to ±10 (a token the policy made far likelier than the reference cannot blow up the loss). */
+export const K3_LOG_RATIO_CLAMP = 20;
+export const K3_CLAMP = 10;
+
 /**
  * Per-token KL estimate of π from the reference π_ref (Schulman's estimators), with d = log π_ref − log π:
  *   k1 = −d = log π − log π_ref          (unbiased, can be negative)
- *   k3 = exp(d) − d − 1                  (unbiased, always ≥ 0, low variance: veRL's `low_var_kl`)
+ *   k3 = exp(d) − d − 1                  (unbiased, always ≥ 0, low variance: veRL's `low_var_kl`, clamped as veRL does)
  */
 export function klEstimate(logProbs: tf.Tensor2D, refLogProbs: tf.Tensor2D, estimator: KlEstimator): tf.Tensor2D {
   const d = tf.sub(refLogProbs, logProbs);
   if (estimator === 'k1') return tf.neg(d) as tf.Tensor2D;
-  return tf.sub(tf.sub(tf.exp(d), d), 1) as tf.Tensor2D;
+  const clamped = tf.clipByValue(d, -K3_LOG_RATIO_CLAMP, K3_LOG_RATIO_CLAMP);
+  return tf.clipByValue(tf.sub(tf.sub(tf.exp(clamped), clamped), 1), -K3_CLAMP, K3_CLAMP) as tf.Tensor2D;
 }
 
 /** Squared error of the value head against the returns, per token: ½·(V − R)². */
@@ -70,14 +75,16 @@ export function aggregateTokens(
   mask: tf.Tensor2D,
   mode: LossAggregation,
   norm: AggregationNorm,
+  perSequence: tf.Tensor2D | null = null,
 ): tf.Scalar {
   const masked = tf.mul(loss, mask);
   switch (mode) {
     case 'token-mean':
       return tf.div(tf.sum(masked), Math.max(norm.tokens, 1));
     case 'seq-mean-token-mean': {
-      const perSequence = tf.div(tf.sum(masked, 1), tf.maximum(tf.sum(mask, 1), 1));
-      return tf.div(tf.sum(perSequence), Math.max(norm.sequences, 1));
+      // Each token weighs 1 / (its sequence's masked tokens); without `perSequence`, each row is one sequence.
+      const weights = perSequence ?? tf.div(1, tf.maximum(tf.sum(mask, 1, true), 1));
+      return tf.div(tf.sum(tf.mul(masked, weights)), Math.max(norm.sequences, 1));
     }
     case 'seq-mean-token-sum-norm':
       return tf.div(tf.sum(masked), Math.max(norm.sequences, 1) * norm.maxTokens);
@@ -106,6 +113,11 @@ export interface ObjectiveInputs {
   refLogProbs: tf.Tensor2D | null;
   advantages: tf.Tensor2D;
   mask: tf.Tensor2D;
+  /**
+   * At each masked token, 1 / (masked tokens of its sequence), for
+   * seq-mean-token-mean when rows hold several sequences; null: one per row.
+   */
+  perSequence?: tf.Tensor2D | null;
   /** PPO: value predictions and their targets. */
   values: tf.Tensor2D | null;
   returns: tf.Tensor2D | null;
@@ -124,7 +136,7 @@ export interface ObjectiveTerms {
 
 /** The RL objective of one micro-batch, every term aggregated the same way. */
 export function rlObjective(inputs: ObjectiveInputs, options: ObjectiveOptions): ObjectiveTerms {
-  const aggregate = (t: tf.Tensor2D) => aggregateTokens(t, inputs.mask, options.aggregation, options.norm);
+  const aggregate = (t: tf.Tensor2D) => aggregateTokens(t, inputs.mask, options.aggregation, options.norm, inputs.perSequence ?? null);
   const surrogate = clippedSurrogate(
     inputs.logProbs,
     inputs.oldLogProbs,

@@ -4,10 +4,15 @@ import type { Problem } from '../../core/countdown/problem';
 import { renderPrompt } from '../../core/countdown/prompts';
 import { scoreAnswer } from '../../core/countdown/verifier';
 import type { PromptConfig, RewardConfig, RlConfig } from '../../core/spec/config';
+import { chunks } from '../data/batch';
 import type { Gpt } from '../model/gpt';
 import { sample } from '../model/sampler';
 import type { Tokenizer } from '../model/tokenizer';
+import { mixSeed } from '../rng';
 import type { ScoredCompletion } from './summary';
+
+/** Rows (completions) per sampler call: bounds the key/value cache (about 450 MB for `tiny` at context 512). */
+export const ROLLOUT_ROWS = 256;
 
 /** One sampled completion with everything training and reporting need. */
 export interface RolloutSample extends ScoredCompletion {
@@ -16,7 +21,7 @@ export interface RolloutSample extends ScoredCompletion {
   prompt: number[];
   /** Sampled ids, the stop token (`</answer>` or end) included when reached. */
   completion: number[];
-  /** log π_old of each completion token (temperature 1, unfiltered). */
+  /** log π_old of each completion token: softmax(logits / temperature), unfiltered. */
   logProbs: number[];
 }
 
@@ -29,6 +34,20 @@ export interface RolloutOptions {
 
 /** Samples `group` completions per problem; the result is laid out group by group. */
 export async function rollout(
+  model: Gpt,
+  tokenizer: Tokenizer,
+  problems: readonly Problem[],
+  options: RolloutOptions,
+): Promise<RolloutSample[]> {
+  const perCall = Math.max(1, Math.floor(ROLLOUT_ROWS / options.rl.group));
+  const out: RolloutSample[] = [];
+  for (const [i, part] of chunks(problems, perCall).entries()) {
+    out.push(...(await rolloutChunk(model, tokenizer, part, { ...options, seed: i === 0 ? options.seed : mixSeed(options.seed, i) })));
+  }
+  return out;
+}
+
+async function rolloutChunk(
   model: Gpt,
   tokenizer: Tokenizer,
   problems: readonly Problem[],

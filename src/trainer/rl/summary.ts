@@ -1,10 +1,11 @@
 // The rollout half of an RL step record: what the sampled completions scored,
 // how long they were, and how they look. Pure over plain values.
 import { answerBlocks, longestCharRun } from '../../core/alerts/text';
+import { hasWrittenSearch } from '../../core/countdown/traces';
 import { REPEAT_RUN } from '../../core/protocol/metrics';
 import type { StepRecord } from '../../core/protocol/records';
 import type { Verdict } from '../../core/countdown/verdict';
-import { std, zeroSignalShare } from './advantages';
+import { mean, signalShare, std, zeroSignalShare } from './advantages';
 
 /** One scored completion, as the summary needs it. */
 export interface ScoredCompletion {
@@ -16,8 +17,6 @@ export interface ScoredCompletion {
   reward: number;
   verdict: Verdict;
 }
-
-const mean = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 
 export type RolloutMetrics = Pick<
   StepRecord,
@@ -31,6 +30,8 @@ export type RolloutMetrics = Pick<
   | 'lengthWrong'
   | 'truncatedRate'
   | 'zeroSignalGroups'
+  | 'signalGroups'
+  | 'searchRate'
   | 'repetitionRate'
   | 'multiAnswerRate'
 >;
@@ -53,6 +54,8 @@ export function summariseRollout(completions: readonly ScoredCompletion[], group
     lengthMean: mean(completions.map((c) => c.length)),
     truncatedRate: share((c) => c.truncated),
     zeroSignalGroups: zeroSignalShare(rewards, group),
+    signalGroups: signalShare(completions.map((c) => c.verdict === 'correct'), group),
+    searchRate: share((c) => hasWrittenSearch(c.text)),
     repetitionRate: share((c) => longestCharRun(c.text) > REPEAT_RUN),
     multiAnswerRate: share((c) => answerBlocks(c.text) > 1),
   };

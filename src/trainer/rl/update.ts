@@ -4,7 +4,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { RlConfig } from '../../core/spec/config';
 import type { Gpt } from '../model/gpt';
-import { entropyOf, logProbsOf } from '../model/logprobs';
+import { entropyOf, logProbsOf, tempered } from '../model/logprobs';
 import { accumulateGradients } from '../optim/accumulate';
 import type { AdamW } from '../optim/adamw';
 import { clipGradNorm } from '../optim/clip';
@@ -12,7 +12,7 @@ import type { Rng } from '../rng';
 import { chunks } from '../data/batch';
 import { microBatches } from './forward';
 import { rlObjective, type AggregationNorm } from './losses';
-import { packSamples, spread, trainMask, type PromptCompletion } from './tokens';
+import { perSequenceWeights, spread, trainMask, type PromptCompletion } from './tokens';
 
 /** A sample ready for the loss: per-token arrays aligned with its completion. */
 export interface TrainSample extends PromptCompletion {
@@ -67,22 +67,20 @@ export function optimise(model: Gpt, optimizer: AdamW, samples: readonly TrainSa
         sequences: mini.filter((s) => trainedTokens(s) > 0).length,
         maxTokens: rl.maxTokens,
       };
-      const parts = microBatches(mini);
+      const parts = microBatches(model, mini, options.pad);
       const kept: tf.Scalar[][] = [];
       const { loss, grads } = accumulateGradients(
         model.variables,
         parts.length,
         (i) => {
-          const part = parts[i]!;
-          const packed = packSamples(part, options.pad, model.config.context);
-          const { rows, length } = packed.batch;
+          const { samples: part, packed } = parts[i]!;
+          const { rows, length, starts } = packed.batch;
           const shape: [number, number] = [rows, length];
           const ids = tf.tensor2d(packed.batch.ids, shape, 'int32');
-          const forward = ppo ? model.logitsAndValues(ids) : { logits: model.logits(ids), values: null };
-          const mask = tf.tensor2d(
-            trainMask(packed, part.map((s) => s.masked)),
-            shape,
-          );
+          const raw = ppo ? model.logitsAndValues(ids, null, starts) : { logits: model.logits(ids, null, starts), values: null };
+          const forward = { logits: tempered(raw.logits, rl.temperature), values: raw.values };
+          const trained = trainMask(packed, part.map((s) => s.masked));
+          const mask = tf.tensor2d(trained, shape);
           const entropy = entropyOf(forward.logits);
           const terms = rlObjective(
             {
@@ -92,6 +90,7 @@ export function optimise(model: Gpt, optimizer: AdamW, samples: readonly TrainSa
               refLogProbs: klInLoss > 0 ? tf.tensor2d(spread(packed, part.map((s) => s.refLogProbs!)), shape) : null,
               advantages: tf.tensor2d(spread(packed, part.map((s) => s.advantages)), shape),
               mask,
+              perSequence: rl.lossAggregation === 'seq-mean-token-mean' ? tf.tensor2d(perSequenceWeights(packed, trained), shape) : null,
               values: forward.values,
               returns: ppo ? tf.tensor2d(spread(packed, part.map((s) => s.returns!)), shape) : null,
             },

@@ -3,51 +3,15 @@
 // trainer.log as readable lines. Synchronous on purpose: the trainer is one
 // thread, and a record is on disk before the next step starts.
 import * as fs from 'node:fs';
-import * as path from 'node:path';
+import { writeFileAtomic } from '../../core/run/files';
 import { parseJsonl } from '../../core/run/jsonl';
-import { RUN_FILES, runFile, runId } from '../../core/run/layout';
+import { runFile } from '../../core/run/layout';
+import { readRunInfo, writeRunInfo } from '../../core/run/run-info';
 import type { AlertRecord, EvalRecord, LogLevel, Phase, RunInfo, StepRecord, TraceRecord } from '../../core/protocol/records';
 
 const PHASE_ORDER: Record<Phase, number> = { pretrain: 0, rl: 1 };
 
 type JsonlFile = 'metrics' | 'eval' | 'traces' | 'alerts';
-
-/** Writes `file` whole or not at all: a temporary sibling, then a rename. */
-export function writeFileAtomic(file: string, data: string | Buffer): void {
-  const tmp = `${file}.tmp-${process.pid}`;
-  fs.writeFileSync(tmp, data);
-  fs.renameSync(tmp, file);
-}
-
-/** Creates `<root>/<runId>` (with `-2`, `-3`, ... if taken) and returns its path. */
-export function createRunDir(root: string, specName: string, now = new Date()): string {
-  fs.mkdirSync(root, { recursive: true });
-  const base = runId(specName, now);
-  for (let n = 1; ; n++) {
-    const dir = path.join(root, n === 1 ? base : `${base}-${n}`);
-    try {
-      fs.mkdirSync(dir);
-      return dir;
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-    }
-  }
-}
-
-export function readRunInfo(runDir: string): RunInfo {
-  const file = runFile(runDir, 'run');
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch {
-    throw new Error(`${runDir} is not a run directory: it has no ${RUN_FILES.run}`);
-  }
-  try {
-    return JSON.parse(text) as RunInfo;
-  } catch (e) {
-    throw new Error(`${file} is not valid JSON (${(e as Error).message}); the run cannot be resumed`);
-  }
-}
 
 export class RunWriter {
   private constructor(
@@ -85,7 +49,7 @@ export class RunWriter {
   /** Merges `patch` into run.json and rewrites it atomically. */
   update(patch: Partial<RunInfo>): RunInfo {
     this.current = { ...this.current, ...patch };
-    writeFileAtomic(runFile(this.dir, 'run'), JSON.stringify(this.current, null, 2) + '\n');
+    writeRunInfo(this.dir, this.current);
     return this.current;
   }
 

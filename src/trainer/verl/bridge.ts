@@ -16,7 +16,7 @@ import type { ResolvedConfig } from '../../core/spec/config';
 import { mapVerlMetrics } from '../../core/verl/metric-names';
 import type { RunRecorder } from '../engine/recorder';
 import type { TrainerSink } from '../engine/sink';
-import { JsonlTail } from '../run/jsonl-tail';
+import { JsonlTail } from '../../core/run/jsonl-tail';
 import { evaluationFromDump, groupSamples, rolloutPart, type DumpRow } from './samples';
 
 interface LoggerLine {
@@ -172,7 +172,6 @@ export class VerlBridge {
     this.checkpoint = step;
     const record: CheckpointRecord = { phase: 'rl', step, path: path.join(this.o.files.checkpoints, `global_step_${step}`) };
     this.o.recorder.log('info', `veRL checkpoint global_step_${step}`);
-    this.o.sink.checkpoint(record);
     this.o.onCheckpoint(record);
   }
 }

@@ -9,7 +9,7 @@ import { JOB_FILES, longestPrompt } from '../../core/verl/job';
 import { renderRunScript } from '../../core/verl/run-script';
 import { countdownRow } from '../../core/verl/rows';
 import { evalProblems, taskData } from '../data/task';
-import { writeFileAtomic } from '../run/writer';
+import { writeFileAtomic } from '../../core/run/files';
 import { writeRowsParquet } from './parquet';
 import { REWARD_MODULE } from './reward-module';
 
@@ -34,16 +34,18 @@ export function exportVerlJob(config: ResolvedConfig, dir: string, log: (message
   if (existing.length > 0 && !existing.includes(JOB_FILES.job)) {
     throw new Error(`${dir} is not empty and holds no exported job (${existing.slice(0, 3).join(', ')}); choose an empty or new folder`);
   }
-  log(`generating ${config.task.train} train and ${config.task.test} test problems (seed ${config.task.seed})`);
+  log(`generating ${config.task.train} train, ${config.task.rlPool} RL pool and ${config.task.test} test problems (seed ${config.task.seed})`);
   const data = taskData(config);
+  // veRL has no pretraining stage: train.parquet holds what RL samples (the RL pool when the task reserves one).
+  const train = data.rl;
   const test = evalProblems(data.test, config.eval.limit);
   const facts: VerlJobFacts = {
-    promptLength: Math.max(longestPrompt(config, data.train), longestPrompt(config, test)),
-    trainRows: data.train.length,
+    promptLength: Math.max(longestPrompt(config, train), longestPrompt(config, test)),
+    trainRows: train.length,
     testRows: test.length,
     version,
   };
-  writeRowsParquet(path.join(dir, JOB_FILES.train), data.train.map((p, i) => countdownRow(p, config.prompt, 'train', i)));
+  writeRowsParquet(path.join(dir, JOB_FILES.train), train.map((p, i) => countdownRow(p, config.prompt, 'train', i)));
   writeRowsParquet(path.join(dir, JOB_FILES.test), test.map((p, i) => countdownRow(p, config.prompt, 'test', i)));
   writeFileAtomic(path.join(dir, JOB_FILES.reward), REWARD_MODULE);
   writeFileAtomic(path.join(dir, JOB_FILES.script), renderRunScript(config, facts));

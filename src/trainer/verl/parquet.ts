@@ -5,7 +5,7 @@
 // LIST groups, every field nullable as pyarrow makes it.
 import { parquetWriteBuffer, type SchemaElement } from 'hyparquet-writer';
 import type { CountdownRow } from '../../core/verl/rows';
-import { writeFileAtomic } from '../run/writer';
+import { writeFileAtomic } from '../../core/run/files';
 
 const text = (name: string): SchemaElement => ({ name, type: 'BYTE_ARRAY', converted_type: 'UTF8', repetition_type: 'OPTIONAL' });
 const int64 = (name: string): SchemaElement => ({ name, type: 'INT64', repetition_type: 'OPTIONAL' });

@@ -14,7 +14,8 @@ import { FILE_LOGGER_ENV, JOB_FILES, jobArgs } from '../../core/verl/job';
 import { bashQuote } from '../../core/verl/run-script';
 import type { RunControl } from '../engine/control';
 import { RunRecorder } from '../engine/recorder';
-import { checkNotRunning, endRun, failRun, newRunInfo, processAlive, type RunOutcome } from '../engine/run-lifecycle';
+import { checkNotRunning, endRun, failRun, newRunInfo, type RunOutcome } from '../engine/run-lifecycle';
+import { isProcessAlive } from '../../core/run/run-info';
 import type { TrainerSink } from '../engine/sink';
 import { RunWriter } from '../run/writer';
 import { SpecError, readSpecFile } from '../spec-file';
@@ -95,7 +96,6 @@ export async function runVerlJob(launch: TrainerLaunch, sink: TrainerSink, contr
       after,
       onCheckpoint: (record) => {
         lastCheckpoint = record;
-        control.checkpointWritten(record);
       },
     });
     const end = await follow(job, bridge, control, recorder);
@@ -142,7 +142,7 @@ function resumeVerlRun(launch: TrainerLaunch): OpenedVerlRun {
   const { info } = writer;
   checkNotRunning(info, launch.runDir);
   const previous = info.job?.id.match(/^local-(\d+)$/);
-  if (previous && processAlive(Number(previous[1]))) {
+  if (previous && isProcessAlive(Number(previous[1]))) {
     throw new SpecError(`the veRL job of the previous attempt (pid ${previous[1]}) is still running; stop it (kill -- -${previous[1]}) before resuming`);
   }
   const jobDir = path.join(launch.runDir, RUN_FILES.verl);

@@ -5,6 +5,7 @@ import { defineExtensionTests } from './extension.test';
 import { defineLanguageTests } from './language.test';
 import { defineRunsTests } from './runs.test';
 import { defineSpecTests } from './spec.test';
+import { defineTrainingTests } from './training.test';
 
 export function run(): Promise<void> {
   const mocha = new Mocha({ ui: 'bdd', color: false, timeout: 60_000, reporter: 'spec' });
@@ -13,6 +14,7 @@ export function run(): Promise<void> {
   defineRunsTests();
   defineSpecTests();
   defineLanguageTests();
+  defineTrainingTests();
   return new Promise((resolve, reject) => {
     mocha.run((failures) => (failures > 0 ? reject(new Error(`${failures} test(s) failed`)) : resolve()));
   });

@@ -53,6 +53,7 @@ export function defineRunsTests(): void {
       await vscode.commands.executeCommand('reasoningLab.openTrace', 'harness-stream', 0);
       const editor = await waitFor('the trace editor', () => vscode.window.activeTextEditor?.document.uri.scheme === 'rlab-trace' && vscode.window.activeTextEditor);
       assert.equal(editor.document.languageId, 'countdown-trace');
+      assert.equal(editor.document.uri.path, '/harness-stream/harness-stream-0.trace', 'the tab names the run');
       const text = editor.document.getText();
       assert.ok(text.includes('<answer>44 + 19 + 35</answer>'), text);
       assert.ok(text.includes('verdict correct'), text);

@@ -1,8 +1,10 @@
-// Helper threads for block-attention.wat: worker_threads that instantiate the
-// kernels over the same shared memory and take a share of a call's (block,
-// head) pairs, while the calling thread runs its own share and then waits
-// (Atomics) for theirs. The WASM backend's own pool is idle meanwhile: no tfjs
-// op runs during a kernel call.
+// Helper threads for the WebAssembly kernels that share a call's work
+// (block-attention.wat's attention, fused.wat's weight gradient):
+// worker_threads that instantiate the kernel module over the same shared
+// memory and each run the kernel over a share of the call's range [from, to),
+// while the calling thread runs its own share and then waits (Atomics) for
+// theirs. The WASM backend's own pool is idle meanwhile: no tfjs op runs during
+// a kernel call.
 //
 // A helper counts only once it has said it is ready: until then (it starts in
 // the background) and if it never starts (a Node that forbids workers or eval),
@@ -10,9 +12,15 @@
 // process alive.
 
 import { Worker } from 'node:worker_threads';
+import * as tf from '@tensorflow/tfjs-core';
 
-/** The kernels' two exported entry points over a range of pairs [from, to). */
-export type KernelName = 'forward' | 'backward';
+/** Threads the kernels use: the WASM backend's (its own pool idles while they run); 1 on the CPU backend. */
+export function kernelThreads(): number {
+  if (tf.getBackend() !== 'wasm') return 1;
+  // Loaded already: the active backend is this package's.
+  const wasm = require('@tensorflow/tfjs-backend-wasm') as typeof import('@tensorflow/tfjs-backend-wasm');
+  return wasm.getThreadsCount();
+}
 
 /** Per-helper words of the control block. */
 const SLOT = 8;
@@ -26,12 +34,12 @@ const READY = 5;
 /** This helper's value of the argument that differs per thread (a scratch buffer). */
 const OWN = 6;
 /**
- * The call's arguments after the helper slots: their count, the index of the
- * one that differs per thread (-1: none), up to 24 i32s, then the scale (f32).
+ * After the helper slots, a header of 4 words (the argument count, the index
+ * of the one that differs per thread or -1, the index of `from`, unused), then
+ * up to MAX_ARGS arguments as float64s (exact for the kernels' i32s and f32s).
  */
-const MAX_ARGS = 24;
-const ARGS_WORDS = MAX_ARGS + 3;
-const KINDS: KernelName[] = ['forward', 'backward'];
+const HEADER = 4;
+const MAX_ARGS = 32;
 /** How long past this thread's own share the helpers may take before they count as dead: a fixed grace, plus a multiple. */
 const HELPER_GRACE_MS = 10_000;
 const HELPER_SLOWDOWN = 20;
@@ -39,24 +47,25 @@ const HELPER_SLOWDOWN = 20;
 // Plain JavaScript run by each helper (eval'd: bundles ship no separate worker file).
 const HELPER = `
 const { workerData } = require('node:worker_threads');
-const { module, memory, control, index, slot, argsAt, kinds } = workerData;
+const { module, memory, control, index, slot, argsAt, kinds, label } = workerData;
 const kernels = new WebAssembly.Instance(module, { env: { memory } }).exports;
 const words = new Int32Array(control);
-const floats = new Float32Array(control);
+const values = new Float64Array(control, (argsAt + ${HEADER}) * 4);
 const base = index * slot;
 Atomics.store(words, base + ${READY}, 1);
 let seen = 0;
 for (;;) {
   Atomics.wait(words, base + ${GENERATION}, seen);
   seen = Atomics.load(words, base + ${GENERATION});
-  const args = Array.from(words.subarray(argsAt + 2, argsAt + 2 + words[argsAt]));
+  const args = Array.from(values.subarray(0, words[argsAt]));
   if (words[argsAt + 1] >= 0) args[words[argsAt + 1]] = words[base + ${OWN}];
-  const scale = floats[argsAt + ${MAX_ARGS + 2}];
+  args[words[argsAt + 2]] = words[base + ${FROM}];
+  args[words[argsAt + 2] + 1] = words[base + ${TO}];
   let status = 0;
   try {
-    kernels[kinds[words[base + ${KIND}]]](args[0], words[base + ${FROM}], words[base + ${TO}], ...args.slice(1), scale);
+    kernels[kinds[words[base + ${KIND}]]](...args);
   } catch (error) {
-    console.error('block attention helper failed:', error);
+    console.error(label + ' helper failed:', error);
     status = 2;
   }
   Atomics.store(words, base + ${STATUS}, status);
@@ -68,44 +77,56 @@ export class KernelPool {
   private readonly workers: Worker[] = [];
   private unavailable = false;
   private readonly words: Int32Array;
-  private readonly floats: Float32Array;
+  private readonly values: Float64Array;
 
   constructor(
     private readonly module: WebAssembly.Module,
     private readonly memory: WebAssembly.Memory,
-    /** The calling thread's own instance. */
-    private readonly kernels: Record<KernelName, (...args: number[]) => void>,
+    /** The calling thread's own instance's exports. */
+    private readonly kernels: Record<string, unknown>,
+    /** The kernels a call may name. */
+    private readonly kinds: readonly string[],
     private readonly maxHelpers: number,
+    /** What the kernels compute, for error messages. */
+    private readonly label: string,
   ) {
-    const control = new SharedArrayBuffer(4 * (maxHelpers * SLOT + ARGS_WORDS));
+    const control = new SharedArrayBuffer(4 * (maxHelpers * SLOT + HEADER) + 8 * MAX_ARGS);
     this.words = new Int32Array(control);
-    this.floats = new Float32Array(control);
+    this.values = new Float64Array(control, 4 * (maxHelpers * SLOT + HEADER));
   }
 
   /**
-   * Runs `kind` over pairs [0, costs.length) split in contiguous ranges of about
-   * equal cost among this thread and up to threads - 1 ready helpers.
-   * `args`: the kernel's integer arguments less (from, to), which follow the
-   * first; `scale` its last, a float. Thread i gets args[own.at] + i·own.step.
+   * Runs kernel `kind` over [0, costs.length) split in contiguous ranges of
+   * about equal cost among this thread and up to threads - 1 ready helpers.
+   * `args` are the kernel's arguments; each thread's range goes into
+   * args[range] (from) and args[range + 1] (to). Thread i gets
+   * args[own.at] + i·own.step.
    */
-  run(kind: KernelName, args: number[], scale: number, costs: Float64Array, threads: number, own?: { at: number; step: number }): void {
+  run(kind: string, args: number[], range: number, costs: Float64Array, threads: number, own?: { at: number; step: number }): void {
+    const kernel = this.kernels[kind] as (...values: number[]) => void;
+    const call = (from: number, to: number) => {
+      const values = [...args];
+      values[range] = from;
+      values[range + 1] = to;
+      kernel(...values);
+    };
     this.start(Math.min(threads, this.maxHelpers + 1) - 1);
     const cuts = split(costs, Math.min(threads, this.readyHelpers + 1, costs.length));
     if (cuts.length === 2) {
-      this.kernels[kind](args[0]!, 0, costs.length, ...args.slice(1), scale);
+      call(0, costs.length);
       return;
     }
-    if (args.length > MAX_ARGS) throw new Error(`block attention ${kind}: ${args.length} arguments, more than the ${MAX_ARGS} helpers take`);
+    if (args.length > MAX_ARGS) throw new Error(`${this.label} ${kind}: ${args.length} arguments, more than the ${MAX_ARGS} helpers take`);
     const argsAt = this.maxHelpers * SLOT;
     this.words[argsAt] = args.length;
     this.words[argsAt + 1] = own ? own.at : -1;
-    this.words.set(args, argsAt + 2);
-    this.floats[argsAt + MAX_ARGS + 2] = scale;
+    this.words[argsAt + 2] = range;
+    this.values.set(args);
     const running: number[] = [];
     for (let part = 1, helper = 0; part + 1 < cuts.length; part++, helper++) {
       while (Atomics.load(this.words, helper * SLOT + READY) !== 1) helper++;
       const base = helper * SLOT;
-      this.words[base + KIND] = KINDS.indexOf(kind);
+      this.words[base + KIND] = this.kinds.indexOf(kind);
       this.words[base + FROM] = cuts[part]!;
       this.words[base + TO] = cuts[part + 1]!;
       if (own) this.words[base + OWN] = args[own.at]! + part * own.step;
@@ -115,7 +136,7 @@ export class KernelPool {
       running.push(base);
     }
     const started = performance.now();
-    this.kernels[kind](args[0]!, cuts[0]!, cuts[1]!, ...args.slice(1), scale);
+    call(cuts[0]!, cuts[1]!);
     // Shares are balanced, so a helper far slower than this thread's own share has died (a
     // hard crash reports nothing, and this thread cannot run the event loop that would hear it).
     const deadline = performance.now() + HELPER_GRACE_MS + HELPER_SLOWDOWN * (performance.now() - started);
@@ -123,11 +144,18 @@ export class KernelPool {
     for (const base of running) {
       const left = Math.max(0, deadline - performance.now());
       if (Atomics.wait(this.words, base + STATUS, 1, left) === 'timed-out') {
-        throw new Error(`block attention ${kind}: a helper thread stopped answering; set RLAB_WASM_THREADS=1 to run on one thread`);
+        throw new Error(`${this.label} ${kind}: a helper thread stopped answering; set RLAB_WASM_THREADS=1 to run on one thread`);
       }
       failed ||= Atomics.load(this.words, base + STATUS) === 2;
     }
-    if (failed) throw new Error(`block attention ${kind}: a helper thread failed (its error is above); set RLAB_WASM_THREADS=1 to run on one thread`);
+    if (failed) throw new Error(`${this.label} ${kind}: a helper thread failed (its error is above); set RLAB_WASM_THREADS=1 to run on one thread`);
+  }
+
+  /** Ends the helper threads (a pool over a memory that is going away). */
+  dispose(): void {
+    for (const worker of this.workers) void worker.terminate();
+    this.workers.length = 0;
+    this.unavailable = true;
   }
 
   /** Helpers started so far that have said they are ready. */
@@ -145,7 +173,7 @@ export class KernelPool {
           eval: true,
           workerData: {
             module: this.module, memory: this.memory, control: this.words.buffer, index,
-            slot: SLOT, argsAt: this.maxHelpers * SLOT, kinds: KINDS,
+            slot: SLOT, argsAt: this.maxHelpers * SLOT, kinds: this.kinds, label: this.label,
           },
         });
       } catch {

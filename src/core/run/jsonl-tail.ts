@@ -5,7 +5,7 @@
 // with it, the veRL bridge veRL's logs.
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { StringDecoder } from 'node:string_decoder';
-import { parseJsonl } from '../../core/run/jsonl';
+import { parseJsonl } from './jsonl';
 
 const CHUNK = 1 << 20;
 /** Bytes from the start of the file that must stay the same while it only grows. */
