@@ -234,22 +234,22 @@ describe('preflight: one message per problem, before anything runs', () => {
 });
 
 describe('the trainer process (as Start Training forks it) with engine verl', () => {
-  it('sends hello, steps, evaluations and checkpoints; a stop request stops the job and answers with veRL’s last checkpoint', async () => {
+  it('says hello and writes the run as the job goes; a stop request stops the job and answers with veRL’s last checkpoint', async () => {
     process.env[STAND_IN_ENV] = standIn;
     process.env.STAND_IN_STEP_SECONDS = '0.5';
     try {
       const runDir = join(dir, 'ipc');
       const trainer = startTrainer(await buildTrainer(), { spec: spec('ipc', { steps: 30, every: 2 }), runDir, resume: false, stage: 'all', device: null });
       await trainer.waitFor((n) => n.method === 'hello');
-      await trainer.waitFor((n) => n.method === 'checkpoint');
-      await trainer.waitFor((n) => n.method === 'step' && (n.params as StepRecord).step >= 3);
+      await until('3 steps and a checkpoint', () => jsonl<StepRecord>(runDir, 'metrics').length >= 3 && existsSync(join(runDir, 'verl/checkpoints/latest_checkpointed_iteration.txt')));
       const answer = await trainer.connection.sendRequest(TrainerRequests.stop);
       assert.equal(answer?.phase, 'rl');
       assert.match(answer!.path, /verl\/checkpoints\/global_step_\d+$/);
       const done = await trainer.waitFor((n) => n.method === 'done');
       assert.equal((done.params as DoneParams).status, 'stopped');
       assert.equal(await trainer.exited, 0);
-      assert.ok(trainer.notifications.some((n) => n.method === 'eval'));
+      assert.ok(jsonl<EvalRecord>(runDir, 'eval').length > 0);
+      assert.equal(readRun(runDir).status, 'stopped');
       assert.ok(!trainer.notifications.some((n) => n.method === 'failed'), JSON.stringify(trainer.notifications.find((n) => n.method === 'failed')?.params as FailedParams));
     } finally {
       delete process.env[STAND_IN_ENV];
