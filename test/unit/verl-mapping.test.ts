@@ -86,6 +86,16 @@ problems {
     for (const pattern of expect) assert.ok(found.some((e) => pattern.test(e)), `${pattern} in\n${found.join('\n')}`);
   });
 
+  it('map dynamic sampling onto veRL’s group filter, and refuse the draw cap and early stop it does not have', () => {
+    const spec = `task { }\nrl {\n  dynamic-sampling true\n  max-draw 6\n  early-stop 3\n}\nengine {\n  kind verl\n  model "m"\n}\n`;
+    const found = errors(spec);
+    assert.ok(found.some((e) => /^4: `max-draw` does not apply to `engine verl`: veRL 0.9.1 draws until its batch is full/.test(e)), found.join('\n'));
+    assert.ok(found.some((e) => /^5: veRL runs its `steps` to the end/.test(e)), found.join('\n'));
+    const config = resolveSpec(spec.replace(/  max-draw 6\n  early-stop 3\n/, '')).config!;
+    const args = jobArgs(config, 100, 'logs/a.jsonl', '/job');
+    assert.ok(args.includes('algorithm.filter_groups.enable=true') && args.includes('algorithm.filter_groups.metric=acc'), args.join(' '));
+  });
+
   it('check that a step’s completions divide among the GPUs', () => {
     const found = errors(`task { }\nrl {\n  prompts 3\n  group 1\n}\nengine {\n  kind verl\n  model "m"\n  gpus 2\n}\n`);
     assert.ok(found.some((e) => /^3: veRL splits a step's 3 completions \(prompts × group\) among 2 GPU\(s\)/.test(e)), found.join('\n'));
@@ -149,11 +159,12 @@ describe('veRL’s metric names', () => {
         'actor/reward_kl_penalty': 0.02,
         'perf/throughput': 1234,
         'val-core/countdown/acc/mean@1': 0.4,
+        'training/filter_groups/evicted_samples': 2,
         'not/a/number': 'x',
       },
-      { completions: 6 },
+      { prompts: 3, completions: 6 },
     );
-    assert.deepEqual(metrics, { policyLoss: 0.5, stepMs: 3000, trainMs: 1500, lengthMean: 100, tokensPerSec: 200, kl: 0.02 });
+    assert.deepEqual(metrics, { policyLoss: 0.5, stepMs: 3000, trainMs: 1500, lengthMean: 100, tokensPerSec: 200, kl: 0.02, promptsDrawn: 5 });
     assert.deepEqual(unmapped, { 'perf/throughput': 1234, 'val-core/countdown/acc/mean@1': 0.4 });
     assert.deepEqual(Object.keys(VERL_METRICS).sort(), [...METRIC_NAMES].sort());
   });

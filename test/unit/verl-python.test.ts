@@ -184,6 +184,7 @@ describe('veRL’s own code', () => {
       'algorithm dr-grpo\n  loss-agg seq-mean-token-sum-norm\n  clip-high 0.28',
       'algorithm rloo\n  kl 0\n  temperature 0.8',
       'algorithm grpo\n  reward-scaling none\n  warmup 3\n  epochs 2',
+      'algorithm grpo\n  dynamic-sampling true\n  seed 11',
     ];
     for (const rl of variants) {
       const c = config(SPEC.replace(/rl \{[^}]*\}/, `rl {\n  prompts 8\n  ${rl}\n}`));

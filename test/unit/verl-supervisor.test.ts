@@ -6,7 +6,8 @@
 // the same overrides and writes veRL's files with veRL's own writers.
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -174,6 +175,28 @@ describe('rlab train with engine verl (stand-in job)', () => {
   });
 });
 
+describe('rlab export verl', () => {
+  it('writes the job folder, refuses a folder that holds something else, and names the engines it knows', () => {
+    const out = join(dir, 'exported');
+    const file = spec('exported');
+    const r = spawnSync(process.execPath, [cli, 'export', 'verl', file, '--out', out], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stderr, /wrote .*train\.parquet \(60 rows\), test\.parquet \(6\)/);
+    for (const f of ['train.parquet', 'test.parquet', 'countdown_reward.py', 'run.sh', 'job.json']) assert.ok(existsSync(join(out, f)), f);
+    const again = spawnSync(process.execPath, [cli, 'export', 'verl', file, '--out', out], { encoding: 'utf8' });
+    assert.equal(again.status, 0, 'an earlier export is written again');
+    const taken = join(dir, 'taken');
+    writeFileSync(join(dir, 'keep.txt'), 'x');
+    const refused = spawnSync(process.execPath, [cli, 'export', 'verl', file, '--out', dir], { encoding: 'utf8' });
+    assert.equal(refused.status, 1);
+    assert.match(refused.stderr, /is not empty and holds no exported job/);
+    assert.ok(!existsSync(taken));
+    const unknown = spawnSync(process.execPath, [cli, 'export', 'openrlhf', file, '--out', taken], { encoding: 'utf8' });
+    assert.equal(unknown.status, 1);
+    assert.match(unknown.stderr, /unknown engine "openrlhf"; the engine to export for is verl/);
+  });
+});
+
 describe('preflight: one message per problem, before anything runs', () => {
   it('a Python that is not there', () => {
     const r = rlab(['train', spec('no-python', { python: 'no-such-python-3.99' }), '--out', join(dir, 'no-python')], { [STAND_IN_ENV]: '' });
@@ -211,22 +234,22 @@ describe('preflight: one message per problem, before anything runs', () => {
 });
 
 describe('the trainer process (as Start Training forks it) with engine verl', () => {
-  it('sends hello, steps, evaluations and checkpoints; a stop request stops the job and answers with veRL’s last checkpoint', async () => {
+  it('says hello and writes the run as the job goes; a stop request stops the job and answers with veRL’s last checkpoint', async () => {
     process.env[STAND_IN_ENV] = standIn;
     process.env.STAND_IN_STEP_SECONDS = '0.5';
     try {
       const runDir = join(dir, 'ipc');
       const trainer = startTrainer(await buildTrainer(), { spec: spec('ipc', { steps: 30, every: 2 }), runDir, resume: false, stage: 'all', device: null });
       await trainer.waitFor((n) => n.method === 'hello');
-      await trainer.waitFor((n) => n.method === 'checkpoint');
-      await trainer.waitFor((n) => n.method === 'step' && (n.params as StepRecord).step >= 3);
+      await until('3 steps and a checkpoint', () => jsonl<StepRecord>(runDir, 'metrics').length >= 3 && existsSync(join(runDir, 'verl/checkpoints/latest_checkpointed_iteration.txt')));
       const answer = await trainer.connection.sendRequest(TrainerRequests.stop);
       assert.equal(answer?.phase, 'rl');
       assert.match(answer!.path, /verl\/checkpoints\/global_step_\d+$/);
       const done = await trainer.waitFor((n) => n.method === 'done');
       assert.equal((done.params as DoneParams).status, 'stopped');
       assert.equal(await trainer.exited, 0);
-      assert.ok(trainer.notifications.some((n) => n.method === 'eval'));
+      assert.ok(jsonl<EvalRecord>(runDir, 'eval').length > 0);
+      assert.equal(readRun(runDir).status, 'stopped');
       assert.ok(!trainer.notifications.some((n) => n.method === 'failed'), JSON.stringify(trainer.notifications.find((n) => n.method === 'failed')?.params as FailedParams));
     } finally {
       delete process.env[STAND_IN_ENV];
@@ -235,10 +258,13 @@ describe('the trainer process (as Start Training forks it) with engine verl', ()
   });
 });
 
-describe('a Ray cluster through the Ray Jobs API (a real Ray head on this machine)', () => {
+describe('a Ray cluster through the Ray Jobs API (a real Ray head on this machine, with token authentication)', () => {
   let address = '';
   const ray = join(root, '.venv/bin/ray');
-  const rayEnv = { ...process.env, RAY_USAGE_STATS_ENABLED: '0' };
+  const token = randomBytes(24).toString('hex');
+  // Every process of this head inherits the marker, so that exactly those are ended afterwards.
+  const marker = `rlab-verl-test-${process.pid}-${Date.now()}`;
+  const rayEnv = { ...process.env, RAY_USAGE_STATS_ENABLED: '0', RAY_AUTH_MODE: 'token', RAY_AUTH_TOKEN: token, RLAB_TEST_RAY: marker };
 
   before(async () => {
     const port = await closedPort();
@@ -252,13 +278,15 @@ describe('a Ray cluster through the Ray Jobs API (a real Ray head on this machin
     address = `http://127.0.0.1:${dashboard}`;
   });
 
-  after(() => {
-    spawnSync(ray, ['stop', '--force'], { env: rayEnv, timeout: 60_000 });
+  after(async () => {
+    const ours = processesWith(`RLAB_TEST_RAY=${marker}`);
+    for (const pid of ours) signal(pid, 'SIGTERM');
+    await until('the Ray head to end', () => ours.every((pid) => !alive(pid)), 10_000).catch(() => ours.forEach((pid) => signal(pid, 'SIGKILL')));
   });
 
   it('submits the job, follows its status and logs to the end', () => {
     const runDir = join(dir, 'ray-done');
-    const r = rlab(['train', spec('ray-done', { ray: address }), '--out', runDir]);
+    const r = rlab(['train', spec('ray-done', { ray: address }), '--out', runDir], { RAY_AUTH_TOKEN: token });
     assert.equal(r.status, 0, r.stderr);
     const info = readRun(runDir);
     assert.equal(info.status, 'done');
@@ -271,15 +299,44 @@ describe('a Ray cluster through the Ray Jobs API (a real Ray head on this machin
 
   it('stops the Ray job on Ctrl-C', async () => {
     const runDir = join(dir, 'ray-stopped');
-    const live = rlabLive(['train', spec('ray-stopped', { ray: address, steps: 60 }), '--out', runDir], { STAND_IN_STEP_SECONDS: '0.5' });
+    const live = rlabLive(['train', spec('ray-stopped', { ray: address, steps: 60 }), '--out', runDir], { STAND_IN_STEP_SECONDS: '0.5', RAY_AUTH_TOKEN: token });
     await until('2 steps', () => jsonl<StepRecord>(runDir, 'metrics').length >= 2);
     live.child.kill('SIGINT');
     assert.equal(await live.exited, 0);
     assert.equal(readRun(runDir).status, 'stopped');
-    const status = await (await fetch(`${address}/api/jobs/rlab-ray-stopped-1`)).json();
-    assert.equal((status as { status: string }).status, 'STOPPED');
+    const status = spawnSync('curl', ['-s', '-H', `authorization: Bearer ${token}`, `${address}/api/jobs/rlab-ray-stopped-1`], { encoding: 'utf8' });
+    assert.equal((JSON.parse(status.stdout) as { status: string }).status, 'STOPPED');
+  });
+
+  it('says how to give the cluster its token when it has none', () => {
+    const r = rlab(['train', spec('ray-no-token', { ray: address }), '--out', join(dir, 'ray-no-token')], { RAY_AUTH_TOKEN: '', RAY_AUTH_TOKEN_PATH: join(dir, 'no-token-here') });
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /the Ray cluster at http:\/\/127\.0\.0\.1:\d+ wants its authentication token \(401/);
+    assert.match(r.stderr, /set RAY_AUTH_TOKEN/);
   });
 });
+
+/** Processes whose environment holds `entry` (NAME=value). */
+function processesWith(entry: string): number[] {
+  const pids: number[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      if (readFileSync(`/proc/${name}/environ`, 'latin1').split('\0').includes(entry)) pids.push(Number(name));
+    } catch {
+      // gone, or not ours to read
+    }
+  }
+  return pids;
+}
+
+function signal(pid: number, name: NodeJS.Signals): void {
+  try {
+    process.kill(pid, name);
+  } catch {
+    // already gone
+  }
+}
 
 /** A local port with nothing listening on it. */
 function closedPort(): Promise<number> {

@@ -55,7 +55,7 @@ export const TASK_MAPPING: Table<TaskConfig> = {
   rlPool: {
     verl: 'train.parquet rows (the RL pool when the task reserves one: veRL has no pretraining stage, so what RL samples is all it trains on)',
   },
-  seed: { verl: 'train.parquet, test.parquet; data.seed', overrides: (c) => [set('data.seed', c.task.seed)] },
+  seed: { verl: 'train.parquet, test.parquet (and `seed` of the rl block, which defaults to it)' },
   heldOutTargets: { verl: 'train.parquet, test.parquet' },
 };
 
@@ -64,28 +64,18 @@ export const REWARD_MAPPING: Table<RewardConfig> = {
   correct: { verl: `+${REWARD_KWARGS}.correct_score`, overrides: (c) => [{ key: `${REWARD_KWARGS}.correct_score`, value: c.reward.correct, add: true }] },
 };
 
+const refusedModel: FieldMapping = { verl: '—', unsupported: MODEL_BLOCK };
+const refusedPretrain: FieldMapping = { verl: '—', unsupported: PRETRAIN_BLOCK };
+
 export const MODEL_MAPPING: Table<ModelConfig> = {
-  preset: { verl: '—', unsupported: MODEL_BLOCK },
-  layers: { verl: '—', unsupported: MODEL_BLOCK },
-  width: { verl: '—', unsupported: MODEL_BLOCK },
-  heads: { verl: '—', unsupported: MODEL_BLOCK },
-  context: { verl: '—', unsupported: MODEL_BLOCK },
-  positions: { verl: '—', unsupported: MODEL_BLOCK },
+  preset: refusedModel, layers: refusedModel, width: refusedModel, heads: refusedModel, context: refusedModel,
+  positions: refusedModel, tiedHead: refusedModel,
   valueHead: { verl: '—', unsupported: `${MODEL_BLOCK}; \`ppo\` gets veRL’s critic` },
-  tiedHead: { verl: '—', unsupported: MODEL_BLOCK },
 };
 
 export const PRETRAIN_MAPPING: Table<PretrainConfig> = {
-  traces: { verl: '—', unsupported: PRETRAIN_BLOCK },
-  steps: { verl: '—', unsupported: PRETRAIN_BLOCK },
-  batch: { verl: '—', unsupported: PRETRAIN_BLOCK },
-  microBatch: { verl: '—', unsupported: PRETRAIN_BLOCK },
-  lr: { verl: '—', unsupported: PRETRAIN_BLOCK },
-  warmup: { verl: '—', unsupported: PRETRAIN_BLOCK },
-  weightDecay: { verl: '—', unsupported: PRETRAIN_BLOCK },
-  gradClip: { verl: '—', unsupported: PRETRAIN_BLOCK },
-  searchBudget: { verl: '—', unsupported: PRETRAIN_BLOCK },
-  evalEvery: { verl: '—', unsupported: PRETRAIN_BLOCK },
+  traces: refusedPretrain, steps: refusedPretrain, batch: refusedPretrain, microBatch: refusedPretrain, lr: refusedPretrain,
+  warmup: refusedPretrain, weightDecay: refusedPretrain, gradClip: refusedPretrain, searchBudget: refusedPretrain, evalEvery: refusedPretrain,
 };
 
 /** veRL's advantage estimator for each of our algorithms that it has. */
@@ -174,13 +164,14 @@ export const RL_MAPPING: Table<RlConfig> = {
     overrides: (c) => [set(`${ACTOR}.grad_clip`, c.rl.gradClip)],
   },
   dynamicSampling: {
-    verl: '— (`false` only)',
-    reject: {
-      when: '`true`',
-      check: (c) => (c.rl.dynamicSampling ? 'veRL’s main trainer has no dynamic sampling (its DAPO recipe has `algorithm.filter_groups`); remove `dynamic-sampling true`, or pass the recipe’s settings in `overrides`' : null),
-    },
+    verl: 'algorithm.filter_groups.enable, algorithm.filter_groups.metric=acc',
+    note: 'DAPO’s group filter in veRL’s trainer (its V1 replay buffer): a group whose `acc` (correctness, which the reward module reports) is the same for every completion is dropped and another prompt is drawn in its place.',
+    overrides: (c) => (c.rl.dynamicSampling ? [set('algorithm.filter_groups.enable', true), set('algorithm.filter_groups.metric', 'acc')] : [set('algorithm.filter_groups.enable', false)]),
   },
-  maxDraw: { verl: '— (with `dynamic-sampling` only, which veRL’s main trainer does not have)' },
+  maxDraw: {
+    verl: '— (the default only)',
+    unsupported: 'veRL 0.9.1 draws until its batch is full: its replay buffer ignores `algorithm.filter_groups.max_num_gen_batches`, so there is no cap to set',
+  },
   earlyStop: {
     verl: '— (`0` only)',
     reject: {
@@ -188,7 +179,10 @@ export const RL_MAPPING: Table<RlConfig> = {
       check: (c) => (c.rl.earlyStop > 0 ? 'veRL runs its `steps` to the end; remove `early-stop` (the runs view still marks the best checkpoint)' : null),
     },
   },
-  seed: { verl: '—', unsupported: 'veRL seeds its sampling from `data.seed`, the task’s `seed`' },
+  seed: {
+    verl: 'data.seed (the order of the problems), actor_rollout_ref.rollout.seed (sampling)',
+    overrides: (c) => [set('data.seed', c.rl.seed), set(`${ROLLOUT}.seed`, c.rl.seed)],
+  },
 };
 
 export const EVAL_MAPPING: Table<EvalConfig> = {

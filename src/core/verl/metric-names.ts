@@ -6,8 +6,9 @@
 // (`engineMetrics`). The generated docs/verl.md shows this table.
 import type { MetricName } from '../protocol/records';
 
-/** What a step's numbers are read against: the completions of one step (prompts × group). */
+/** What a step's numbers are read against: its prompts and completions (prompts × group). */
 export interface StepShape {
+  prompts: number;
   completions: number;
 }
 
@@ -84,7 +85,12 @@ export const VERL_METRICS: Readonly<Record<MetricName, MetricSource>> = {
   clipFraction: metric('actor/pg_clipfrac'),
   zeroSignalGroups: samples('share of the rollout dump’s prompts whose completions all scored the same'),
   signalGroups: samples('share of the rollout dump’s prompts whose completions differ in correctness'),
-  promptsDrawn: { from: 'none', doc: 'absent: veRL’s main trainer draws `prompts` problems a step (no dynamic sampling)' },
+  promptsDrawn: {
+    from: 'verl',
+    keys: ['training/filter_groups/evicted_samples'],
+    read: (get, shape) => shape.prompts + (get('training/filter_groups/evicted_samples') ?? 0),
+    doc: '`prompts` + `training/filter_groups/evicted_samples` (with `dynamic-sampling`, the prompt groups veRL’s replay buffer dropped that step; its uids are prompts)',
+  },
   searchRate: samples('from the rollout dump’s completions, as ours'),
   stepKl: metric('actor/ppo_kl', 1, '`actor/ppo_kl`: veRL’s KL between the rollout policy and the policy being updated, over the step’s mini-batches (ours is measured after the update)'),
   repetitionRate: samples('from the rollout dump’s completions, as ours'),

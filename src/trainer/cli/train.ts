@@ -38,7 +38,7 @@ export function register(program: Command): void {
     .option('--stage <stage>', 'pretrain, rl or all (default: all; with --resume, the run\'s own)')
     .option('--device <device>', 'override the spec\'s device: auto, gpu, cpu, wasm or js')
     .option('--from <run>', 'start RL from the latest pretraining checkpoint of another run, or from a checkpoint folder')
-    .addHelpText('after', '\nExamples:\n  rlab train examples/countdown-3.countdown\n  rlab train my.countdown --stage pretrain --out runs/base\n  rlab train my.countdown --stage rl --from runs/base\n  rlab train --resume .rlab/runs/countdown-3-20260101-120000\n  rlab train --continue .rlab/runs/countdown-3-20260101-120000 --steps 50\n\nCtrl-C stops after the current step with a checkpoint; --resume continues.')
+    .addHelpText('after', '\nExamples:\n  rlab train examples/countdown-3.countdown\n  rlab train my.countdown --stage pretrain --out runs/base\n  rlab train my.countdown --stage rl --from runs/base\n  rlab train --resume .rlab/runs/countdown-3-20260101-120000\n  rlab train --continue .rlab/runs/countdown-3-20260101-120000 --steps 50\n  rlab train examples/tinyzero-verl.countdown   # engine verl: veRL on GPUs (docs/verl.md)\n\nCtrl-C stops after the current step with a checkpoint (a veRL job: stops it; resume continues from veRL\'s last checkpoint); --resume continues.')
     .action(async (spec: string | undefined, options: TrainOptions, command: Command) => {
       const launch = toLaunch(spec, options, (message) => command.error(`rlab train: ${message}`));
       const { train } = await import('../engine/dispatch');

@@ -145,7 +145,7 @@ export class VerlBridge {
   private emit(step: number, data: Record<string, unknown>): void {
     const { config, recorder } = this.o;
     if (step > 0) {
-      const { metrics, unmapped } = mapVerlMetrics(data, { completions: config.rl.prompts * config.rl.group });
+      const { metrics, unmapped } = mapVerlMetrics(data, { prompts: config.rl.prompts, completions: config.rl.prompts * config.rl.group });
       const rows = this.dump(this.o.files.rollouts, step);
       const part = rows && rows.length > 0 ? rolloutPart(groupSamples(rows, config), step, config) : null;
       const record: StepRecord = { phase: 'rl', step, time: Date.now(), ...metrics, ...part?.metrics, engineMetrics: unmapped };

@@ -2,7 +2,7 @@
 // process in its own process group, so that a stop reaches the Ray processes
 // that its ray.init() started too.
 import { spawn } from 'node:child_process';
-import { failureMessage, OutputLines, type JobEnd, type VerlJob } from './job';
+import { failureMessage, OutputLines, type JobEnd, type VerlJob } from './running-job';
 
 /** How long a stopped job may take to exit after SIGTERM before its process group is killed. */
 export const STOP_GRACE_MS = 20_000;

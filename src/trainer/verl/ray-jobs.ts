@@ -2,9 +2,12 @@
 // stop), and a veRL job run through it. The job's entrypoint runs on the
 // cluster, so the run folder must be on a file system the cluster shares.
 // https://docs.ray.io/en/latest/cluster/running-applications/job-submission/rest.html
+import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as https from 'node:https';
-import { failureMessage, OutputLines, type JobEnd, type VerlJob } from './job';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { failureMessage, OutputLines, type JobEnd, type VerlJob } from './running-job';
 
 export type RayJobStatus = 'PENDING' | 'RUNNING' | 'STOPPED' | 'SUCCEEDED' | 'FAILED';
 
@@ -15,10 +18,28 @@ export interface RayJobDetails {
   message?: string | null;
 }
 
+/**
+ * The token of a Ray cluster with token authentication (RAY_AUTH_MODE=token),
+ * where Ray's own clients look for it: RAY_AUTH_TOKEN, the file named by
+ * RAY_AUTH_TOKEN_PATH, then ~/.ray/auth_token. Null when there is none.
+ */
+export function rayAuthToken(env: NodeJS.ProcessEnv = process.env): string | null {
+  if (env.RAY_AUTH_TOKEN?.trim()) return env.RAY_AUTH_TOKEN.trim();
+  const file = env.RAY_AUTH_TOKEN_PATH || path.join(os.homedir(), '.ray', 'auth_token');
+  try {
+    return fs.readFileSync(file, 'utf8').trim() || null;
+  } catch {
+    return null;
+  }
+}
+
 export class RayJobsClient {
   readonly address: string;
 
-  constructor(address: string) {
+  constructor(
+    address: string,
+    private readonly token: string | null = rayAuthToken(),
+  ) {
     // `host:8265` is a dashboard too; Ray's own CLI accepts both.
     this.address = (/^https?:\/\//.test(address) ? address : `http://${address}`).replace(/\/+$/, '');
   }
@@ -50,7 +71,7 @@ export class RayJobsClient {
   private async request(method: 'GET' | 'POST', route: string, body?: unknown): Promise<unknown> {
     let response: { status: number; text: string };
     try {
-      response = await httpRequest(method, `${this.address}${route}`, body === undefined ? undefined : JSON.stringify(body));
+      response = await httpRequest(method, `${this.address}${route}`, this.token, body === undefined ? undefined : JSON.stringify(body));
     } catch (e) {
       const error = e as NodeJS.ErrnoException;
       throw new Error(
@@ -58,6 +79,11 @@ export class RayJobsClient {
       );
     }
     const { status, text } = response;
+    if (status === 401 || status === 403) {
+      throw new Error(
+        `the Ray cluster at ${this.address} wants its authentication token (${status}: ${text.slice(0, 200)}): set RAY_AUTH_TOKEN, or put the token (\`ray get-auth-token\` on the head) in ~/.ray/auth_token`,
+      );
+    }
     if (status < 200 || status >= 300) throw new Error(`the Ray dashboard at ${this.address} answered ${method} ${route} with ${status}: ${text.slice(0, 500)}`);
     try {
       return JSON.parse(text) as unknown;
@@ -72,10 +98,13 @@ export class RayJobsClient {
  * headers of a browser, and Ray's dashboard refuses a POST from "browser
  * traffic".
  */
-function httpRequest(method: string, url: string, body?: string): Promise<{ status: number; text: string }> {
+function httpRequest(method: string, url: string, token: string | null, body?: string): Promise<{ status: number; text: string }> {
   return new Promise((resolve, reject) => {
     const client = url.startsWith('https:') ? https : http;
-    const request = client.request(url, { method, headers: body === undefined ? {} : { 'content-type': 'application/json' }, timeout: 30_000 }, (response) => {
+    const headers: Record<string, string> = {};
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    if (token) headers.authorization = `Bearer ${token}`;
+    const request = client.request(url, { method, headers, timeout: 30_000 }, (response) => {
       let text = '';
       response.setEncoding('utf8');
       response.on('data', (chunk: string) => (text += chunk));

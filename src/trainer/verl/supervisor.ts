@@ -21,7 +21,7 @@ import { RunWriter } from '../run/writer';
 import { SpecError, readSpecFile } from '../spec-file';
 import { latestVerlCheckpoint, VerlBridge } from './bridge';
 import { exportVerlJob, readVerlJob } from './export';
-import type { JobEnd, VerlJob } from './job';
+import type { JobEnd, VerlJob } from './running-job';
 import { LocalJob } from './local-job';
 import { preflight } from './preflight';
 import { RayJob, RayJobsClient } from './ray-jobs';
@@ -45,7 +45,7 @@ export async function runVerlJob(launch: TrainerLaunch, sink: TrainerSink, contr
   try {
     if (launch.from) throw new SpecError('--from starts RL from another run’s base model; a veRL run starts from the `model` of its engine block');
     if (launch.stage === 'pretrain') throw new SpecError('a veRL run has no pretraining stage; train it with --stage rl or all');
-    const opened = launch.resume ? resumeVerlRun(launch) : createVerlRun(launch);
+    const opened = launch.resume ? resumeVerlRun(launch) : createVerlRun(launch, sink);
     writer = opened.writer;
     const { config, attempt, after } = opened;
     const recorder = new RunRecorder(writer, sink);
@@ -125,12 +125,15 @@ async function follow(job: VerlJob, bridge: VerlBridge, control: RunControl, rec
   return end;
 }
 
-function createVerlRun(launch: TrainerLaunch): OpenedVerlRun {
+function createVerlRun(launch: TrainerLaunch, sink: TrainerSink): OpenedVerlRun {
   if (launch.spec === null) throw new SpecError('a new run needs a spec file');
   const { text, config } = readSpecFile(launch.spec);
   const writer = RunWriter.create(launch.runDir, text, newRunInfo(launch, config, {}));
-  writer.log('info', `new veRL run ${writer.info.id} from ${launch.spec}`);
-  exportVerlJob(config, path.join(launch.runDir, RUN_FILES.verl), (message) => writer.log('info', message));
+  // Before `hello`: the host shows these while the job is being written (a large train split takes a while).
+  const recorder = new RunRecorder(writer, sink);
+  const log = (message: string): void => recorder.log('info', message);
+  log(`new veRL run ${writer.info.id} from ${launch.spec}`);
+  exportVerlJob(config, path.join(launch.runDir, RUN_FILES.verl), log);
   return { writer, config, attempt: 1, after: -1 };
 }
 
