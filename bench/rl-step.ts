@@ -126,7 +126,7 @@ function makeJob(args: ReturnType<typeof options>): StepJob {
     context: config.model.context,
     vocab: tokenizer.vocabSize,
     prompts: train.map(encode),
-    group: rl.group,
+    group: rl.groupSize,
     maxTokens: rl.maxTokens,
     lengths,
     rewards,
@@ -174,7 +174,7 @@ async function engineStep(job: StepJob): Promise<EngineResult> {
     const drawn = await sample(policy, rows, sampling(limits, job.seed));
     return rows.map((prompt, r) => ({ prompt, completion: drawn.tokens[r]!, logProbs: drawn.logProbs[r]! }));
   };
-  const advantages = outcomeAdvantages(algorithm, job.rewards, rl.group, rl.rewardScaling);
+  const advantages = outcomeAdvantages(algorithm, job.rewards, rl.groupSize, rl.rewardScaling);
   const trainSamples = (samples: Awaited<ReturnType<typeof rollout>>, ref: number[][]): TrainSample[] =>
     samples.map((s, i) => ({
       prompt: s.prompt, completion: s.completion, oldLogProbs: s.logProbs, refLogProbs: ref[i]!,

@@ -1,4 +1,6 @@
-// Compares the configurations of several runs key by key, for the compare table.
+// Compares the configurations of several runs key by key, for the compare table,
+// under the names a spec writes them with.
+import { specPath } from '../src/core/spec/schema';
 
 /** Flattens nested objects to dotted keys; arrays and scalars become display strings. */
 export function flattenConfig(value: unknown, prefix = '', out = new Map<string, string>()): Map<string, string> {
@@ -17,9 +19,9 @@ export interface ConfigRow {
   differs: boolean;
 }
 
-/** Every key any run has, in first-seen order, marking the keys whose values are not all equal. */
+/** Every key any run has, spelled as in a spec, in first-seen order, marking the keys whose values are not all equal. */
 export function compareConfigs(configs: unknown[]): ConfigRow[] {
-  const flat = configs.map((c) => flattenConfig(c));
+  const flat = configs.map((c) => new Map([...flattenConfig(c)].map(([key, value]) => [specPath(key), value])));
   const keys = new Set<string>();
   for (const f of flat) for (const key of f.keys()) keys.add(key);
   return [...keys].map((key) => {

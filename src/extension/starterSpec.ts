@@ -33,10 +33,10 @@ rl {
   prompts      8
   group        8
   max-tokens   160
+  eval-every   10         # evaluate (and checkpoint) every 10 RL steps
 }
 
 eval {
-  every    10             # evaluate every 10 RL steps
   samples  4              # pass@4
   limit    25             # test problems per evaluation (0: all of them)
 }

@@ -64,26 +64,28 @@ test('trace filters by verdict, inclusive step range and case-insensitive text',
   assert.deepEqual(['', ' 12 ', '1.5', '-3', 'x'].map(parseStepBound), [null, 12, null, null, null]);
 });
 
-test('configs flatten to dotted keys and differing keys are marked', () => {
+test('configs flatten to dotted keys, spelled as a spec writes them, and differing keys are marked', () => {
   assert.deepEqual([...flattenConfig({ a: { b: 1, c: [1, 2] }, d: 'x', e: null })], [
     ['a.b', '1'],
     ['a.c', '[1,2]'],
     ['d', 'x'],
     ['e', 'null'],
   ]);
-  const rows = compareConfigs([{ rl: { lr: 1, kl: 0 } }, { rl: { lr: 2, kl: 0 }, extra: true }]);
+  const rows = compareConfigs([{ rl: { lr: 1, klCoef: 0, groupSize: 8 }, task: { heldOutTargets: 0 } }, { rl: { lr: 2, klCoef: 0, groupSize: 16 }, task: { heldOutTargets: 0 }, extra: true }]);
   assert.deepEqual(
     rows.map((r) => [r.key, r.differs, r.values]),
     [
       ['rl.lr', true, ['1', '2']],
       ['rl.kl', false, ['0', '0']],
+      ['rl.group', true, ['8', '16']],
+      ['task.held-out-targets', false, ['0', '0']],
       ['extra', true, [undefined, 'true']],
     ],
   );
 });
 
 test('the few steps the dashboard hands runProgress give the reading all the steps give', () => {
-  const config = resolveSpec('task { }\npretrain {\n  steps 60\n  eval-every 7\n}\nrl {\n  steps 40\n}\neval {\n  every 5\n}\n').config!;
+  const config = resolveSpec('task { }\npretrain {\n  steps 60\n  eval-every 7\n}\nrl {\n  steps 40\n  eval-every 5\n}\n').config!;
   fc.assert(
     fc.property(fc.integer({ min: 0, max: 60 }), fc.integer({ min: 0, max: 40 }), fc.array(fc.integer({ min: 1, max: 3000 }), { minLength: 100, maxLength: 100 }), fc.boolean(), (pretrain, rl, gaps, measured) => {
       const steps: StepRecord[] = [];

@@ -45,8 +45,10 @@ pretrain {
   steps  50
   batch  4
 }
+rl {
+  eval-every  1000
+}
 eval {
-  every  1000
   limit  2
 }
 `;

@@ -24,10 +24,10 @@ const prompt = tokenizer.encode('7 3 -> 10\n<think>');
 const rewarded = new Set(tokenizer.encode('0123456789'));
 
 const rl: RlConfig = {
-  algorithm: 'grpo', steps: 8, prompts: 4, group: 8, lr: 1e-2, warmup: 0, kl: 0, klEstimator: 'k3', klIn: 'loss',
-  clip: 0.2, clipHigh: null, entropy: 0, temperature: 1, topK: 0, topP: 1, maxTokens: 1, epochs: 1, miniBatch: 32,
+  algorithm: 'grpo', steps: 8, prompts: 4, groupSize: 8, lr: 1e-2, warmup: 0, klCoef: 0, klEstimator: 'k3', klIn: 'loss',
+  clipLow: 0.2, clipHigh: null, entropyCoef: 0, temperature: 1, topK: 0, topP: 1, maxTokens: 1, epochs: 1, miniBatch: 32,
   lossAggregation: 'token-mean', rewardScaling: 'group', maskTruncated: false, gamma: 1, lambda: 1, gradClip: 1,
-  dynamicSampling: false, maxDraw: 4, earlyStop: 0, seed: 1,
+  dynamicSampling: false, maxDraw: 4, evalEvery: 10, earlyStop: 0, seed: 1,
 };
 
 /** Probability mass the model puts on the rewarded tokens as the first completion token. */
@@ -47,10 +47,10 @@ async function learnToy(seed: number, steps: number): Promise<number[]> {
   const rng = Rng.seeded(seed);
   const curve = [rewardedMass(model)];
   for (let step = 0; step < steps; step++) {
-    const rows = Array.from({ length: rl.prompts * rl.group }, () => prompt);
+    const rows = Array.from({ length: rl.prompts * rl.groupSize }, () => prompt);
     const drawn = await sample(model, rows, { maxNewTokens: rl.maxTokens, temperature: 1, topK: 0, topP: 1, greedy: false, seed: rng.seed(), stopTokens: [] });
     const rewards = drawn.tokens.map((t) => (rewarded.has(t[0]!) ? 1 : 0));
-    const advantages = grpoAdvantages(rewards, rl.group);
+    const advantages = grpoAdvantages(rewards, rl.groupSize);
     optimise(model, optimizer, drawn.tokens.map((completion, i) => ({
       prompt, completion, oldLogProbs: drawn.logProbs[i]!, refLogProbs: null,
       advantages: completion.map(() => advantages[i]!), returns: null, masked: false,

@@ -91,11 +91,11 @@ test('objective: hand-computed terms and gradient; clipped tokens pass no gradie
     const ref = tf.tensor2d([[Math.log(0.25), Math.log(0.4)], [Math.log(0.5), Math.log(0.2)]]);
     const entropy = tf.tensor2d([[1, 2], [3, 4]]);
     const options = {
-      clip: 0.2,
+      clipLow: 0.2,
       clipHigh: null,
-      klInLoss: 0.1,
+      klLossCoef: 0.1,
       klEstimator: 'k1' as const,
-      entropy: 0.01,
+      entropyCoef: 0.01,
       valueCoef: 0.5,
       aggregation: 'token-mean' as const,
       norm,

@@ -34,16 +34,16 @@ const problems = [
 ];
 
 const baseRl: RlConfig = {
-  algorithm: 'grpo', steps: 1, prompts: 2, group: 3, lr: 1e-3, warmup: 0, kl: 0.01, klEstimator: 'k3', klIn: 'loss',
-  clip: 0.2, clipHigh: null, entropy: 0.01, temperature: 1, topK: 0, topP: 1, maxTokens: 12, epochs: 2, miniBatch: 4,
+  algorithm: 'grpo', steps: 1, prompts: 2, groupSize: 3, lr: 1e-3, warmup: 0, klCoef: 0.01, klEstimator: 'k3', klIn: 'loss',
+  clipLow: 0.2, clipHigh: null, entropyCoef: 0.01, temperature: 1, topK: 0, topP: 1, maxTokens: 12, epochs: 2, miniBatch: 4,
   lossAggregation: 'token-mean', rewardScaling: 'group', maskTruncated: true, gamma: 1, lambda: 0.95, gradClip: 1,
-  dynamicSampling: false, maxDraw: 4, earlyStop: 0, seed: 1,
+  dynamicSampling: false, maxDraw: 4, evalEvery: 10, earlyStop: 0, seed: 1,
 };
 
 async function oneStep(rl: RlConfig, valueHead: boolean) {
   const config = { preset: 'custom' as const, layers: 1, width: 32, heads: 2, context: 64, positions: 'learned' as const, valueHead };
   const policy = new Gpt(config, tokenizer.vocabSize, 1);
-  const reference = rl.kl > 0 ? new Gpt(config, tokenizer.vocabSize, 1) : null;
+  const reference = rl.klCoef > 0 ? new Gpt(config, tokenizer.vocabSize, 1) : null;
   const optimizer = new AdamW(policy.variables, { weightDecay: 0 });
   try {
     return await rlStep({
@@ -62,7 +62,7 @@ async function oneStep(rl: RlConfig, valueHead: boolean) {
 const cases: Array<[string, Partial<RlConfig>]> = [
   ...(['grpo', 'dr-grpo', 'rloo', 'reinforce'] as Algorithm[]).map((algorithm): [string, Partial<RlConfig>] => [algorithm, { algorithm }]),
   ['ppo with the KL in the reward', { algorithm: 'ppo', klIn: 'reward', klEstimator: 'k1' }],
-  ['grpo without KL, seq-mean-token-sum-norm, clip-high', { kl: 0, lossAggregation: 'seq-mean-token-sum-norm', clipHigh: 0.28, maskTruncated: false }],
+  ['grpo without KL, seq-mean-token-sum-norm, clip-high', { klCoef: 0, lossAggregation: 'seq-mean-token-sum-norm', clipHigh: 0.28, maskTruncated: false }],
 ];
 
 for (const [name, patch] of cases) {
@@ -71,7 +71,7 @@ for (const [name, patch] of cases) {
     const before = tf.memory().numTensors;
     const { record, samples } = await oneStep(rl, rl.algorithm === 'ppo');
     assert.equal(tf.memory().numTensors, before, 'tensor count stays flat');
-    assert.equal(samples.length, rl.prompts * rl.group);
+    assert.equal(samples.length, rl.prompts * rl.groupSize);
     assert.deepEqual(samples.slice(0, 3).map((s) => s.problem), [problems[0], problems[0], problems[0]]);
     for (const s of samples) {
       assert.equal(s.logProbs.length, s.completion.length);
@@ -82,7 +82,7 @@ for (const [name, patch] of cases) {
       'zeroSignalGroups', 'signalGroups', 'promptsDrawn', 'searchRate', 'stepKl', 'gradNorm', 'lr', 'rolloutMs', 'trainMs', 'stepMs', 'tokensPerSec',
       'loss', 'policyLoss', 'repetitionRate', 'multiAnswerRate'] as const;
     for (const key of expected) assert.ok(Number.isFinite(record[key]), `${key} = ${record[key]}`);
-    assert.equal(Number.isFinite(record.kl), rl.kl > 0, `kl = ${record.kl}`);
+    assert.equal(Number.isFinite(record.kl), rl.klCoef > 0, `kl = ${record.kl}`);
     assert.equal(Number.isFinite(record.valueLoss), rl.algorithm === 'ppo', `valueLoss = ${record.valueLoss}`);
     const share = (pick: (s: (typeof samples)[number]) => boolean) => samples.filter(pick).length / samples.length;
     assert.equal(record.truncatedRate, share((s) => s.truncated));
@@ -101,7 +101,7 @@ test('dynamic sampling: when no group teaches it draws up to the cap and makes n
   const asked: number[] = [];
   const weights = policy.variables.get('wte.weight')!.dataSync().slice();
   const { record, samples } = await rlStep({
-    policy, reference: null, optimizer, tokenizer, rl: { ...rl, kl: 0 },
+    policy, reference: null, optimizer, tokenizer, rl: { ...rl, klCoef: 0 },
     prompt: { kind: 'compact', template: COMPACT_TEMPLATE }, reward: DEFAULT_REWARD,
     draw: (count) => (asked.push(count), stream.next(count)), expectedSignal: 0.5, step: 1, lr: rl.lr, rng: Rng.seeded(5),
   });
@@ -109,7 +109,7 @@ test('dynamic sampling: when no group teaches it draws up to the cap and makes n
   assert.deepEqual(asked, [4, 2], 'the first round draws prompts / expected share, the last what the cap of 3 × prompts leaves');
   assert.equal(record.promptsDrawn, 6);
   assert.equal(record.signalGroups, 0);
-  assert.equal(samples.length, 6 * rl.group, 'every drawn completion is reported');
+  assert.equal(samples.length, 6 * rl.groupSize, 'every drawn completion is reported');
   assert.equal(record.loss, undefined, 'nothing to train on: no loss');
   assert.equal(record.stepKl, undefined);
   assert.deepEqual(policy.variables.get('wte.weight')!.dataSync(), weights, 'and the weights did not move');
@@ -252,7 +252,7 @@ test('rollouts at a temperature other than 1 are on-policy: the trainer recomput
   try {
     for (const temperature of [0.7, 1.3]) {
       const samples = await rollout(model, tokenizer, problems, {
-        rl: { group: 3, temperature, topK: 0, topP: 1, maxTokens: 10 },
+        rl: { groupSize: 3, temperature, topK: 0, topP: 1, maxTokens: 10 },
         prompt: { kind: 'compact', template: COMPACT_TEMPLATE },
         reward: DEFAULT_REWARD,
         seed: 11,

@@ -18,7 +18,7 @@ describe('resolveSpec defaults', () => {
     assert.deepEqual([config.model.layers, config.model.width, config.model.heads, config.model.context], [2, 64, 2, 256]);
     assert.ok(config.pretrain.steps >= 100 && config.pretrain.steps <= 1000);
     assert.ok(config.rl.steps >= 10 && config.rl.steps <= 100);
-    assert.equal(config.rl.miniBatch, config.rl.prompts * config.rl.group);
+    assert.equal(config.rl.miniBatch, config.rl.prompts * config.rl.groupSize);
     assert.equal(config.pretrain.microBatch, config.pretrain.batch);
     assert.equal(config.prompt.kind, 'compact');
     assert.ok(config.prompt.template.includes('{numbers}'));
@@ -129,6 +129,7 @@ describe('validator', () => {
     assert.match(messages('task { }\nrl { top-p 0.9 }').join(), /off-policy/);
     assert.match(messages('task { }\nrl {\n  algorithm ppo\n  group 1\n  dynamic-sampling true\n}').join(), /dynamic-sampling` keeps prompts whose samples differ in correctness, so `group` must be at least 2/);
     assert.match(messages('task { }\nrl { max-draw 3 }').join(), /warning:`max-draw` caps the draws of `dynamic-sampling`, which is off/);
+    assert.match(messages('task { }\neval { every 5 }').join(), /`every` moved out of `eval \{ \}`: write `eval-every N` in `rl \{ \}`/);
     assert.match(messages('task { }\nrl { max-tokens 250 }').join(), /exceeds the model context 256; lower `max-tokens` to/);
     assert.match(messages('task { }\nprompt tinyzero').join(), /raise the model `context` to at least/);
     assert.match(messages('task { }\nrl { algorithm ppo }\nmodel { value-head false }').join(), /ppo` needs a value head/);

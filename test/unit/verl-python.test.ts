@@ -45,9 +45,9 @@ rl {
   group 4
   kl 0.01
   max-tokens 256
+  eval-every 5
 }
 eval {
-  every 5
   samples 2
   limit 30
 }

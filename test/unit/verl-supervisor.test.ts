@@ -54,9 +54,9 @@ rl {
   steps ${o.steps ?? 6}
   prompts 4
   group 2
+  eval-every ${o.every ?? 3}
 }
 eval {
-  every ${o.every ?? 3}
   samples 2
 }
 engine {

@@ -52,7 +52,7 @@ export function runProgress(info: RunInfo, steps: readonly StepRecord[], now: nu
   const { config } = info;
   const phases = PHASES_OF[info.stage] ?? PHASES_OF.all;
   const totals: Record<Phase, number> = { pretrain: config.pretrain.steps, rl: config.rl.steps };
-  const every: Record<Phase, number> = { pretrain: config.pretrain.evalEvery, rl: config.eval.every };
+  const every: Record<Phase, number> = { pretrain: config.pretrain.evalEvery, rl: config.rl.evalEvery };
   const last = steps.at(-1);
   const phase = last?.phase ?? phases[0]!;
   const step = last?.step ?? 0;
@@ -104,8 +104,8 @@ function rlStepEstimate(info: RunInfo, steps: readonly StepRecord[], timed: Read
   if (!latest || latest.ms <= 0 || !training) return null;
   const { score, k } = latest.eval;
   const sampledPerMs = (score.n * (1 + k) * score.lengthMean) / latest.ms;
-  const { prompts, group } = info.config.rl;
-  const tokens = prompts * group * score.lengthMean;
+  const { prompts, groupSize } = info.config.rl;
+  const tokens = prompts * groupSize * score.lengthMean;
   return tokens / sampledPerMs + (RL_TRAIN_PASSES * tokens) / (training / 1000);
 }
 

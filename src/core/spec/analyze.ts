@@ -8,6 +8,11 @@ import { checkRules } from './rules';
 import type { BlockSpec, KeySpec } from './schema';
 import { BLOCKS, SETTINGS, findBlock, findKey, findSetting } from './schema';
 import { closest } from './suggest';
+
+/** Keys that left their block, with where they went: an old spec gets told, not just "unknown". */
+const MOVED_KEYS: Record<string, string> = {
+  'eval.every': 'write `eval-every N` in `rl { }` (and in `pretrain { }` for pretraining): each stage says when it evaluates, the `eval` block says how',
+};
 import type { Block, ProblemLine, Range, Setting, SpecDocument, Token } from './syntax';
 import { numberValue } from './value-types';
 
@@ -132,6 +137,11 @@ export function analyzeSpec(text: string): SpecAnalysis {
       const keySpec = findKey(spec, entry.key.text);
       if (keySpec) {
         readValue(keySpec, entry, `${spec.name}.${keySpec.key}`);
+        continue;
+      }
+      const moved = MOVED_KEYS[`${spec.name}.${entry.key.text}`];
+      if (moved) {
+        report(entry.key.range, 'error', 'unknown-key', `\`${entry.key.text}\` moved out of \`${spec.name} { }\`: ${moved}`, []);
         continue;
       }
       const home = BLOCKS.find((b) => b !== spec && findKey(b, entry.key.text));

@@ -85,16 +85,21 @@ export interface RlConfig {
   algorithm: Algorithm;
   steps: number;
   prompts: number;
-  group: number;
+  /** Completions sampled per prompt (the spec's `group`). */
+  groupSize: number;
+  /** Learning rate reached after `warmup` steps and held. */
   lr: number;
   warmup: number;
-  kl: number;
+  /** Coefficient of the KL term (the spec's `kl`; the measured KL is the `kl` metric). */
+  klCoef: number;
   klEstimator: KlEstimator;
   klIn: KlPlacement;
-  clip: number;
+  /** Ratio clip ε_low (the spec's `clip`). */
+  clipLow: number;
   /** Upper clip bound (DAPO clip-higher); null means symmetric `clip`. */
   clipHigh: number | null;
-  entropy: number;
+  /** Coefficient of the entropy bonus (the spec's `entropy`; the measured entropy is the `entropy` metric). */
+  entropyCoef: number;
   temperature: number;
   topK: number;
   topP: number;
@@ -111,14 +116,16 @@ export interface RlConfig {
   dynamicSampling: boolean;
   /** With dynamic sampling, the most problems one step draws, as a multiple of `prompts`. */
   maxDraw: number;
+  /** Evaluate (and checkpoint) every this many RL steps, and at the start and the end. */
+  evalEvery: number;
   /** End RL when held-out accuracy has not improved for this many evaluations (0: never). */
   earlyStop: number;
   /** Seed of RL's sampling and problem order (the task's seed unless written). */
   seed: number;
 }
 
+/** How an evaluation is done; when is each stage's (`pretrain.evalEvery`, `rl.evalEvery`). */
 export interface EvalConfig {
-  every: number;
   /** k of pass@k: sampled completions per problem. */
   samples: number;
   temperature: number;

@@ -47,7 +47,7 @@ export function checkEngineRules(analysis: SpecAnalysis, at: At): void {
 
   const { rl, engine } = config;
   const gpus = engine.gpus * engine.nodes;
-  const completions = rl.prompts * rl.group;
+  const completions = rl.prompts * rl.groupSize;
   if (completions % gpus !== 0) {
     report(
       at('rl.prompts', 'rl.group', 'engine.gpus', 'engine.nodes'),

@@ -37,11 +37,11 @@ export function checkRules(analysis: SpecAnalysis): void {
   // The model and pretraining keys shape the local engine's own transformer; veRL refuses them (engine-rules.ts).
   const local = config.engine.kind === 'local';
 
-  if (GROUP_ALGORITHMS.includes(rl.algorithm) && rl.group < 2 && sound('rl.group', 'rl.algorithm')) {
-    report(at('rl.group', 'rl.algorithm'), 'error', 'rule', `\`${rl.algorithm}\` compares the samples of one prompt, so \`group\` must be at least 2 (it is ${rl.group})`);
+  if (GROUP_ALGORITHMS.includes(rl.algorithm) && rl.groupSize < 2 && sound('rl.group', 'rl.algorithm')) {
+    report(at('rl.group', 'rl.algorithm'), 'error', 'rule', `\`${rl.algorithm}\` compares the samples of one prompt, so \`group\` must be at least 2 (it is ${rl.groupSize})`);
   }
-  if (rl.dynamicSampling && rl.group < 2 && sound('rl.group', 'rl.dynamic-sampling')) {
-    report(at('rl.dynamic-sampling', 'rl.group'), 'error', 'rule', `\`dynamic-sampling\` keeps prompts whose samples differ in correctness, so \`group\` must be at least 2 (it is ${rl.group})`);
+  if (rl.dynamicSampling && rl.groupSize < 2 && sound('rl.group', 'rl.dynamic-sampling')) {
+    report(at('rl.dynamic-sampling', 'rl.group'), 'error', 'rule', `\`dynamic-sampling\` keeps prompts whose samples differ in correctness, so \`group\` must be at least 2 (it is ${rl.groupSize})`);
   }
   if (!rl.dynamicSampling && isWritten('rl.max-draw')) {
     report(at('rl.max-draw'), 'warning', 'rule', '`max-draw` caps the draws of `dynamic-sampling`, which is off: add `dynamic-sampling true` or remove `max-draw`');
@@ -57,7 +57,7 @@ export function checkRules(analysis: SpecAnalysis): void {
   } else if (local && pretrain.batch % pretrain.microBatch !== 0) {
     report(at('pretrain.micro-batch'), 'warning', 'rule', `\`batch\` ${pretrain.batch} is not a multiple of \`micro-batch\` ${pretrain.microBatch}; the last pass of each step is smaller`);
   }
-  const rollouts = rl.prompts * rl.group;
+  const rollouts = rl.prompts * rl.groupSize;
   if (rl.miniBatch > rollouts && sound('rl.mini-batch', 'rl.prompts', 'rl.group')) {
     report(at('rl.mini-batch'), 'error', 'rule', `\`mini-batch\` ${rl.miniBatch} is larger than the ${rollouts} completions of a step (prompts × group)`);
   } else if (rollouts % rl.miniBatch !== 0) {

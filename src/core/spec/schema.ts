@@ -359,10 +359,10 @@ const rl: KeyTable<RlConfig> = {
   },
   steps: { key: 'steps', doc: 'RL steps (each samples `prompts` × `group` completions).', type: int, default: 30, min: 0, max: 1_000_000 },
   prompts: { key: 'prompts', doc: 'Problems sampled per step.', type: int, default: 8, min: 1, max: 4096 },
-  group: { key: 'group', doc: 'Completions sampled per problem.', type: int, default: 8, min: 1, max: 256 },
-  lr: { key: 'lr', doc: 'Peak learning rate (AdamW).', type: real, default: 1e-4, min: 0, max: 1 },
+  groupSize: { key: 'group', doc: 'Completions sampled per problem.', type: int, default: 8, min: 1, max: 256 },
+  lr: { key: 'lr', doc: 'Learning rate (AdamW), reached after `warmup` steps and then held (RL does not decay it).', type: real, default: 1e-4, min: 0, max: 1 },
   warmup: { key: 'warmup', doc: 'Steps of linear learning-rate warm-up.', type: int, default: 0, min: 0, max: 1_000_000 },
-  kl: { key: 'kl', doc: 'KL coefficient towards the reference (base) model; 0 turns it off.', type: real, default: 0.001, min: 0, max: 10 },
+  klCoef: { key: 'kl', doc: 'KL coefficient towards the reference (base) model; 0 turns it off.', type: real, default: 0.001, min: 0, max: 10 },
   klEstimator: {
     key: 'kl-estimator',
     doc: 'The KL estimator.',
@@ -381,7 +381,7 @@ const rl: KeyTable<RlConfig> = {
     ]),
     default: 'loss',
   },
-  clip: { key: 'clip', doc: 'PPO ratio clip ε: the ratio is kept within [1-ε, 1+ε].', type: real, default: 0.2, min: 0, max: 10 },
+  clipLow: { key: 'clip', doc: 'PPO ratio clip ε: the ratio is kept within [1-ε, 1+ε].', type: real, default: 0.2, min: 0, max: 10 },
   clipHigh: {
     key: 'clip-high',
     doc: 'Upper clip bound ε_high (DAPO "clip-higher", e.g. 0.28); `none` uses `clip` on both sides.',
@@ -390,7 +390,7 @@ const rl: KeyTable<RlConfig> = {
     min: 0,
     max: 10,
   },
-  entropy: { key: 'entropy', doc: 'Entropy bonus coefficient.', type: real, default: 0, min: 0, max: 10 },
+  entropyCoef: { key: 'entropy', doc: 'Entropy bonus coefficient.', type: real, default: 0, min: 0, max: 10 },
   temperature: {
     key: 'temperature',
     doc: 'Sampling temperature of rollouts. The trainer computes log-probabilities at the same temperature, so the policy it trains is the one that sampled.',
@@ -418,7 +418,7 @@ const rl: KeyTable<RlConfig> = {
     defaultText: '`all` (= prompts × group)',
     min: 1,
     max: 1_048_576,
-    finish: (written: number | 'all', config: ResolvedConfig) => (written === 'all' ? config.rl.prompts * config.rl.group : written),
+    finish: (written: number | 'all', config: ResolvedConfig) => (written === 'all' ? config.rl.prompts * config.rl.groupSize : written),
   },
   lossAggregation: {
     key: 'loss-agg',
@@ -466,6 +466,14 @@ const rl: KeyTable<RlConfig> = {
     min: 1,
     max: 100,
   },
+  evalEvery: {
+    key: 'eval-every',
+    doc: 'Evaluate (and checkpoint) every this many RL steps, and before the first and after the last. Each stage says when it evaluates; the `eval` block says how.',
+    type: int,
+    default: 10,
+    min: 1,
+    max: 1_000_000,
+  },
   earlyStop: {
     key: 'early-stop',
     doc: 'End RL when held-out greedy accuracy has not improved for this many evaluations in a row (`checkpoints/best` keeps the best one); 0 never stops early.',
@@ -487,7 +495,6 @@ const rl: KeyTable<RlConfig> = {
 };
 
 const evaluation: KeyTable<EvalConfig> = {
-  every: { key: 'every', doc: 'Evaluate every this many RL steps (and at the start and the end).', type: int, default: 10, min: 1, max: 1_000_000 },
   samples: { key: 'samples', doc: 'Completions per test problem: k of pass@k.', type: int, default: 4, min: 1, max: 256 },
   temperature: { key: 'temperature', doc: 'Sampling temperature of evaluation; 0 is greedy.', type: real, default: 1, min: 0, max: 10 },
   limit: { key: 'limit', doc: 'Test problems evaluated each time; 0 evaluates the whole test split.', type: int, default: 100, min: 0, max: 1_000_000 },
@@ -571,7 +578,7 @@ export const BLOCKS: readonly BlockSpec[] = [
   block('model', 'The transformer: a preset size, or its own shape. Character-level tokens.', model, ['preset  nano']),
   block('pretrain', 'The base model, trained from scratch on search traces before RL.', pretrain, ['traces  dfs', 'steps   300', 'batch   16', 'lr      1e-3']),
   block('rl', 'Reinforcement learning from the verifier reward.', rl, ['algorithm    grpo', 'steps        30', 'prompts      8', 'group        8', 'lr           1e-4', 'kl           0.001', 'max-tokens   160']),
-  block('eval', 'Evaluation on the frozen test split: accuracy and pass@k.', evaluation, ['every    10', 'samples  4']),
+  block('eval', 'How evaluation runs on the frozen test split: accuracy and pass@k (each stage’s `eval-every` says when).', evaluation, ['samples  4', 'limit    200']),
   block('engine', 'Which engine trains the spec: the local one (the default), or veRL on Ray for a pretrained language model on GPUs. Keys other than `kind` apply to `verl` only; docs/verl.md maps every spec key to veRL.', engine, ['kind     verl', 'model    "Qwen/Qwen2.5-3B"', 'gpus     2']),
   {
     name: 'problems',
@@ -583,6 +590,18 @@ export const BLOCKS: readonly BlockSpec[] = [
     problemLines: true,
   },
 ];
+
+/**
+ * A resolved config's dotted path as a spec spells it (`rl.klCoef` → `rl.kl`,
+ * `task.heldOutTargets` → `task.held-out-targets`), so views that list config
+ * values use the names people write; paths the schema does not know stay as they are.
+ */
+export function specPath(configPath: string): string {
+  const [blockName, field, ...rest] = configPath.split('.');
+  const block = BLOCKS.find((b) => b.name === blockName);
+  const index = block && field !== undefined ? block.fields.indexOf(field) : -1;
+  return block && index >= 0 ? [block.name, block.keys[index]!.key, ...rest].join('.') : configPath;
+}
 
 export function findBlock(name: string): BlockSpec | undefined {
   return BLOCKS.find((b) => b.name === name);

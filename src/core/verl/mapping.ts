@@ -100,14 +100,14 @@ export const RL_MAPPING: Table<RlConfig> = {
   },
   steps: { verl: 'trainer.total_training_steps (and trainer.total_epochs, enough passes over train.parquet)', overrides: (c) => totalSteps(c) },
   prompts: { verl: 'data.train_batch_size', overrides: (c) => [set('data.train_batch_size', c.rl.prompts)] },
-  group: { verl: `${ROLLOUT}.n`, overrides: (c) => [set(`${ROLLOUT}.n`, c.rl.group)] },
+  groupSize: { verl: `${ROLLOUT}.n`, overrides: (c) => [set(`${ROLLOUT}.n`, c.rl.groupSize)] },
   lr: { verl: `${ACTOR}.optim.lr`, overrides: (c) => [set(`${ACTOR}.optim.lr`, c.rl.lr)] },
   warmup: { verl: `${ACTOR}.optim.lr_warmup_steps`, overrides: (c) => [set(`${ACTOR}.optim.lr_warmup_steps`, c.rl.warmup)] },
-  kl: {
+  klCoef: {
     verl: `${ACTOR}.use_kl_loss, ${ACTOR}.kl_loss_coef, ${ACTOR}.kl_loss_type, algorithm.use_kl_in_reward, algorithm.kl_ctrl.kl_coef, algorithm.kl_penalty`,
     note: 'Read with `kl-in` and `kl-estimator`: `kl-in loss` sets use_kl_loss, kl_loss_coef and kl_loss_type; `kl-in reward` sets use_kl_in_reward, a fixed kl_ctrl.kl_coef and kl_penalty. `kl 0` turns both off (and veRL then loads no reference model).',
     overrides: (c) => {
-      const { kl, klIn, klEstimator } = c.rl;
+      const { klCoef: kl, klIn, klEstimator } = c.rl;
       const inLoss = kl > 0 && klIn === 'loss';
       const inReward = kl > 0 && klIn === 'reward';
       const out = [set(`${ACTOR}.use_kl_loss`, inLoss), set('algorithm.use_kl_in_reward', inReward)];
@@ -118,9 +118,9 @@ export const RL_MAPPING: Table<RlConfig> = {
   },
   klEstimator: { verl: `${ACTOR}.kl_loss_type or algorithm.kl_penalty (with \`kl\`)`, note: '`k1` → kl, `k3` → low_var_kl.' },
   klIn: { verl: `${ACTOR}.use_kl_loss or algorithm.use_kl_in_reward (with \`kl\`)` },
-  clip: { verl: `${ACTOR}.clip_ratio, ${ACTOR}.clip_ratio_low`, overrides: (c) => [set(`${ACTOR}.clip_ratio`, c.rl.clip), set(`${ACTOR}.clip_ratio_low`, c.rl.clip)] },
-  clipHigh: { verl: `${ACTOR}.clip_ratio_high (\`none\`: = \`clip\`)`, overrides: (c) => [set(`${ACTOR}.clip_ratio_high`, c.rl.clipHigh ?? c.rl.clip)] },
-  entropy: { verl: `${ACTOR}.entropy_coeff`, overrides: (c) => [set(`${ACTOR}.entropy_coeff`, c.rl.entropy)] },
+  clipLow: { verl: `${ACTOR}.clip_ratio, ${ACTOR}.clip_ratio_low`, overrides: (c) => [set(`${ACTOR}.clip_ratio`, c.rl.clipLow), set(`${ACTOR}.clip_ratio_low`, c.rl.clipLow)] },
+  clipHigh: { verl: `${ACTOR}.clip_ratio_high (\`none\`: = \`clip\`)`, overrides: (c) => [set(`${ACTOR}.clip_ratio_high`, c.rl.clipHigh ?? c.rl.clipLow)] },
+  entropyCoef: { verl: `${ACTOR}.entropy_coeff`, overrides: (c) => [set(`${ACTOR}.entropy_coeff`, c.rl.entropyCoef)] },
   temperature: { verl: `${ROLLOUT}.temperature`, overrides: (c) => [set(`${ROLLOUT}.temperature`, c.rl.temperature)] },
   topK: {
     verl: `${ROLLOUT}.top_k (-1, off)`,
@@ -134,9 +134,9 @@ export const RL_MAPPING: Table<RlConfig> = {
     verl: `${ACTOR}.ppo_mini_batch_size (= mini-batch / group: veRL counts prompts)`,
     reject: {
       when: 'not a multiple of `group`',
-      check: (c) => (c.rl.miniBatch % c.rl.group !== 0 ? `veRL counts a mini-batch in prompts, so \`mini-batch\` ${c.rl.miniBatch} must be a multiple of \`group\` ${c.rl.group}` : null),
+      check: (c) => (c.rl.miniBatch % c.rl.groupSize !== 0 ? `veRL counts a mini-batch in prompts, so \`mini-batch\` ${c.rl.miniBatch} must be a multiple of \`group\` ${c.rl.groupSize}` : null),
     },
-    overrides: (c) => [set(`${ACTOR}.ppo_mini_batch_size`, Math.max(1, Math.floor(c.rl.miniBatch / c.rl.group)))],
+    overrides: (c) => [set(`${ACTOR}.ppo_mini_batch_size`, Math.max(1, Math.floor(c.rl.miniBatch / c.rl.groupSize)))],
   },
   lossAggregation: { verl: `${ACTOR}.loss_agg_mode`, overrides: (c) => [set(`${ACTOR}.loss_agg_mode`, c.rl.lossAggregation)] },
   rewardScaling: {
@@ -172,6 +172,11 @@ export const RL_MAPPING: Table<RlConfig> = {
     verl: '— (the default only)',
     unsupported: 'veRL 0.9.1 draws until its batch is full: its replay buffer ignores `algorithm.filter_groups.max_num_gen_batches`, so there is no cap to set',
   },
+  evalEvery: {
+    verl: 'trainer.test_freq, trainer.save_freq',
+    note: 'Like the local engine, a veRL run evaluates before the first step (trainer.val_before_train) and checkpoints at every evaluation.',
+    overrides: (c) => [set('trainer.test_freq', c.rl.evalEvery), set('trainer.save_freq', c.rl.evalEvery), set('trainer.val_before_train', true)],
+  },
   earlyStop: {
     verl: '— (`0` only)',
     reject: {
@@ -186,11 +191,6 @@ export const RL_MAPPING: Table<RlConfig> = {
 };
 
 export const EVAL_MAPPING: Table<EvalConfig> = {
-  every: {
-    verl: 'trainer.test_freq, trainer.save_freq',
-    note: 'Like the local engine, a veRL run evaluates before the first step (trainer.val_before_train) and checkpoints at every evaluation.',
-    overrides: (c) => [set('trainer.test_freq', c.eval.every), set('trainer.save_freq', c.eval.every), set('trainer.val_before_train', true)],
-  },
   samples: { verl: `${ROLLOUT}.val_kwargs.n`, overrides: (c) => [set(`${ROLLOUT}.val_kwargs.n`, c.eval.samples)] },
   temperature: {
     verl: `${ROLLOUT}.val_kwargs.temperature, ${ROLLOUT}.val_kwargs.do_sample`,

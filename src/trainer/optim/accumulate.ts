@@ -14,24 +14,22 @@ export interface Accumulated {
 
 /**
  * Runs `loss(i)` for micro-batches i = 0..count-1 and accumulates gradients of
- * sum_i weights[i] * loss(i) (weights default to 1/count, a plain mean; pass
- * token shares to weight by tokens).
+ * sum_i weight(i) * loss(i) (the weight defaults to 1/count, a plain mean; a
+ * loss already divided by the whole batch's totals takes 1, a plain sum).
  */
 export function accumulateGradients(
   variables: Map<string, tf.Variable>,
   count: number,
   loss: (index: number) => tf.Scalar,
-  weights?: number[],
+  weight: (index: number) => number = () => 1 / count,
 ): Accumulated {
   if (count < 1) throw new Error('accumulateGradients needs at least one micro-batch');
-  if (weights && weights.length !== count) throw new Error(`${weights.length} weights for ${count} micro-batches`);
   const names = [...variables.keys()];
   const list = names.map((n) => variables.get(n)!);
   let sums: tf.Tensor[] | null = null;
   let total = 0;
   for (let i = 0; i < count; i++) {
-    const weight = weights?.[i] ?? 1 / count;
-    const { value, grads } = tf.variableGrads(() => tf.mul(loss(i), weight) as tf.Scalar, list);
+    const { value, grads } = tf.variableGrads(() => tf.mul(loss(i), weight(i)) as tf.Scalar, list);
     total += value.dataSync()[0]!;
     value.dispose();
     const current = names.map((n, j) => grads[list[j]!.name] ?? tf.zerosLike(variables.get(n)!));

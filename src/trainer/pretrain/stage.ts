@@ -29,7 +29,7 @@ export function pretrainStep(model: Gpt, optimizer: AdamW, sequences: readonly S
   const batches = chunks(sequences, options.microBatch).map((group) => packSequences(group, options.pad, model.config.context));
   const lossTokens = batches.reduce((n, b) => n + b.lossTokens, 0);
   // Each micro-batch's summed loss divided by the batch's token count: the sum is the batch's token mean.
-  const { loss, grads } = accumulateGradients(model.variables, batches.length, (i) => maskedNll(model, batches[i]!), batches.map(() => 1 / Math.max(1, lossTokens)));
+  const { loss, grads } = accumulateGradients(model.variables, batches.length, (i) => maskedNll(model, batches[i]!), () => 1 / Math.max(1, lossTokens));
   const gradNorm = clipGradNorm(grads, options.gradClip);
   optimizer.apply(grads, options.lr);
   tf.dispose([...grads.values()]);

@@ -57,7 +57,7 @@ export function drGrpoAdvantages(rewards: readonly number[], group: number): num
 
 /** RLOO: A_i = r_i − mean_{j≠i}(r_j) = G/(G−1) · (r_i − mean(group)); needs G ≥ 2. */
 export function rlooAdvantages(rewards: readonly number[], group: number): number[] {
-  if (group < 2) throw new Error('rloo needs a group of at least 2 samples per prompt (rl.group)');
+  if (group < 2) throw new Error('rloo needs a group of at least 2 samples per prompt (rl.groupSize)');
   return groups(rewards, group).flatMap((g) => {
     const sum = g.reduce((a, b) => a + b, 0);
     return g.map((r) => r - (sum - r) / (g.length - 1));

@@ -92,12 +92,15 @@ export function aggregateTokens(
 }
 
 export interface ObjectiveOptions {
-  clip: number;
+  /** Ratio clip ε_low. */
+  clipLow: number;
+  /** Ratio clip ε_high; null means ε_low. */
   clipHigh: number | null;
-  /** KL coefficient in the loss (0 when the KL sits in the reward or is off). */
-  klInLoss: number;
+  /** Coefficient of the KL term in the loss (0 when the KL sits in the reward or is off). */
+  klLossCoef: number;
   klEstimator: KlEstimator;
-  entropy: number;
+  /** Coefficient of the entropy bonus. */
+  entropyCoef: number;
   /** Weight of the value loss (PPO). */
   valueCoef: number;
   aggregation: LossAggregation;
@@ -141,20 +144,20 @@ export function rlObjective(inputs: ObjectiveInputs, options: ObjectiveOptions):
     inputs.logProbs,
     inputs.oldLogProbs,
     inputs.advantages,
-    options.clip,
-    options.clipHigh ?? options.clip,
+    options.clipLow,
+    options.clipHigh ?? options.clipLow,
   );
   const policy = aggregate(surrogate.loss);
   let loss: tf.Scalar = policy;
   let kl: tf.Scalar | null = null;
-  if (options.klInLoss > 0 && inputs.refLogProbs) {
+  if (options.klLossCoef > 0 && inputs.refLogProbs) {
     kl = aggregate(klEstimate(inputs.logProbs, inputs.refLogProbs, options.klEstimator));
-    loss = tf.add(loss, tf.mul(options.klInLoss, kl));
+    loss = tf.add(loss, tf.mul(options.klLossCoef, kl));
   }
   let entropy: tf.Scalar | null = null;
-  if (options.entropy > 0 && inputs.entropy) {
+  if (options.entropyCoef > 0 && inputs.entropy) {
     entropy = aggregate(inputs.entropy);
-    loss = tf.sub(loss, tf.mul(options.entropy, entropy));
+    loss = tf.sub(loss, tf.mul(options.entropyCoef, entropy));
   }
   let value: tf.Scalar | null = null;
   if (inputs.values && inputs.returns) {

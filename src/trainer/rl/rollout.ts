@@ -26,7 +26,7 @@ export interface RolloutSample extends ScoredCompletion {
 }
 
 export interface RolloutOptions {
-  rl: Pick<RlConfig, 'group' | 'temperature' | 'topK' | 'topP' | 'maxTokens'>;
+  rl: Pick<RlConfig, 'groupSize' | 'temperature' | 'topK' | 'topP' | 'maxTokens'>;
   prompt: PromptConfig;
   reward: RewardConfig;
   seed: number;
@@ -39,7 +39,7 @@ export async function rollout(
   problems: readonly Problem[],
   options: RolloutOptions,
 ): Promise<RolloutSample[]> {
-  const perCall = Math.max(1, Math.floor(ROLLOUT_ROWS / options.rl.group));
+  const perCall = Math.max(1, Math.floor(ROLLOUT_ROWS / options.rl.groupSize));
   const out: RolloutSample[] = [];
   for (const [i, part] of chunks(problems, perCall).entries()) {
     out.push(...(await rolloutChunk(model, tokenizer, part, { ...options, seed: i === 0 ? options.seed : mixSeed(options.seed, i) })));
@@ -53,7 +53,7 @@ async function rolloutChunk(
   problems: readonly Problem[],
   options: RolloutOptions,
 ): Promise<RolloutSample[]> {
-  const { group } = options.rl;
+  const { groupSize: group } = options.rl;
   const texts = problems.map((p) => renderPrompt(options.prompt, p));
   const encoded = texts.map((t) => tokenizer.encode(t));
   const longest = Math.max(...encoded.map((ids) => ids.length));

@@ -23,7 +23,7 @@ const RL_LR_FLOOR = 1;
  * model from the last pretraining checkpoint (of the `--from` run, or its own).
  */
 function referenceModel(ctx: TrainingContext): Gpt | null {
-  if (ctx.config.rl.kl === 0) return null;
+  if (ctx.config.rl.klCoef === 0) return null;
   const reference = new Gpt(ctx.config.model, ctx.tokenizer.vocabSize, ctx.config.task.seed);
   if (ctx.start.step === 0) {
     for (const [name, variable] of ctx.model.variables) reference.variables.get(name)!.assign(variable);
@@ -44,7 +44,7 @@ function earlierRecords(ctx: TrainingContext): StepRecord[] {
 }
 
 export const rlStage: Stage = {
-  plan: (config) => ({ steps: config.rl.steps, every: config.eval.every, patience: config.rl.earlyStop }),
+  plan: (config) => ({ steps: config.rl.steps, every: config.rl.evalEvery, patience: config.rl.earlyStop }),
   problems: (data, config) => ({ pool: data.rl, seed: config.rl.seed }),
   // RL keeps what pretraining learned unless the policy gradient moves it (TRL's default too).
   weightDecay: () => 0,
@@ -58,9 +58,9 @@ export const rlStage: Stage = {
     if (ctx.start.step < rl.steps) {
       ctx.record.log(
         'info',
-        `RL steps ${ctx.start.step + 1}..${rl.steps}: ${rl.algorithm}, ${rl.prompts} prompts × ${rl.group} samples` +
+        `RL steps ${ctx.start.step + 1}..${rl.steps}: ${rl.algorithm}, ${rl.prompts} prompts × ${rl.groupSize} samples` +
           `${rl.dynamicSampling ? ` (dynamic sampling, up to ${rl.maxDraw * rl.prompts} drawn)` : ''}, lr ${rl.lr} (warm-up ${rl.warmup}), ` +
-          `kl ${rl.kl} (${rl.klEstimator} in the ${rl.klIn}), ${rl.epochs} epoch(s), mini-batch ${rl.miniBatch}, max ${rl.maxTokens} tokens`,
+          `kl ${rl.klCoef} (${rl.klEstimator} in the ${rl.klIn}), ${rl.epochs} epoch(s), mini-batch ${rl.miniBatch}, max ${rl.maxTokens} tokens`,
       );
     }
     // The share of drawn prompts that taught at the last step, which sizes dynamic sampling's next draw.
@@ -85,7 +85,7 @@ export const rlStage: Stage = {
         expectedSignal = record.signalGroups ?? 1;
         for (const alert of monitor.observe(record)) ctx.record.alert(alert);
         // The first sample of each of the first `prompts` prompts, so the traces show what the policy writes as it learns.
-        for (let i = 0; i < Math.min(samples.length, rl.prompts * rl.group); i += rl.group) {
+        for (let i = 0; i < Math.min(samples.length, rl.prompts * rl.groupSize); i += rl.groupSize) {
           const s = samples[i]!;
           ctx.record.trace({
             phase: 'rl',

@@ -87,7 +87,7 @@ interface Drawn {
 async function drawBatch(input: RlStepInput): Promise<Drawn> {
   const { policy, tokenizer, rl } = input;
   const options = { rl, prompt: input.prompt, reward: input.reward };
-  const groupsOf = (samples: RolloutSample[]) => Array.from({ length: samples.length / rl.group }, (_, g) => samples.slice(g * rl.group, (g + 1) * rl.group));
+  const groupsOf = (samples: RolloutSample[]) => Array.from({ length: samples.length / rl.groupSize }, (_, g) => samples.slice(g * rl.groupSize, (g + 1) * rl.groupSize));
   if (!rl.dynamicSampling) {
     const samples = await rollout(policy, tokenizer, input.draw(rl.prompts), { ...options, seed: input.rng.seed() });
     return { samples, batch: samples, prompts: rl.prompts };
@@ -118,9 +118,9 @@ export async function rlStep(input: RlStepInput): Promise<RlStepResult> {
 
   const trainStarted = performance.now();
   const pad = tokenizer.pad;
-  const refLogProbs = reference && rl.kl > 0 && batch.length > 0 ? completionLogProbs(reference, batch, pad, rl.temperature) : null;
+  const refLogProbs = reference && rl.klCoef > 0 && batch.length > 0 ? completionLogProbs(reference, batch, pad, rl.temperature) : null;
   const kl = refLogProbs ? tokenKl(batch, refLogProbs, rl) : null;
-  const klPenalty = rl.klIn === 'reward' && kl ? rl.kl : 0;
+  const klPenalty = rl.klIn === 'reward' && kl ? rl.klCoef : 0;
 
   let advantages: number[][];
   let returns: number[][] | null = null;
@@ -134,7 +134,7 @@ export async function rlStep(input: RlStepInput): Promise<RlStepResult> {
     returns = estimate.returns;
   } else {
     const rewards = batch.map((s, i) => s.reward - klPenalty * sum(kl?.[i] ?? []));
-    const perSequence = outcomeAdvantages(rl.algorithm, rewards, rl.group, rl.rewardScaling);
+    const perSequence = outcomeAdvantages(rl.algorithm, rewards, rl.groupSize, rl.rewardScaling);
     advantages = batch.map((s, i) => s.completion.map(() => perSequence[i]!));
   }
 
@@ -157,7 +157,7 @@ export async function rlStep(input: RlStepInput): Promise<RlStepResult> {
     phase: 'rl',
     step: input.step,
     time: Date.now(),
-    ...summariseRollout(drawn.samples, rl.group),
+    ...summariseRollout(drawn.samples, rl.groupSize),
     promptsDrawn: drawn.prompts,
     lr: input.lr,
     rolloutMs,
@@ -181,7 +181,7 @@ export async function rlStep(input: RlStepInput): Promise<RlStepResult> {
  * pass over 1/group of the batch.
  */
 function policyMovement(policy: Gpt, batch: readonly RolloutSample[], rl: RlConfig, pad: number): number {
-  const firsts = batch.filter((_, i) => i % rl.group === 0);
+  const firsts = batch.filter((_, i) => i % rl.groupSize === 0);
   const now = completionLogProbs(policy, firsts, pad, rl.temperature);
   const perToken = tokenKl(firsts, now, { ...rl, klEstimator: 'k3' });
   return sum(perToken.map(sum)) / Math.max(1, sum(perToken.map((k) => k.length)));

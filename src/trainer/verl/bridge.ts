@@ -137,7 +137,7 @@ export class VerlBridge {
     const { rl, eval: evaluation } = this.o.config;
     const later = Math.max(...this.pending.keys()) >= step + 2;
     const full = (rows: DumpRow[] | null, wanted: number) => rows !== null && rows.length >= wanted;
-    const rollouts = step === 0 || full(this.dump(this.o.files.rollouts, step), rl.prompts * rl.group);
+    const rollouts = step === 0 || full(this.dump(this.o.files.rollouts, step), rl.prompts * rl.groupSize);
     const validation = !this.validated(data) || full(this.dump(this.o.files.validation, step), this.o.testRows * evaluation.samples);
     return later || (rollouts && validation);
   }
@@ -145,7 +145,7 @@ export class VerlBridge {
   private emit(step: number, data: Record<string, unknown>): void {
     const { config, recorder } = this.o;
     if (step > 0) {
-      const { metrics, unmapped } = mapVerlMetrics(data, { prompts: config.rl.prompts, completions: config.rl.prompts * config.rl.group });
+      const { metrics, unmapped } = mapVerlMetrics(data, { prompts: config.rl.prompts, completions: config.rl.prompts * config.rl.groupSize });
       const rows = this.dump(this.o.files.rollouts, step);
       const part = rows && rows.length > 0 ? rolloutPart(groupSamples(rows, config), step, config) : null;
       const record: StepRecord = { phase: 'rl', step, time: Date.now(), ...metrics, ...part?.metrics, engineMetrics: unmapped };
