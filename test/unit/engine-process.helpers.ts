@@ -148,12 +148,12 @@ export async function waitForRecords<T>(trainer: Trainer, runDir: string, file: 
   }
 }
 
-/** Resolves once the trainer has written run.json: it is starting up, before its first step. */
-export async function waitForRunFile(trainer: Trainer, runDir: string): Promise<void> {
+/** Waits until the trainer has opened its run folder (its first trainer.log line): the earliest moment a kill interrupts a started run. */
+export async function waitForRunStart(trainer: Trainer, runDir: string): Promise<void> {
   let ended: number | string | null = null;
   void trainer.exited.then((code) => (ended = code));
-  while (!fs.existsSync(runFile(runDir, 'run'))) {
-    if (ended !== null) throw new Error(`trainer exited (${ended}) before it wrote run.json`);
+  while (!fs.existsSync(runFile(runDir, 'log'))) {
+    if (ended !== null) throw new Error(`trainer exited (${ended}) before it opened its run folder`);
     await new Promise((r) => setTimeout(r, 5));
   }
 }

@@ -11,7 +11,7 @@ import { parseJsonl } from '../../src/core/run/jsonl';
 import { runFile } from '../../src/core/run/layout';
 import { WALL_CLOCK_FIELDS, type RunInfo, type StepRecord } from '../../src/core/protocol/records';
 import type { HelloParams } from '../../src/core/protocol/trainer';
-import { buildTrainer, startTrainer, tempDir, tinySpec, waitForRecords, waitForRunFile } from './engine-process.helpers';
+import { buildTrainer, startTrainer, tempDir, tinySpec, waitForRecords, waitForRunStart } from './engine-process.helpers';
 
 let bundle = '';
 before(async () => {
@@ -75,7 +75,7 @@ test('killed during start-up, before its first checkpoint: resume starts again f
   const killedDir = path.join(dir, 'killed');
   const straight = startTrainer(bundle, { ...pretrain, runDir: baseDir });
   const killed = startTrainer(bundle, { ...pretrain, runDir: killedDir });
-  await waitForRunFile(killed, killedDir);
+  await waitForRunStart(killed, killedDir);
   killed.child.kill('SIGKILL');
   assert.equal(await killed.exited, 'SIGKILL');
   assert.equal(fs.existsSync(runFile(killedDir, 'latest')), false, 'killed before its first checkpoint');
@@ -95,7 +95,7 @@ test('killed during start-up, before its first checkpoint: resume starts again f
   const rlKilledDir = path.join(dir, 'rl-killed');
   const rlStraight = startTrainer(bundle, { ...rl, runDir: rlStraightDir });
   const rlKilled = startTrainer(bundle, { ...rl, runDir: rlKilledDir });
-  await waitForRunFile(rlKilled, rlKilledDir);
+  await waitForRunStart(rlKilled, rlKilledDir);
   rlKilled.child.kill('SIGKILL');
   assert.equal(await rlKilled.exited, 'SIGKILL');
   const rlResumed = startTrainer(bundle, { spec: null, runDir: rlKilledDir, resume: true, stage: 'rl', device: null });

@@ -9,11 +9,13 @@ import fc from 'fast-check';
 import { decodeSafetensors, encodeSafetensors, type ArrayMap } from '../../src/trainer/checkpoint/safetensors';
 import { latestCheckpoint, listCheckpoints, readCheckpoint, writeCheckpoint, type Checkpoint } from '../../src/trainer/checkpoint/store';
 import { createRunDir } from '../../src/core/run/files';
+import { createRunFolder } from '../../src/core/run/new-run';
+import { resolveSpec } from '../../src/core/spec/resolve';
 import { RunWriter } from '../../src/trainer/run/writer';
 import { parseJsonl } from '../../src/core/run/jsonl';
 import { runFile } from '../../src/core/run/layout';
 import { parseTrainerArgv, trainerArgv } from '../../src/core/protocol/trainer';
-import type { RunInfo, StepRecord } from '../../src/core/protocol/records';
+import type { StepRecord } from '../../src/core/protocol/records';
 import type { ResolvedConfig } from '../../src/core/spec/config';
 import { Rng } from '../../src/trainer/rng';
 
@@ -22,23 +24,6 @@ function tempDir(t: { after: (fn: () => void) => void }): string {
   t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
   return dir;
 }
-
-const info = (id: string): RunInfo => ({
-  id,
-  name: 'test',
-  status: 'running',
-  pid: process.pid,
-  seed: 1,
-  stage: 'pretrain',
-  backend: null,
-  versions: {},
-  config: { name: 'test' } as ResolvedConfig,
-  startedAt: new Date(0).toISOString(),
-  endedAt: null,
-  step: { pretrain: 0, rl: 0 },
-  error: null,
-  parent: null,
-});
 
 test('safetensors: reads a file built by hand byte by byte', () => {
   // {"a":F32 [2] = 1.5, -2} then {"b":I32 [1] = 7}; data after an 8-byte-aligned header.
@@ -113,12 +98,18 @@ test('safetensors: a damaged file is a clear error, never a crash', () => {
   );
 });
 
-test('run writer: run.json, spec copy, JSONL lines and the log', (t) => {
+/** A new run's folder as the host or the CLI makes it from a checked spec. */
+const newRun = (specText: string) => ({ specFile: null, specText, config: resolveSpec('task { }').config!, stage: 'pretrain' as const, parent: null });
+
+test('a new run folder, then the run writer: run.json, spec copy, JSONL lines and the log', (t) => {
   const root = tempDir(t);
   const dir = createRunDir(root, 'count down');
-  const writer = RunWriter.create(dir, 'task { }\n', info('r1'));
+  const created = createRunFolder(dir, newRun('task { }\n'));
+  assert.deepEqual([created.status, created.pid, created.step, created.id], ['stopped', null, { pretrain: 0, rl: 0 }, path.basename(dir)], 'not started until a trainer opens it');
+  const writer = RunWriter.open(dir);
   assert.equal(fs.readFileSync(runFile(dir, 'spec'), 'utf8'), 'task { }\n');
-  assert.throws(() => RunWriter.create(dir, '', info('r1')), /is not empty/);
+  assert.ok(fs.existsSync(runFile(dir, 'checkpoints')));
+  assert.throws(() => createRunFolder(dir, newRun('')), /is not empty/);
   writer.step({ phase: 'pretrain', step: 1, time: 5, loss: 2 });
   writer.log('info', 'two\nlines', 0);
   writer.update({ status: 'done', step: { pretrain: 1, rl: 0 } });
@@ -131,7 +122,8 @@ test('run writer: run.json, spec copy, JSONL lines and the log', (t) => {
 
 test('run writer: truncateAfter drops records past a checkpoint and a torn line', (t) => {
   const dir = path.join(tempDir(t), 'run');
-  const writer = RunWriter.create(dir, '', info('r'));
+  createRunFolder(dir, newRun(''));
+  const writer = RunWriter.open(dir);
   for (let s = 1; s <= 5; s++) writer.step({ phase: 'pretrain', step: s, time: s });
   for (let s = 1; s <= 3; s++) writer.step({ phase: 'rl', step: s, time: s });
   writer.trace({ phase: 'rl', step: 3 } as never);

@@ -111,7 +111,8 @@ test('rlab train: pretrain then RL writes every file; Ctrl-C mid-RL and --resume
 
   // An untrained policy never beats its starting accuracy: with early-stop 1, RL ends at its first evaluation after the start.
   const patient = path.join(dir, 'patient.countdown');
-  fs.writeFileSync(patient, SPEC.replace('lr 3e-3\n}', 'lr 3e-3\n  early-stop 1\n}'));
+  fs.writeFileSync(patient, SPEC.replace('eval-every 2\n}', 'eval-every 2\n  early-stop 1\n}'));
+  assert.match(fs.readFileSync(patient, 'utf8'), /early-stop 1/);
   const early = path.join(dir, 'early');
   const stoppedEarly = await rlabTrain([patient, '--stage', 'rl', '--from', straight, '--out', early], early);
   assert.equal(stoppedEarly.code, 0, stoppedEarly.stderr);

@@ -16,7 +16,7 @@ import { runFile } from '../../src/core/run/layout';
 import type { ResolvedConfig } from '../../src/core/spec/config';
 import { resolveSpec } from '../../src/core/spec/resolve';
 import { RunRecorder } from '../../src/trainer/engine/recorder';
-import { newRunInfo } from '../../src/trainer/engine/run-lifecycle';
+import { createRunFolder } from '../../src/core/run/new-run';
 import { silentSink, type TrainerSink } from '../../src/trainer/engine/sink';
 import { JsonlTail } from '../../src/core/run/jsonl-tail';
 import { RunWriter } from '../../src/trainer/run/writer';
@@ -86,7 +86,8 @@ beforeEach(() => {
   files = { log: join(job, 'logs/attempt-1.jsonl'), rollouts: join(job, 'rollouts'), validation: join(job, 'validation'), checkpoints: join(job, 'checkpoints') };
   for (const d of [join(job, 'logs'), files.checkpoints]) mkdirSync(d, { recursive: true });
   config = resolveSpec(SPEC).config!;
-  writer = RunWriter.create(join(dir, 'run'), SPEC, newRunInfo({ spec: 'x.countdown', runDir: join(dir, 'run'), resume: false, stage: 'all', device: null }, config, {}));
+  createRunFolder(join(dir, 'run'), { specFile: null, specText: SPEC, config, stage: 'all', parent: null });
+  writer = RunWriter.open(join(dir, 'run'));
   events = { steps: [], evals: [], checkpoints: [] };
 });
 

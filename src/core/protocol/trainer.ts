@@ -7,10 +7,15 @@ import type { BackendInfo, CheckpointRecord, LogRecord, RunInfo } from './record
 
 /** argv the host passes to `dist/trainer.js` (parsed by the trainer entry). */
 export interface TrainerLaunch {
-  /** Spec file to start a new run from (ignored with `resume`). */
+  /** Spec file to start a new run from, in a run folder made from it (ignored with `resume`). */
   spec: string | null;
-  /** Run directory to create, or to continue with `resume`. */
+  /** Run directory to create, or to open with `resume`. */
   runDir: string;
+  /**
+   * Open an existing run folder: resume it from its latest checkpoint, or start
+   * it from step 0 when it has none (a new run's folder, made from a checked spec
+   * by core/run/new-run.ts, or a run killed before its first checkpoint).
+   */
   resume: boolean;
   stage: 'pretrain' | 'rl' | 'all';
   /** Overrides the spec's `device`. */

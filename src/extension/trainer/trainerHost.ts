@@ -15,6 +15,7 @@ import { continueRun } from '../../core/run/continue';
 import { createRunDir } from '../../core/run/files';
 import { crashedInfo, isProcessAlive, writeRunInfo } from '../../core/run/run-info';
 import { analyzeSpec } from '../../core/spec/analyze';
+import { createRunFolder } from '../../core/run/new-run';
 import type { Device, ModelConfig } from '../../core/spec/config';
 import { deviceProblem, installedBackends } from '../../core/spec/devices';
 import type { Ctx } from '../ctx';
@@ -87,10 +88,12 @@ export class TrainerHost implements vscode.Disposable {
         if (choice !== 'Start Another') return undefined;
       }
     }
+    // The run folder gets the text checked above and the config it resolved to: the trainer opens it and parses nothing.
     const runDir = createRunDir(root, config.name);
     const stage = base ? 'rl' : 'all';
+    createRunFolder(runDir, { specFile: specUri.fsPath, specText: doc.getText(), config, stage, parent: base?.checkpoint ?? null });
     const title = base ? `RL of ${config.name} from ${base.label}` : `Training ${config.name}`;
-    return this.launch({ spec: specUri.fsPath, runDir, resume: false, stage, device: this.deviceOverride(), from: base?.checkpoint ?? null }, title);
+    return this.launch({ spec: null, runDir, resume: true, stage, device: this.deviceOverride(), from: null }, title);
   }
 
   /** Goes on from the run's latest checkpoint (a stopped or failed run; one killed before any starts again). */

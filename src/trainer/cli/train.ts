@@ -4,14 +4,14 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Option, type Command } from 'commander';
 import { RUNS_FOLDER } from '../../core/run/layout';
-import type { ResolvedConfig } from '../../core/spec/config';
 import type { TrainerLaunch } from '../../core/protocol/trainer';
 import { createRunDir } from '../../core/run/files';
 import { continueRun } from '../../core/run/continue';
 import { readRunInfo } from '../../core/run/run-info';
 import { parseInteger } from './batch';
 import { RunControl } from '../engine/control';
-import { readSpecFile } from '../spec-file';
+import { readSpecFile, type SpecFile } from '../spec-file';
+import { createRunFolder } from '../../core/run/new-run';
 import { TrainProgress } from './progress';
 
 interface TrainOptions {
@@ -84,14 +84,20 @@ function toLaunch(spec: string | undefined, options: TrainOptions, fail: (messag
     return { spec: null, runDir: path.resolve(options.resume), resume: true, stage: (stage as TrainerLaunch['stage'] | null) ?? runStage, device: options.device ?? null, from: options.from ?? null };
   }
   if (!spec) fail('give a .countdown spec to train (or --resume RUN)');
-  // Checked here too, so that a broken spec leaves no empty run directory behind.
-  let config: ResolvedConfig;
+  // The spec's one parse: its errors leave no run folder behind; the run folder gets the text and config checked here.
+  let checked: SpecFile;
   try {
-    config = readSpecFile(spec).config;
+    checked = readSpecFile(spec);
   } catch (e) {
     return fail((e as Error).message);
   }
   if (options.from && !fs.existsSync(options.from)) fail(`--from ${options.from}: no such run directory or checkpoint folder`);
-  const runDir = options.out ? path.resolve(options.out) : createRunDir(path.resolve(RUNS_FOLDER), config.name);
-  return { spec: path.resolve(spec), runDir, resume: false, stage: (stage as TrainerLaunch['stage'] | null) ?? 'all', device: options.device ?? null, from: options.from ? path.resolve(options.from) : null };
+  const runDir = options.out ? path.resolve(options.out) : createRunDir(path.resolve(RUNS_FOLDER), checked.config.name);
+  const runStage = (stage as TrainerLaunch['stage'] | null) ?? 'all';
+  try {
+    createRunFolder(runDir, { specFile: path.resolve(spec), specText: checked.text, config: checked.config, stage: runStage, parent: options.from ? path.resolve(options.from) : null });
+  } catch (e) {
+    return fail((e as Error).message);
+  }
+  return { spec: null, runDir, resume: true, stage: runStage, device: options.device ?? null, from: null };
 }

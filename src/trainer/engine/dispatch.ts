@@ -1,30 +1,28 @@
 // The one entry of both front doors (the trainer process and `rlab train`):
-// a run goes to the engine its spec names, `engine { kind ... }`. Each engine
-// loads only when a run needs it (tfjs for the local one).
+// a run goes to the engine its spec names, `engine { kind ... }`, read from the
+// run folder (a new run's is made first, from its spec). Each engine loads only
+// when a run needs it (tfjs for the local one).
 import type { TrainerLaunch } from '../../core/protocol/trainer';
-import type { EngineKind } from '../../core/spec/config';
 import { readRunInfo } from '../../core/run/run-info';
-import { readSpecFile } from '../spec-file';
 import type { RunControl } from './control';
-import type { RunOutcome } from './run-lifecycle';
+import { failRun, prepareNewRun, type RunOutcome } from './run-lifecycle';
 import type { TrainerSink } from './sink';
 
-function engineOf(launch: TrainerLaunch): EngineKind {
-  try {
-    const config = launch.resume ? readRunInfo(launch.runDir).config : readSpecFile(launch.spec ?? '').config;
-    // run.json of a run from before engines were named has no `engine`.
-    return config.engine?.kind ?? 'local';
-  } catch {
-    // The local engine reports an unreadable spec or run folder as it always has.
-    return 'local';
-  }
-}
-
 export async function train(launch: TrainerLaunch, sink: TrainerSink, control: RunControl): Promise<RunOutcome> {
-  if (engineOf(launch) === 'verl') {
+  let opened: TrainerLaunch;
+  let engine: string;
+  try {
+    opened = prepareNewRun(launch);
+    // run.json of a run from before engines were named has no `engine`.
+    engine = readRunInfo(opened.runDir).config.engine?.kind ?? 'local';
+  } catch (e) {
+    // Before a run folder could be opened: nothing is written, the error says what to fix.
+    return failRun(null, sink, control, e, null);
+  }
+  if (engine === 'verl') {
     const { runVerlJob } = await import('../verl/supervisor');
-    return runVerlJob(launch, sink, control);
+    return runVerlJob(opened, sink, control);
   }
   const { runTraining } = await import('./run');
-  return runTraining(launch, sink, control);
+  return runTraining(opened, sink, control);
 }

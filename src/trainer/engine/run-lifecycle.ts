@@ -2,38 +2,29 @@
 // run.json, the check that a run to resume is not still running, and the
 // end as done, stopped or failed in run.json, trainer.log, the live events
 // and the requests waiting on the run.
-import * as path from 'node:path';
-import { version as extensionVersion } from '../../../package.json';
 import type { CheckpointRecord, RunInfo } from '../../core/protocol/records';
 import type { TrainerLaunch } from '../../core/protocol/trainer';
-import type { ResolvedConfig } from '../../core/spec/config';
+import { createRunFolder } from '../../core/run/new-run';
 import { runState } from '../../core/run/run-info';
 import type { RunWriter } from '../run/writer';
-import { SpecError } from '../spec-file';
+import { SpecError, readSpecFile } from '../spec-file';
 import type { RunControl } from './control';
 import type { TrainerSink } from './sink';
 
 export type RunOutcome = 'done' | 'stopped' | 'failed';
 
-/** run.json of a new run, running in this process. */
-export function newRunInfo(launch: TrainerLaunch, config: ResolvedConfig, versions: Record<string, string>): RunInfo {
-  return {
-    id: path.basename(launch.runDir),
-    name: config.name,
-    status: 'running',
-    pid: process.pid,
-    seed: config.task.seed,
-    stage: launch.stage,
-    backend: null,
-    versions: { 'reasoning-lab': extensionVersion, node: process.version, ...versions },
-    config,
-    startedAt: new Date().toISOString(),
-    endedAt: null,
-    step: { pretrain: 0, rl: 0 },
-    error: null,
-    parent: launch.from ? path.resolve(launch.from) : null,
-    ...(launch.spec ? { specFile: path.resolve(launch.spec) } : {}),
-  };
+/**
+ * A launch of a new run from a spec file, as the trainer opens it: the spec read
+ * and resolved (its one parse on this path) into a new run folder, then that
+ * folder opened like one to resume. The extension host and `rlab train` make the
+ * folder themselves from the spec they checked and launch it opened.
+ */
+export function prepareNewRun(launch: TrainerLaunch): TrainerLaunch {
+  if (launch.resume) return launch;
+  if (launch.spec === null) throw new SpecError('a new run needs a spec file');
+  const { text, config } = readSpecFile(launch.spec);
+  createRunFolder(launch.runDir, { specFile: launch.spec, specText: text, config, stage: launch.stage, parent: launch.from ?? null });
+  return { ...launch, spec: null, resume: true, from: null };
 }
 
 /** A run to resume must not be running in another process. */

@@ -25,11 +25,10 @@ import { Tokenizer } from '../model/tokenizer';
 import { meanCompletionLoss } from '../pretrain/loss';
 import { Rng, mixSeed } from '../rng';
 import { RunWriter } from '../run/writer';
-import { SpecError, readSpecFile } from '../spec-file';
 import type { Stage, StageEnd, StageStart, TrainingContext } from './context';
 import type { RunControl } from './control';
 import { RunRecorder } from './recorder';
-import { checkNotRunning, endRun, failRun, newRunInfo, type RunOutcome } from './run-lifecycle';
+import { checkNotRunning, endRun, failRun, prepareNewRun, type RunOutcome } from './run-lifecycle';
 import type { TrainerSink } from './sink';
 import { STAGES } from './stages';
 import { describeScore } from '../../core/protocol/describe-score';
@@ -50,7 +49,7 @@ export async function runTraining(launch: TrainerLaunch, sink: TrainerSink, cont
   let lastCheckpoint: CheckpointRecord | null = null;
   let model: Gpt | null = null;
   try {
-    const opened = launch.resume ? openRun(launch) : createRun(launch);
+    const opened = openRun(prepareNewRun(launch));
     writer = opened.writer;
     const { config, resumeFrom } = opened;
     const recorder = new RunRecorder(writer, sink);
@@ -118,32 +117,25 @@ interface OpenedRun {
   baseFrom: string | null;
 }
 
-function createRun(launch: TrainerLaunch): OpenedRun {
-  if (launch.spec === null) throw new SpecError('a new run needs a spec file');
-  const { text, config } = readSpecFile(launch.spec);
-  const info = newRunInfo(launch, config, { '@tensorflow/tfjs-core': tf.version_core });
-  const writer = RunWriter.create(launch.runDir, text, info);
-  writer.log('info', `new run ${info.id} from ${launch.spec}, stage ${launch.stage}`);
-  return { writer, config, resumeFrom: null, baseFrom: null };
-}
-
 function openRun(launch: TrainerLaunch): OpenedRun {
   const writer = RunWriter.open(launch.runDir);
   const { info } = writer;
   checkNotRunning(info, launch.runDir);
   const dir = latestCheckpoint(launch.runDir);
+  const versions = { ...info.versions, node: process.version, '@tensorflow/tfjs-core': tf.version_core };
   if (dir === null) {
-    // Killed before its first checkpoint: it starts again from step 0 in this
-    // folder, dropping what it wrote, so its records are an uninterrupted run's.
+    // A new run's folder, or a run killed before its first checkpoint: it starts (again) from step 0
+    // in this folder, dropping what it wrote, so its records are an uninterrupted run's.
+    const fresh = !fs.existsSync(runFile(launch.runDir, 'log'));
     writer.truncateAfter('pretrain', 0);
-    writer.update({ status: 'running', pid: process.pid, error: null, endedAt: null, stage: launch.stage, step: { pretrain: 0, rl: 0 } });
-    writer.log('info', `no checkpoint yet: starting again from step 0, stage ${launch.stage}`);
+    writer.update({ status: 'running', pid: process.pid, error: null, endedAt: null, stage: launch.stage, step: { pretrain: 0, rl: 0 }, versions });
+    writer.log('info', fresh ? `new run ${info.id}${info.specFile ? ` from ${info.specFile}` : ''}, stage ${launch.stage}` : `no checkpoint yet: starting again from step 0, stage ${launch.stage}`);
     return { writer, config: info.config, resumeFrom: null, baseFrom: info.parent };
   }
   const checkpoint = readCheckpoint(dir);
   const { phase, step } = checkpoint.state;
   writer.truncateAfter(phase, step);
-  writer.update({ status: 'running', pid: process.pid, error: null, endedAt: null, stage: launch.stage, step: checkpoint.state.steps });
+  writer.update({ status: 'running', pid: process.pid, error: null, endedAt: null, stage: launch.stage, step: checkpoint.state.steps, versions });
   writer.log('info', `resuming from ${path.basename(dir)} (${phase} step ${step}), stage ${launch.stage}`);
   return { writer, config: info.config, resumeFrom: { ...checkpoint, dir }, baseFrom: null };
 }

@@ -19,21 +19,7 @@ export class RunWriter {
     private current: RunInfo,
   ) {}
 
-  /** A new run: `dir` must be missing or empty. Writes spec.countdown and run.json. */
-  static create(dir: string, specText: string, info: RunInfo): RunWriter {
-    fs.mkdirSync(dir, { recursive: true });
-    const existing = fs.readdirSync(dir);
-    if (existing.length > 0) {
-      throw new Error(`run directory ${dir} is not empty (it has ${existing.slice(0, 3).join(', ')}); choose another --out or use --resume`);
-    }
-    fs.mkdirSync(runFile(dir, 'checkpoints'));
-    fs.writeFileSync(runFile(dir, 'spec'), specText);
-    const writer = new RunWriter(dir, info);
-    writer.update({});
-    return writer;
-  }
-
-  /** An existing run, to continue it. */
+  /** A run folder (core/run/new-run.ts makes new ones), to train it. */
   static open(dir: string): RunWriter {
     return new RunWriter(dir, readRunInfo(dir));
   }

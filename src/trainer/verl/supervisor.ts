@@ -14,11 +14,11 @@ import { FILE_LOGGER_ENV, JOB_FILES, jobArgs } from '../../core/verl/job';
 import { bashQuote } from '../../core/verl/run-script';
 import type { RunControl } from '../engine/control';
 import { RunRecorder } from '../engine/recorder';
-import { checkNotRunning, endRun, failRun, newRunInfo, type RunOutcome } from '../engine/run-lifecycle';
+import { checkNotRunning, endRun, failRun, prepareNewRun, type RunOutcome } from '../engine/run-lifecycle';
 import { isProcessAlive } from '../../core/run/run-info';
 import type { TrainerSink } from '../engine/sink';
 import { RunWriter } from '../run/writer';
-import { SpecError, readSpecFile } from '../spec-file';
+import { SpecError } from '../spec-file';
 import { latestVerlCheckpoint, VerlBridge } from './bridge';
 import { exportVerlJob, readVerlJob } from './export';
 import type { JobEnd, VerlJob } from './running-job';
@@ -45,7 +45,7 @@ export async function runVerlJob(launch: TrainerLaunch, sink: TrainerSink, contr
   try {
     if (launch.from) throw new SpecError('--from starts RL from another run’s base model; a veRL run starts from the `model` of its engine block');
     if (launch.stage === 'pretrain') throw new SpecError('a veRL run has no pretraining stage; train it with --stage rl or all');
-    const opened = launch.resume ? resumeVerlRun(launch) : createVerlRun(launch, sink);
+    const opened = openVerlRun(prepareNewRun(launch), sink);
     writer = opened.writer;
     const { config, attempt, after } = opened;
     const recorder = new RunRecorder(writer, sink);
@@ -125,27 +125,24 @@ async function follow(job: VerlJob, bridge: VerlBridge, control: RunControl, rec
   return end;
 }
 
-function createVerlRun(launch: TrainerLaunch, sink: TrainerSink): OpenedVerlRun {
-  if (launch.spec === null) throw new SpecError('a new run needs a spec file');
-  const { text, config } = readSpecFile(launch.spec);
-  const writer = RunWriter.create(launch.runDir, text, newRunInfo(launch, config, {}));
-  // Before `hello`: the host shows these while the job is being written (a large train split takes a while).
-  const recorder = new RunRecorder(writer, sink);
-  const log = (message: string): void => recorder.log('info', message);
-  log(`new veRL run ${writer.info.id} from ${launch.spec}`);
-  exportVerlJob(config, path.join(launch.runDir, RUN_FILES.verl), log);
-  return { writer, config, attempt: 1, after: -1 };
-}
-
-function resumeVerlRun(launch: TrainerLaunch): OpenedVerlRun {
+/** Opens the run folder: a new run's exports its job; one with a veRL checkpoint resumes from it with veRL's own resume. */
+function openVerlRun(launch: TrainerLaunch, sink: TrainerSink): OpenedVerlRun {
   const writer = RunWriter.open(launch.runDir);
   const { info } = writer;
   checkNotRunning(info, launch.runDir);
+  const jobDir = path.join(launch.runDir, RUN_FILES.verl);
+  if (!fs.existsSync(path.join(jobDir, JOB_FILES.job))) {
+    writer.update({ status: 'running', pid: process.pid, error: null, endedAt: null });
+    // Before `hello`: the host shows these while the job is being written (a large train split takes a while).
+    const log = (message: string): void => new RunRecorder(writer, sink).log('info', message);
+    log(`new veRL run ${info.id}${info.specFile ? ` from ${info.specFile}` : ''}`);
+    exportVerlJob(info.config, jobDir, log);
+    return { writer, config: info.config, attempt: 1, after: -1 };
+  }
   const previous = info.job?.id.match(/^local-(\d+)$/);
   if (previous && isProcessAlive(Number(previous[1]))) {
     throw new SpecError(`the veRL job of the previous attempt (pid ${previous[1]}) is still running; stop it (kill -- -${previous[1]}) before resuming`);
   }
-  const jobDir = path.join(launch.runDir, RUN_FILES.verl);
   const step = latestVerlCheckpoint(path.join(jobDir, JOB_FILES.checkpoints));
   if (step === null) {
     throw new SpecError(`run ${launch.runDir} has no veRL checkpoint to resume from (veRL writes one every \`every\` steps of the eval block); start a new run instead`);
