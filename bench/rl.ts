@@ -190,7 +190,10 @@ interface WorkerResult {
   seed: number;
   runDir: string;
   steps: number;
+  /** Wall minutes of the whole run (RL steps and the evaluations during it). */
   minutes: number;
+  /** Minutes of the RL steps alone (their stepMs): the RL budget. */
+  rlMinutes: number;
   final: Score;
 }
 
@@ -206,12 +209,17 @@ async function worker(job: string, base: string, steps: number, minutes: number 
   await selectBackend('auto');
   const { name, runDir, spec } = workerPaths(arm!, seed);
   fs.rmSync(runDir, { recursive: true, force: true });
+  fs.mkdirSync(path.dirname(spec), { recursive: true });
   fs.writeFileSync(spec, armSpec(arm!, seed, steps, k));
   const started = Date.now();
   let done = 0;
+  let stepMs = 0;
   await train({ spec, runDir, resume: false, stage: 'rl', device: null, from: base }, minutes, {
     ...silentSink,
-    step: (r) => (done = r.step),
+    step: (r) => {
+      done = r.step;
+      stepMs += r.stepMs ?? 0;
+    },
     eval: (r) => r.split === 'test' && log(`${name} step ${r.step}: greedy ${pct(r.score.pass1)}, pass@${r.k} ${pct(r.score.passK)}`),
     alert: (a) => log(`${name} alert ${a.kind}: ${a.evidence}`),
   });
@@ -220,7 +228,7 @@ async function worker(job: string, base: string, steps: number, minutes: number 
   if (!checkpoint) throw new Error(`${name}: the run wrote no checkpoint`);
   log(`${name}: ${done} steps in ${trained.toFixed(1)} min; evaluating ${path.basename(checkpoint)} on ${finalLimit || 'all'} test problems`);
   const final = await evaluateCheckpoint(checkpoint, finalLimit, k);
-  const result: WorkerResult = { arm: arm!, seed, runDir, steps: done, minutes: trained, final };
+  const result: WorkerResult = { arm: arm!, seed, runDir, steps: done, minutes: trained, rlMinutes: stepMs / 60_000, final };
   fs.writeFileSync(path.join(runDir, 'bench.json'), JSON.stringify(result, null, 2) + '\n');
 }
 
@@ -314,6 +322,7 @@ async function main(): Promise<void> {
       accuracyMean: mean(own.map((r) => r.final.accuracy)),
       passKMean: mean(passK),
       minutesMean: mean(own.map((r) => r.minutes)),
+      rlMinutesMean: mean(own.map((r) => r.rlMinutes)),
       stepsMean: mean(own.map((r) => r.steps)),
     };
   });
@@ -340,10 +349,10 @@ async function main(): Promise<void> {
   fs.writeFileSync(path.join(RESULTS, 'rl.svg'), chartSvg(panels(runs, baseScore)));
 
   console.log(`\nRL learning benchmark: base ${pct(baseScore.accuracy)} greedy, pass@${k} ${pct(baseScore.passK)} on ${baseScore.n} frozen test problems; ${steps >= 1_000_000 ? `${minutes} min` : `${steps} steps`} of RL per run`);
-  console.log(`| arm      | seeds | lift, mean ± sd (min..max) | greedy | pass@${k} | steps | minutes |`);
-  console.log('|----------|-------|-----------------------------|--------|--------|-------|---------|');
+  console.log(`| arm      | seeds | lift, mean ± sd (min..max) | greedy | pass@${k} | steps | RL min | with evals |`);
+  console.log('|----------|-------|-----------------------------|--------|--------|-------|--------|------------|');
   for (const s of summary) {
-    console.log(`| ${s.arm.padEnd(8)} | ${String(s.seeds).padStart(5)} | ${`${points(s.liftMean)} ± ${(100 * s.liftSd).toFixed(1)} (${points(s.liftMin)}..${points(s.liftMax)})`.padEnd(27)} | ${pct(s.accuracyMean).padStart(6)} | ${pct(s.passKMean).padStart(6)} | ${s.stepsMean.toFixed(0).padStart(5)} | ${s.minutesMean.toFixed(1).padStart(7)} |`);
+    console.log(`| ${s.arm.padEnd(8)} | ${String(s.seeds).padStart(5)} | ${`${points(s.liftMean)} ± ${(100 * s.liftSd).toFixed(1)} (${points(s.liftMin)}..${points(s.liftMax)})`.padEnd(27)} | ${pct(s.accuracyMean).padStart(6)} | ${pct(s.passKMean).padStart(6)} | ${s.stepsMean.toFixed(0).padStart(5)} | ${s.rlMinutesMean.toFixed(1).padStart(6)} | ${s.minutesMean.toFixed(1).padStart(10)} |`);
   }
   if (verdict) console.log(`target (default arm: mean lift ≥ +${100 * TARGET_LIFT} points, pass@${k} not below the base's): ${verdict.met ? 'met' : 'NOT met'}`);
   console.log(`results: ${path.relative(ROOT, path.join(RESULTS, 'rl.json'))}, plot: ${path.relative(ROOT, path.join(RESULTS, 'rl.svg'))}`);
