@@ -1,9 +1,12 @@
 // The commented spec "New Countdown Experiment" writes: small enough to train
-// on a laptop CPU in minutes, with every block a newcomer needs to see.
+// on a laptop CPU in minutes, with every block a newcomer needs to see, and
+// RL on the measured recipe (the rl block's defaults, docs/rl-experiments.md).
 export function starterSpec(name: string): string {
   return `# A Countdown experiment: teach a tiny model to reach a target number from a
 # few given numbers with + - * /, first from search traces, then with RL.
 # Hover any key for its documentation; the "Train" lens above starts a run.
+# examples/quickstart.countdown is the 25-minute run in which RL visibly lifts
+# held-out accuracy; this one is smaller, to look around in a few minutes.
 name "${name.replace(/["\\]/g, '')}"
 
 task {
@@ -30,10 +33,10 @@ pretrain {
 rl {
   algorithm    grpo       # group-relative advantages, as in DeepSeek-R1-Zero
   steps        30
-  prompts      8
-  group        8
   max-tokens   160
   eval-every   10         # evaluate (and checkpoint) every 10 RL steps
+  # the rest is the measured recipe: 16 prompts x 16 samples, lr 1e-4 after 10
+  # warm-up steps, dynamic sampling, truncated completions masked (hover a key)
 }
 
 eval {

@@ -70,7 +70,7 @@ describe('completion', () => {
     const newText = (text: string, label: string) => (doComplete(...(Object.values(at(text)) as [TextDocument, Position])).items.find((i) => i.label === label)!.textEdit as { newText: string }).newText;
     assert.equal(newText('task { }\nrl {\n  algorithm    grpo\n  steps        30\n  |\n}\n', 'entropy'), 'entropy      ${1:0}');
     assert.equal(newText('task { }\nrl {\n  group 8\n  |\n}\n', 'max-tokens'), 'max-tokens ${1:160}', 'a key longer than the column keeps one space');
-    assert.equal(newText('task { }\nrl {\n  |\n}\n', 'steps'), 'steps ${1:30}');
+    assert.equal(newText('task { }\nrl {\n  |\n}\n', 'steps'), 'steps ${1:60}');
   });
 
   it('replaces the partly typed key as a whole', () => {

@@ -57,6 +57,14 @@ describe('resolveSpec defaults', () => {
     assert.equal(resolveSpec('task { }\nrl { algorithm grpo }').config!.rl.lossAggregation, 'token-mean');
   });
 
+  it('defaults to the measured recipe: dynamic sampling wherever groups can differ, truncated completions masked where the engine can', () => {
+    const rl = (text: string) => resolveSpec(`task { }\n${text}`).config!.rl;
+    assert.deepEqual([rl('').dynamicSampling, rl('').maskTruncated, rl('').klCoef, rl('').warmup], [true, true, 0, 10]);
+    assert.equal(rl('rl {\n  algorithm ppo\n  group 1\n}').dynamicSampling, false, 'one sample per prompt: nothing to compare');
+    assert.equal(rl('rl { dynamic-sampling false }').dynamicSampling, false);
+    assert.equal(rl('engine {\n  kind verl\n  model "Qwen/Qwen2.5-0.5B"\n}').maskTruncated, false, 'veRL has no switch for it');
+  });
+
   it('resolves every example in examples/ without errors', () => {
     for (const f of readdirSync('examples').filter((f) => f.endsWith('.countdown'))) {
       const { config, diagnostics } = resolveSpec(readFileSync(`examples/${f}`, 'utf8'));
@@ -124,11 +132,11 @@ describe('validator', () => {
   it('checks the model shape, batch sizes and the context budget', () => {
     assert.match(messages('task { }\nmodel { heads 3 }').join(), /multiple of `heads`/);
     assert.match(messages('task { }\npretrain {\n batch 8\n micro-batch 16\n}').join(), /larger than `batch`/);
-    assert.match(messages('task { }\nrl { mini-batch 1000 }').join(), /larger than the 64 completions/);
+    assert.match(messages('task { }\nrl { mini-batch 1000 }').join(), /larger than the 256 completions/);
     assert.match(messages('task { }\nrl { top-k 5 }').join(), /top-k and top-p would cut it and make every update off-policy/);
     assert.match(messages('task { }\nrl { top-p 0.9 }').join(), /off-policy/);
     assert.match(messages('task { }\nrl {\n  algorithm ppo\n  group 1\n  dynamic-sampling true\n}').join(), /dynamic-sampling` keeps prompts whose samples differ in correctness, so `group` must be at least 2/);
-    assert.match(messages('task { }\nrl { max-draw 3 }').join(), /warning:`max-draw` caps the draws of `dynamic-sampling`, which is off/);
+    assert.match(messages('task { }\nrl {\n  dynamic-sampling false\n  max-draw 3\n}').join(), /warning:`max-draw` caps the draws of `dynamic-sampling`, which is off/);
     assert.match(messages('task { }\neval { every 5 }').join(), /`every` moved out of `eval \{ \}`: write `eval-every N` in `rl \{ \}`/);
     assert.match(messages('task { }\nrl { max-tokens 250 }').join(), /exceeds the model context 256; lower `max-tokens` to/);
     assert.match(messages('task { }\nprompt tinyzero').join(), /raise the model `context` to at least/);
