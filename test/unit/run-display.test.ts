@@ -43,7 +43,7 @@ describe('runLabels', () => {
 });
 
 describe('runProgress', () => {
-  const config = resolveSpec('task { }\npretrain {\n  steps 40\n}\nrl {\n  steps 10\n}\n').config!;
+  const config = resolveSpec('task { }\npretrain {\n  steps 40\n}\nrl {\n  steps 10\n  prompts 8\n  group 8\n}\n').config!;
   const info = (stage: RunInfo['stage'], endedAt: string | null = null): RunInfo => ({
     id: 'r', name: 'r', status: endedAt ? 'done' : 'running', pid: null, seed: 1, stage, backend: null, versions: {}, config,
     startedAt: '2026-01-01T00:00:00.000Z', endedAt, step: { pretrain: 0, rl: 0 }, error: null, parent: null,
