@@ -134,7 +134,8 @@ function openVerlRun(launch: TrainerLaunch, sink: TrainerSink): OpenedVerlRun {
   if (!fs.existsSync(path.join(jobDir, JOB_FILES.job))) {
     writer.update({ status: 'running', pid: process.pid, error: null, endedAt: null });
     // Before `hello`: the host shows these while the job is being written (a large train split takes a while).
-    const log = (message: string): void => new RunRecorder(writer, sink).log('info', message);
+    const recorder = new RunRecorder(writer, sink);
+    const log = (message: string): void => recorder.log('info', message);
     log(`new veRL run ${info.id}${info.specFile ? ` from ${info.specFile}` : ''}`);
     exportVerlJob(info.config, jobDir, log);
     return { writer, config: info.config, attempt: 1, after: -1 };
