@@ -21,6 +21,7 @@
 
 import * as tf from '@tensorflow/tfjs-core';
 import { BlockAttentionKernels } from './block-attention';
+import { timed } from './kernel-clock';
 import { kernelThreads } from './kernel-pool';
 import { arrayBackend, tensorOfValues, tensorValues } from './tensor-arrays';
 
@@ -79,16 +80,20 @@ function kernelAttention(tensors: tf.Tensor2D[], blocks: readonly AttentionBlock
   const attend = tf.customGrad((...inputs: Array<tf.Tensor | tf.GradSaveFunc>) => {
     const xs = inputs.slice(0, -1) as tf.Tensor2D[];
     const save = inputs.at(-1) as tf.GradSaveFunc;
-    const { out, probabilities } = run.forward(arrays(xs), rows, width, heads, blocks, threads);
-    const value = tensorOfValues<tf.Rank.R2>(out, [rows, width]);
-    if (recording) save([...xs, tensorOfValues(probabilities, [probabilities.length])]);
+    const { value, probabilities } = timed('attention', () => {
+      const { out, probabilities } = run.forward(arrays(xs), rows, width, heads, blocks, threads);
+      return { value: tensorOfValues<tf.Rank.R2>(out, [rows, width]), probabilities: recording ? tensorOfValues(probabilities, [probabilities.length]) : null };
+    });
+    if (probabilities) save([...xs, probabilities]);
     return {
       value,
       gradFunc: (dy: tf.Tensor2D, saved: tf.Tensor[]) => {
         const probs = saved.at(-1)!;
-        const grads = run.backward(arrays(saved.slice(0, -1)), tensorValues(dy), tensorValues(probs), rows, width, heads, blocks, threads);
-        if ('dqkv' in grads) return [tensorOfValues(grads.dqkv, [rows, 3 * width])];
-        return [grads.dq, grads.dk, grads.dv].map((g) => tensorOfValues(g, [rows, width]));
+        return timed('attention backward', () => {
+          const grads = run.backward(arrays(saved.slice(0, -1)), tensorValues(dy), tensorValues(probs), rows, width, heads, blocks, threads);
+          if ('dqkv' in grads) return [tensorOfValues(grads.dqkv, [rows, 3 * width])];
+          return [grads.dq, grads.dk, grads.dv].map((g) => tensorOfValues(g, [rows, width]));
+        });
       },
     };
   }) as (...xs: tf.Tensor2D[]) => tf.Tensor2D;

@@ -20,6 +20,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { DECODE_ATTENTION_WASM } from './decode-attention-wasm';
 import type { Gpt, KvCache } from './gpt';
 import { LAYER_NORM_EPS } from './ops';
+import { timed } from './kernel-clock';
 import { pagesFor } from './kernel-memory';
 import { KernelPool, kernelThreads } from './kernel-pool';
 import { arrayBackend, tensorValues } from './tensor-arrays';
@@ -301,12 +302,12 @@ class ArrayDecoder implements Decoder {
       }
     }
     weights.layers.forEach((layer, index) => {
-      layerNorm(x, layer.ln1, n, normed);
+      timed('layernorm', () => layerNorm(x, layer.ln1, n, normed));
       const qkv = multiply(normed, n, layer.attnQkv, this.projectedQkv.subarray(0, 3 * n * width));
-      addInto(x, multiply(this.attend(qkv, index, start, t), n, layer.attnProj, projected));
-      layerNorm(x, layer.ln2, n, normed);
+      addInto(x, multiply(timed('decode attention', () => this.attend(qkv, index, start, t)), n, layer.attnProj, projected));
+      timed('layernorm', () => layerNorm(x, layer.ln2, n, normed));
       multiply(normed, n, layer.mlpFc, hidden);
-      this.kernels.gelu(hidden.byteOffset, hidden.length);
+      timed('gelu', () => this.kernels.gelu(hidden.byteOffset, hidden.length));
       addInto(x, multiply(hidden, n, layer.mlpProj, projected));
     });
     // Logits of each row's last position only.

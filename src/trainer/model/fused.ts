@@ -13,6 +13,7 @@
 
 import * as tf from '@tensorflow/tfjs-core';
 import { FUSED_WASM } from './fused-wasm';
+import { timed } from './kernel-clock';
 import { MAX_PAGES, growTo, pagesFor } from './kernel-memory';
 import { KernelPool, kernelThreads } from './kernel-pool';
 import { tensorOfValues, tensorValues } from './tensor-arrays';
@@ -95,6 +96,10 @@ function copyRows(source: Float32Array, rows: number, cols: number, target: Floa
  * widths are not whole register tiles are zero-padded on the way in and cut on the way out.
  */
 export function fusedWeightGradient(x: tf.Tensor2D, dy: tf.Tensor2D, threads = kernelThreads()): tf.Tensor2D {
+  return timed('weight gradient', () => weightGradient(x, dy, threads));
+}
+
+function weightGradient(x: tf.Tensor2D, dy: tf.Tensor2D, threads: number): tf.Tensor2D {
   const [k, m] = x.shape;
   const n = dy.shape[1];
   if (dy.shape[0] !== k) throw new Error(`xᵀ·dy needs as many rows in dy as in x, got [${x.shape}] and [${dy.shape}]`);
@@ -128,29 +133,33 @@ export function fusedLayerNorm(x: tf.Tensor2D, weight: tf.Tensor | tf.Variable, 
   const run = tf.customGrad((...inputs: Array<tf.Tensor | tf.GradSaveFunc>) => {
     const [xt, wt, bt, save] = inputs as [tf.Tensor2D, tf.Tensor1D, tf.Tensor1D, tf.GradSaveFunc];
     const [rows, width] = xt.shape;
-    const { kernels, views } = regions([rows * width, width, width, rows * width, rows * 2]);
-    const [xs, ws, bs, out, stats] = views as [Float32Array, Float32Array, Float32Array, Float32Array, Float32Array];
-    xs.set(tensorValues(xt));
-    ws.set(tensorValues(wt));
-    bs.set(tensorValues(bt));
-    kernels.layerNormForward(xs.byteOffset, ws.byteOffset, bs.byteOffset, out.byteOffset, stats.byteOffset, rows, width, eps);
-    const value = tensorOfValues<tf.Rank.R2>(out, [rows, width]);
-    save([xt, tensorOfValues(stats, [rows, 2])]);
+    const { value, statistics } = timed('layernorm', () => {
+      const { kernels, views } = regions([rows * width, width, width, rows * width, rows * 2]);
+      const [xs, ws, bs, out, stats] = views as [Float32Array, Float32Array, Float32Array, Float32Array, Float32Array];
+      xs.set(tensorValues(xt));
+      ws.set(tensorValues(wt));
+      bs.set(tensorValues(bt));
+      kernels.layerNormForward(xs.byteOffset, ws.byteOffset, bs.byteOffset, out.byteOffset, stats.byteOffset, rows, width, eps);
+      return { value: tensorOfValues<tf.Rank.R2>(out, [rows, width]), statistics: tensorOfValues(stats, [rows, 2]) };
+    });
+    save([xt, statistics]);
     return {
       value,
       gradFunc: (dy: tf.Tensor2D, saved: tf.Tensor[]) => {
         const [sx, sstats] = saved as [tf.Tensor2D, tf.Tensor2D];
-        const back = regions([rows * width, width, rows * 2, rows * width, rows * width, width, width]);
-        const [bx, bw, bstats, bdy, dx, dweight, dbias] = back.views as Float32Array[];
-        bx!.set(tensorValues(sx));
-        bw!.set(tensorValues(wt));
-        bstats!.set(tensorValues(sstats));
-        bdy!.set(tensorValues(dy));
-        back.kernels.layerNormBackward(
-          bx!.byteOffset, bw!.byteOffset, bstats!.byteOffset, bdy!.byteOffset, dx!.byteOffset, dweight!.byteOffset, dbias!.byteOffset,
-          rows, width,
-        );
-        return [tensorOfValues(dx!, [rows, width]), tensorOfValues(dweight!, [width]), tensorOfValues(dbias!, [width])];
+        return timed('layernorm backward', () => {
+          const back = regions([rows * width, width, rows * 2, rows * width, rows * width, width, width]);
+          const [bx, bw, bstats, bdy, dx, dweight, dbias] = back.views as Float32Array[];
+          bx!.set(tensorValues(sx));
+          bw!.set(tensorValues(wt));
+          bstats!.set(tensorValues(sstats));
+          bdy!.set(tensorValues(dy));
+          back.kernels.layerNormBackward(
+            bx!.byteOffset, bw!.byteOffset, bstats!.byteOffset, bdy!.byteOffset, dx!.byteOffset, dweight!.byteOffset, dbias!.byteOffset,
+            rows, width,
+          );
+          return [tensorOfValues(dx!, [rows, width]), tensorOfValues(dweight!, [width]), tensorOfValues(dbias!, [width])];
+        });
       },
     };
   }) as (x: tf.Tensor2D, weight: tf.Tensor | tf.Variable, bias: tf.Tensor | tf.Variable) => tf.Tensor2D;
@@ -161,21 +170,25 @@ export function fusedLayerNorm(x: tf.Tensor2D, weight: tf.Tensor | tf.Variable, 
 export const fusedGelu = tf.customGrad((...inputs: Array<tf.Tensor | tf.GradSaveFunc>) => {
   const [x, save] = inputs as [tf.Tensor2D, tf.GradSaveFunc];
   const size = x.size;
-  const { kernels, views } = regions([size, size]);
-  const [xs, out] = views as [Float32Array, Float32Array];
-  xs.set(tensorValues(x));
-  // Whole lanes: the floats past `size` in the last lane are scratch.
-  kernels.gelu(xs.byteOffset, 0, out.byteOffset, Math.ceil(size / 4) * 4, 0);
+  const value = timed('gelu', () => {
+    const { kernels, views } = regions([size, size]);
+    const [xs, out] = views as [Float32Array, Float32Array];
+    xs.set(tensorValues(x));
+    // Whole lanes: the floats past `size` in the last lane are scratch.
+    kernels.gelu(xs.byteOffset, 0, out.byteOffset, Math.ceil(size / 4) * 4, 0);
+    return tensorOfValues<tf.Rank.R2>(out, x.shape);
+  });
   save([x]);
   return {
-    value: tensorOfValues<tf.Rank.R2>(out, x.shape),
-    gradFunc: (dy: tf.Tensor2D, saved: tf.Tensor[]) => {
-      const back = regions([size, size, size]);
-      const [bx, bdy, dx] = back.views as [Float32Array, Float32Array, Float32Array];
-      bx.set(tensorValues(saved[0]!));
-      bdy.set(tensorValues(dy));
-      back.kernels.gelu(bx.byteOffset, bdy.byteOffset, dx.byteOffset, Math.ceil(size / 4) * 4, 1);
-      return tensorOfValues(dx, x.shape);
-    },
+    value,
+    gradFunc: (dy: tf.Tensor2D, saved: tf.Tensor[]) =>
+      timed('gelu backward', () => {
+        const back = regions([size, size, size]);
+        const [bx, bdy, dx] = back.views as [Float32Array, Float32Array, Float32Array];
+        bx.set(tensorValues(saved[0]!));
+        bdy.set(tensorValues(dy));
+        back.kernels.gelu(bx.byteOffset, bdy.byteOffset, dx.byteOffset, Math.ceil(size / 4) * 4, 1);
+        return tensorOfValues(dx, x.shape);
+      }),
   };
 }) as (x: tf.Tensor2D) => tf.Tensor2D;
