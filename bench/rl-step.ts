@@ -21,6 +21,7 @@
 //          --eval-samples 4 --repeats 2 --preset tiny --no-peer --peers debian,pypi
 //          --threads N (both sides; default: the engine's own choice, peers on every core)
 import { spawnSync } from 'node:child_process';
+import * as tf from '@tensorflow/tfjs-core';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -34,6 +35,7 @@ import type { BackendInfo } from '../src/core/protocol/records';
 import { selectBackend } from '../src/trainer/backend';
 import { evalRowsPerCall, sampleInCalls } from '../src/trainer/eval';
 import { Gpt } from '../src/trainer/model/gpt';
+import { kernelClock, resetKernelClock } from '../src/trainer/model/kernel-clock';
 import { sample, type SampleOptions } from '../src/trainer/model/sampler';
 import { Tokenizer } from '../src/trainer/model/tokenizer';
 import { AdamW } from '../src/trainer/optim/adamw';
@@ -41,6 +43,7 @@ import { outcomeAdvantages } from '../src/trainer/rl/advantages';
 import { completionLogProbs } from '../src/trainer/rl/forward';
 import { optimise, type TrainSample } from '../src/trainer/rl/update';
 import { Rng } from '../src/trainer/rng';
+import { TRAINING_FLOPS_PER_FORWARD, forwardFlops } from './flops';
 import { PEER_HELP, type Peer, findPeers, peerThreads } from './peer/peers';
 
 const root = resolve(__dirname, '..');
@@ -81,12 +84,48 @@ export interface StepTimes {
   eval: number;
 }
 
+/** Where one part's wall time went: tfjs kernels by name, the engine's own kernels, and the rest. */
+interface Breakdown {
+  wallMs: number;
+  entries: Array<{ name: string; ms: number; calls: number }>;
+}
+
 interface EngineResult {
   backend: BackendInfo;
   params: number;
   seconds: StepTimes;
   /** CPU seconds of this process in each part (all its threads). */
   cpuSeconds: StepTimes;
+  /** One more run of each step part, profiled (tf.profile plus the engine's kernel clock). */
+  breakdown: Record<'rollout' | 'reference' | 'update', Breakdown>;
+}
+
+/**
+ * Runs `work` once under tf.profile and the engine's kernel clock: each tfjs
+ * kernel's wall time (its own, synchronous on WASM), each of the engine's
+ * WebAssembly kernels' (copies included), and what is left — JavaScript, the
+ * gradient tape, allocation. Profiling adds a little to the wall time itself.
+ */
+async function kernelBreakdown(work: () => Promise<unknown> | unknown): Promise<Breakdown> {
+  resetKernelClock();
+  const start = performance.now();
+  const profile = await tf.profile(async () => void (await work()));
+  const wallMs = performance.now() - start;
+  const byName = new Map<string, { ms: number; calls: number }>();
+  const add = (name: string, ms: number, calls: number) => {
+    const account = byName.get(name) ?? { ms: 0, calls: 0 };
+    account.ms += ms;
+    account.calls += calls;
+    byName.set(name, account);
+  };
+  // Only registered kernels: a customGrad op is profiled too, under its scope's name, and its time holds its inner kernels'.
+  for (const k of profile.kernels) {
+    if (tf.getKernel(k.name, tf.getBackend()) && typeof k.kernelTimeMs === 'number') add(`tfjs ${k.name}`, k.kernelTimeMs, 1);
+  }
+  for (const [name, account] of kernelClock()) add(`engine ${name}`, account.ms, account.calls);
+  const accounted = [...byName.values()].reduce((sum, a) => sum + a.ms, 0);
+  add('rest (JavaScript, tape, allocation)', Math.max(0, wallMs - accounted), 0);
+  return { wallMs, entries: [...byName].map(([name, a]) => ({ name, ...a })).sort((a, b) => b.ms - a.ms) };
 }
 
 /** The RL block of the recipe, resolved by the spec language with every default filled in. */
@@ -201,11 +240,16 @@ async function engineStep(job: StepJob): Promise<EngineResult> {
     update: await best(job.repeats, () => update(trainSamples(samples, ref))),
     eval: await best(job.repeats, evaluation),
   };
+  const breakdown = {
+    rollout: await kernelBreakdown(() => rollout(job.lengths)),
+    reference: await kernelBreakdown(() => completionLogProbs(reference, samples, tokenizer.pad, rl.temperature)),
+    update: await kernelBreakdown(() => update(trainSamples(samples, ref))),
+  };
   const pick = (which: 'wall' | 'cpu'): StepTimes =>
     ({ rollout: parts.rollout[which], reference: parts.reference[which], update: parts.update[which], eval: parts.eval[which] });
   const made = samples.map((s) => s.completion.length);
   if (made.some((n, i) => n !== job.lengths[i])) throw new Error('the rollout did not make the completion lengths it was given');
-  return { backend, params: policy.paramCount(), seconds: pick('wall'), cpuSeconds: pick('cpu') };
+  return { backend, params: policy.paramCount(), seconds: pick('wall'), cpuSeconds: pick('cpu'), breakdown };
 }
 
 function options() {
@@ -267,16 +311,20 @@ function peer(p: Peer, jobFile: string, threads: number | null): PeerResult | { 
   return JSON.parse(run.stdout.trim().split('\n').at(-1)!);
 }
 
+/** What this bench reads of bench/results/trainer.json. */
+interface TrainerJson {
+  date: string;
+  results: Array<{ preset: string; engine: { sampleCachedTokensPerSec?: number; trainTokensPerSec?: number } }>;
+  matmul?: { size: number; engine: number; peers: Record<string, number> };
+}
+
 /** bench:trainer's engine figures for `preset` from bench/results/trainer.json, where it has them. */
-function ownFigures(preset: string): { date: string; sample: number; train: number } | null {
+function ownFigures(preset: string): { date: string; sample: number; train: number; matmul: TrainerJson['matmul'] | null } | null {
   try {
-    const saved = JSON.parse(readFileSync(join(root, 'bench/results/trainer.json'), 'utf8')) as {
-      date: string;
-      results: Array<{ preset: string; engine: { sampleCachedTokensPerSec?: number; trainTokensPerSec?: number } }>;
-    };
+    const saved = JSON.parse(readFileSync(join(root, 'bench/results/trainer.json'), 'utf8')) as TrainerJson;
     const engine = saved.results.find((r) => r.preset === preset)?.engine;
     return engine?.sampleCachedTokensPerSec && engine.trainTokensPerSec
-      ? { date: saved.date.slice(0, 10), sample: engine.sampleCachedTokensPerSec, train: engine.trainTokensPerSec }
+      ? { date: saved.date.slice(0, 10), sample: engine.sampleCachedTokensPerSec, train: engine.trainTokensPerSec, matmul: saved.matmul ?? null }
       : null;
   } catch {
     return null;
@@ -300,6 +348,18 @@ async function main(): Promise<void> {
   const completionTokens = job.lengths.reduce((a, b) => a + b, 0);
   const sequenceTokens = completionTokens + job.prompts.reduce((n, p) => n + p.length * job.group, 0);
   const evalTokens = [...job.evalGreedyLengths, ...job.evalSampledLengths].reduce((a, b) => a + b, 0);
+  // Useful floating-point work of each part (flops.ts): whole sequences, prompt and completion.
+  const shape = { layers: job.layers, width: job.width, vocab: job.vocab };
+  const rolloutFlops = forwardFlops(shape, job.lengths.map((n, i) => job.prompts[Math.floor(i / job.group)]!.length + n));
+  const flopsOf: Record<keyof StepTimes, number> = {
+    rollout: rolloutFlops,
+    reference: rolloutFlops,
+    update: TRAINING_FLOPS_PER_FORWARD * rolloutFlops,
+    eval: forwardFlops(shape, [
+      ...job.evalGreedyLengths.map((n, i) => job.evalPrompts[i]!.length + n),
+      ...job.evalSampledLengths.map((n, j) => job.evalPrompts[Math.floor(j / job.evalSamples)]!.length + n),
+    ]),
+  };
   console.log(`bench:rl-step  ${job.preset} (rotary, context ${job.context}); ${job.prompts.length} prompts x ${job.group}, ` +
     `completions ${Math.min(...job.lengths)}..${Math.max(...job.lengths)} tokens (mean ${(completionTokens / job.lengths.length).toFixed(0)}, limit ${job.maxTokens}); ` +
     `eval ${job.evalPrompts.length} problems x (greedy + ${job.evalSamples}); fastest of ${job.repeats}`);
@@ -309,18 +369,19 @@ async function main(): Promise<void> {
   const peers = findPeers(args.peers).map((p) => ({ name: p.name, result: peer(p, jobFile, args.threads) }));
 
   const fmt = (s: number) => s.toFixed(2).padStart(8);
+  const gflops = (flops: number, s: number) => (flops / s / 1e9).toFixed(1);
   const perSecond = (tokens: number, s: number) => Math.round(tokens / s).toLocaleString('en-US').padStart(8);
   const tokensOf: Record<keyof StepTimes, number> = { rollout: completionTokens, reference: sequenceTokens, update: sequenceTokens, eval: evalTokens };
   const b = ours.backend;
   console.log(`engine: ${ours.params.toLocaleString('en-US')} parameters; backend ${b.name}, ${b.threads} thread(s)${b.fallback ? ` (${b.fallback})` : ''}`);
   // Ratios are the peer's seconds over the engine's (above 1: the engine is faster); CPU-second
   // ratios say the same on a busy machine when both sides run one thread (--threads 1).
-  const header = ['part'.padEnd(10), 'engine s', '  tok/s', '   cpu s', ...peers.flatMap((p) => [`${p.name} s`.padStart(10), 'ratio'.padStart(7), 'cpu ratio'])];
+  const header = ['part'.padEnd(10), 'engine s', '  tok/s', 'GFLOP/s', '   cpu s', ...peers.flatMap((p) => [`${p.name} s`.padStart(10), 'ratio'.padStart(7), 'cpu ratio'])];
   console.log(header.join(' '));
   const ratios: Record<string, Record<string, number>> = {};
-  const row = (label: string, tokens: number, pick: (s: StepTimes) => number) => {
+  const row = (label: string, tokens: number, flops: number, pick: (s: StepTimes) => number) => {
     const ourSeconds = pick(ours.seconds);
-    const cells = [label.padEnd(10), fmt(ourSeconds), perSecond(tokens, ourSeconds), fmt(pick(ours.cpuSeconds))];
+    const cells = [label.padEnd(10), fmt(ourSeconds), perSecond(tokens, ourSeconds), gflops(flops, ourSeconds).padStart(7), fmt(pick(ours.cpuSeconds))];
     for (const p of peers) {
       if ('error' in p.result) {
         cells.push('failed'.padStart(10), ''.padStart(7), ''.padStart(9));
@@ -333,11 +394,15 @@ async function main(): Promise<void> {
     }
     console.log(cells.join(' '));
   };
-  for (const part of PARTS) row(part, tokensOf[part], (s) => s[part]);
-  row('step', completionTokens, stepSeconds);
+  for (const part of PARTS) row(part, tokensOf[part], flopsOf[part], (s) => s[part]);
+  row('step', completionTokens, flopsOf.rollout + flopsOf.reference + flopsOf.update, stepSeconds);
   for (const p of peers) {
-    if ('error' in p.result) console.log(`peer ${p.name} failed: ${p.result.error}`);
-    else console.log(`peer ${p.name}: torch ${p.result.torch}, ${p.result.threads}`);
+    if ('error' in p.result) {
+      console.log(`peer ${p.name} failed: ${p.result.error}`);
+      continue;
+    }
+    const theirs = p.result.seconds;
+    console.log(`peer ${p.name}: torch ${p.result.torch}, ${p.result.threads}; GFLOP/s ${PARTS.map((part) => `${part} ${gflops(flopsOf[part], theirs[part])}`).join(', ')}`);
   }
   if (peers.length === 0) console.log(`peers: none import torch (${PEER_HELP})`);
   const own = ownFigures(job.preset);
@@ -346,11 +411,22 @@ async function main(): Promise<void> {
     console.log(`useful tokens/s against bench:trainer's figures for ${job.preset} (${own.date}): rollout ${share(completionTokens, ours.seconds.rollout, own.sample)} ` +
       `of its KV sampling; update ${share(sequenceTokens, ours.seconds.update, own.train)} of its training (target: 70%)`);
   }
+  if (own?.matmul) {
+    console.log(`bench:trainer's matrix-product peak (${own.date}, ${own.matmul.size}² by ${own.matmul.size}²): engine ${own.matmul.engine.toFixed(1)} GFLOP/s` +
+      Object.entries(own.matmul.peers).map(([name, g]) => `, ${name} ${g.toFixed(1)}`).join(''));
+  }
+  console.log('where the engine\'s time goes (one more run of each part, profiled):');
+  for (const [part, { wallMs, entries }] of Object.entries(ours.breakdown)) {
+    const shown = entries.filter((e) => e.ms >= 0.01 * wallMs);
+    const cells = shown.map((e) => `${e.name} ${((100 * e.ms) / wallMs).toFixed(0)}% (${(e.ms / 1000).toFixed(2)} s${e.calls ? `, ${e.calls} calls` : ''})`);
+    console.log(`  ${part} ${(wallMs / 1000).toFixed(2)} s: ${cells.join('; ')}`);
+  }
   const out = join(root, 'bench/results/rl-step.json');
   writeFileSync(out, `${JSON.stringify({
     date: new Date().toISOString(),
     settings: { preset: job.preset, prompts: job.prompts.length, group: job.group, maxTokens: job.maxTokens, evalProblems: job.evalPrompts.length, evalSamples: job.evalSamples, repeats: job.repeats },
     tokens: { completion: completionTokens, sequence: sequenceTokens, eval: evalTokens },
+    flops: flopsOf,
     engine: ours,
     peers: Object.fromEntries(peers.map((p) => [p.name, p.result])),
     ratios,

@@ -9,6 +9,10 @@
 // shared machine only ever slows a run down.
 // JSON goes to bench/results/trainer.json.
 //
+// Then the matrix-product peak of each side (a square product, and one of the
+// model's own shapes), against which the training line's GFLOP/s (flops.ts)
+// say how close each side runs to its limit.
+//
 // Options: --presets nano,tiny  --device auto  --batch 32  --micro 8  --seq 256
 //          --steps 3  --sample-batch 64  --small-micro 4  --no-peer  --peers debian,pypi  --no-small
 import { spawnSync } from 'node:child_process';
@@ -27,6 +31,7 @@ import { presetShape } from '../src/core/spec/schema';
 import type { Device, ModelPreset } from '../src/core/spec/config';
 import type { BackendInfo } from '../src/core/protocol/records';
 import { Rng } from '../src/trainer/rng';
+import { TRAINING_FLOPS_PER_FORWARD, sequenceForwardFlops } from './flops';
 import { PEER_HELP, type Peer, findPeers, peerThreads } from './peer/peers';
 
 const root = resolve(__dirname, '..');
@@ -122,9 +127,30 @@ async function measure(job: Job): Promise<Measured & { backend: BackendInfo }> {
   };
 }
 
-/** Runs `measure` in a fresh process (so peak RSS and the WASM heap are its own). */
-function engine(job: Job): (Measured & { backend: BackendInfo }) | { error: string } {
-  const run = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'bench/trainer.ts'), '--worker', JSON.stringify(job)], {
+/** The products the peak probe times: a square one, and [rows, width]·[width, 4·width] as in tiny's MLP. */
+interface ProductShapes {
+  square: number;
+  model: [number, number, number];
+}
+
+/** GFLOP/s of each probe product on the backend this process selects: the fastest of several runs. */
+async function measureProducts(device: Device, shapes: ProductShapes): Promise<{ square: number; model: number }> {
+  await selectBackend(device);
+  const rate = async ([m, k, n]: [number, number, number]) => {
+    const a = tf.randomNormal([m, k]);
+    const b = tf.randomNormal([k, n]);
+    const product = () => tf.matMul(a, b).dispose(); // synchronous on WASM and the CPU backend
+    product(); // warm-up: weights packed, memory grown
+    const seconds = await best(m * k * n > 1e8 ? 10 : 40, product); // small products vary with thread wake-ups: more runs
+    tf.dispose([a, b]);
+    return (2 * m * k * n) / seconds / 1e9;
+  };
+  return { square: await rate([shapes.square, shapes.square, shapes.square]), model: await rate(shapes.model) };
+}
+
+/** Runs a worker job in a fresh process (so peak RSS and the WASM heap are its own). */
+function worker<T>(flag: string, job: unknown): T | { error: string } {
+  const run = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'bench/trainer.ts'), flag, JSON.stringify(job)], {
     encoding: 'utf8',
     cwd: root,
     timeout: 600_000,
@@ -147,18 +173,35 @@ function peer({ name, python }: Peer, job: Job): (Measured & { torch: string }) 
       'new-tokens': job.newTokens, 'nocache-tokens': job.nocacheTokens, threads: threads.torch,
     }).flatMap(([k, v]) => [`--${k}`, String(v)]),
   ];
-  const run = spawnSync(python, args, { encoding: 'utf8', timeout: 600_000, env: threads.env });
+  return runPeer(python, args, threads.env);
+}
+
+function peerProducts({ name, python }: Peer, shapes: ProductShapes): { square: number; model: number } | { error: string } {
+  const threads = peerThreads(name);
+  return runPeer(python, [join(root, 'bench/peer/gpt_peer.py'), '--products', JSON.stringify(shapes), String(threads.torch)], threads.env);
+}
+
+/** The last line of a peer script's output as JSON, or its error. */
+function runPeer<T>(python: string, args: string[], env: NodeJS.ProcessEnv): T | { error: string } {
+  const run = spawnSync(python, args, { encoding: 'utf8', timeout: 600_000, env });
   if (run.status !== 0) return { error: run.stderr.trim().split('\n').slice(-2).join(' | ') };
   return JSON.parse(run.stdout.trim().split('\n').at(-1)!);
 }
 
-const fmt = (n: number | null | undefined) => (n == null ? '-' : Math.round(n).toLocaleString('en-US'));
+const fmt = (n: number | null | undefined, digits = 0) =>
+  (n == null ? '-' : n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits }));
 const ratio = (a: number | null | undefined, b: number | null | undefined) => (a && b ? Number((a / b).toFixed(3)) : null);
 
 async function main(): Promise<void> {
   const workerAt = process.argv.indexOf('--worker');
   if (workerAt >= 0) {
     console.log(JSON.stringify(await measure(JSON.parse(process.argv[workerAt + 1]!) as Job)));
+    return;
+  }
+  const productsAt = process.argv.indexOf('--products');
+  if (productsAt >= 0) {
+    const { device, shapes } = JSON.parse(process.argv[productsAt + 1]!) as { device: Device; shapes: ProductShapes };
+    console.log(JSON.stringify(await measureProducts(device, shapes)));
     return;
   }
   const base = {
@@ -182,7 +225,7 @@ async function main(): Promise<void> {
   const results: Record<string, unknown>[] = [];
   for (const preset of presets) {
     const job = { ...base, preset };
-    const ours = engine(job);
+    const ours = worker<Measured & { backend: BackendInfo }>('--worker', job);
     const theirs = peers.map((p) => ({ name: p.name, result: peer(p, job) }));
     const row: Record<string, unknown> = { preset, engine: ours, peers: Object.fromEntries(theirs.map((t) => [t.name, t.result])) };
     if (!('error' in ours)) {
@@ -200,25 +243,42 @@ async function main(): Promise<void> {
     const b = ours.backend;
     console.log(`\n${preset}: ${ours.params.toLocaleString('en-US')} parameters; backend ${b.name}, ${b.threads} thread(s), SIMD ${b.simd ? 'on' : 'off'}`);
     console.log(`                     engine ${theirs.map((t) => `${t.name.padStart(10)}      ratio`).join(' ')}`);
-    const line = (label: string, pick: (m: Measured) => number | null) => {
+    const line = (label: string, pick: (m: Measured) => number | null, digits = 0) => {
       const a = pick(ours);
       const cells = theirs.map(({ result }) => {
         const c = 'error' in result ? null : pick(result);
-        return `${fmt(c).padStart(10)} ${(ratio(a, c) === null ? '-' : `${ratio(a, c)}x`).padStart(10)}`;
+        return `${fmt(c, digits).padStart(10)} ${(ratio(a, c) === null ? '-' : `${ratio(a, c)}x`).padStart(10)}`;
       });
-      console.log(`  ${label.padEnd(16)} ${fmt(a).padStart(9)} ${cells.join(' ')}`);
+      console.log(`  ${label.padEnd(17)} ${fmt(a, digits).padStart(9)} ${cells.join(' ')}`);
     };
     line('train tok/s', (m) => m.trainTokensPerSec);
+    // Useful work per trained token of a seq-long sequence (flops.ts), the same on both sides.
+    const shape = { ...presetShape(preset), vocab: new Tokenizer().vocabSize };
+    const trainFlopsPerToken = (TRAINING_FLOPS_PER_FORWARD * sequenceForwardFlops(shape, base.seq)) / base.seq;
+    line('train GFLOP/s', (m) => (m.trainTokensPerSec * trainFlopsPerToken) / 1e9, 1);
     line('sample KV tok/s', (m) => m.sampleCachedTokensPerSec);
     line('sample full tok/s', (m) => m.sampleUncachedTokensPerSec);
     line('peak RSS MB', (m) => m.peakRssMb);
     for (const t of theirs) if ('error' in t.result) console.log(`  peer ${t.name} failed: ${t.result.error}`);
   }
 
+  // The matrix-product peak of each side, in processes of their own.
+  const shapes: ProductShapes = { square: 1024, model: [base.micro * base.seq, presetShape('tiny').width, 4 * presetShape('tiny').width] };
+  const products = {
+    shapes,
+    engine: worker<{ square: number; model: number }>('--products', { device: base.device, shapes }),
+    peers: Object.fromEntries(peers.map((p) => [p.name, peerProducts(p, shapes)])),
+  };
+  const [m, k, n] = shapes.model;
+  console.log(`\nmatrix products, GFLOP/s (fastest of 10 or 40 runs): ${shapes.square}² by ${shapes.square}², and [${m}, ${k}] by [${k}, ${n}] (tiny's MLP)`);
+  for (const [name, result] of [['engine', products.engine], ...Object.entries(products.peers)] as const) {
+    console.log(`  ${name.padEnd(8)} ${'error' in result ? `failed: ${result.error}` : `${fmt(result.square, 1).padStart(7)} ${fmt(result.model, 1).padStart(7)}`}`);
+  }
+
   let small: unknown = null;
   if (!process.argv.includes('--no-small')) {
     const job = { ...base, preset: 'small' as ModelPreset, micro: Number(option('small-micro', '4')), steps: 1, trainOnly: true };
-    const result = engine(job);
+    const result = worker<Measured & { backend: BackendInfo }>('--worker', job);
     small = { batch: job.batch, micro: job.micro, seq: job.seq, ...result };
     console.log(
       'error' in result
@@ -229,7 +289,10 @@ async function main(): Promise<void> {
   }
   const out = join(root, 'bench/results/trainer.json');
   mkdirSync(join(root, 'bench/results'), { recursive: true });
-  writeFileSync(out, `${JSON.stringify({ date: new Date().toISOString(), settings: base, results, small }, null, 2)}\n`);
+  // `matmul` is what bench:rl-step reads: the square product's peak of each side that measured one.
+  const peaks = Object.entries(products.peers).flatMap(([name, r]) => ('error' in r ? [] : [[name, r.square] as const]));
+  const matmul = 'error' in products.engine ? null : { size: shapes.square, engine: products.engine.square, peers: Object.fromEntries(peaks) };
+  writeFileSync(out, `${JSON.stringify({ date: new Date().toISOString(), settings: base, results, products, matmul, small }, null, 2)}\n`);
   console.log(`\nwritten to ${out} (figures from a shared 2-core machine: other work running alongside skews them)`);
 }
 

@@ -17,6 +17,10 @@ preallocated cache; a row that reaches its length leaves the batch), reference
 log-probs and the policy update (forward, backward, AdamW) over micro-batches
 bucketed by length (sorted, each padded only to its own longest), and an
 evaluation (greedy plus sampled rows). Prints one JSON object of seconds per part.
+
+`--products SHAPES.json THREADS` (bench:trainer): GFLOP/s of a square matrix
+product and of one of the model's shapes, the fastest of several runs: the peak the
+training figures are measured against.
 """
 
 import argparse
@@ -311,6 +315,20 @@ def rl_step(job_path, threads):
     }))
 
 
+def products(shapes_json, threads):
+    torch.set_num_threads(threads)
+    shapes = json.loads(shapes_json)
+
+    @torch.no_grad()
+    def rate(m, k, n):
+        a, b = torch.randn(m, k), torch.randn(k, n)
+        torch.mm(a, b)  # warm-up
+        return 2 * m * k * n / best_time(lambda: torch.mm(a, b), 10 if m * k * n > 1e8 else 40) / 1e9
+
+    size = shapes["square"]
+    print(json.dumps({"square": rate(size, size, size), "model": rate(*shapes["model"])}))
+
+
 def main():
     p = argparse.ArgumentParser()
     for name, default in [("vocab", 102), ("layers", 4), ("width", 128), ("heads", 4), ("context", 256),
@@ -372,5 +390,7 @@ def main():
 if __name__ == "__main__":
     if len(sys.argv) == 4 and sys.argv[1] == "--rl-step":
         rl_step(sys.argv[2], int(sys.argv[3]))
+    elif len(sys.argv) == 4 and sys.argv[1] == "--products":
+        products(sys.argv[2], int(sys.argv[3]))
     else:
         main()
