@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend } from '../../src/trainer/backend';
-import { fusedGelu, fusedLayerNorm, fusedWeightGradient, weightGradientThreads } from '../../src/trainer/model/fused';
+import { fusedGelu, fusedKernelsInPlace, fusedLayerNorm, fusedWeightGradient, weightGradientThreads } from '../../src/trainer/model/fused';
 import { LAYER_NORM_EPS, embed, geluOps, layerNormOps, oneHot } from '../../src/trainer/model/ops';
 import { logProbsOf } from '../../src/trainer/model/logprobs';
 
@@ -166,4 +166,25 @@ test('wasm: the weight gradient on helper threads gives exactly the one-thread r
   assert.equal(weightGradientThreads(), 3, 'two helper threads became ready');
   inputs.forEach(([x, dy], i) => assert.deepEqual(values(fusedWeightGradient(x, dy, 3)), alone[i], `shape ${shapes[i]}`));
   tf.dispose(inputs.flat());
+});
+
+test('wasm, threaded build: the fused kernels run on the heap in place; the CPU backend copies', async () => {
+  const backend = await selectBackend('wasm');
+  // The threaded build (two threads or more) shares its heap; the single-threaded one keeps it to itself.
+  assert.equal(fusedKernelsInPlace(), backend.threads > 1);
+  await selectBackend('js');
+  assert.equal(fusedKernelsInPlace(), false);
+  await selectBackend('wasm');
+});
+
+test('wasm: operands of mismatched rows are a clear error that leaves no tensor behind, and the next call is right', async () => {
+  await selectBackend('wasm');
+  const before = tf.memory().numTensors;
+  const x = tf.randomNormal([8, 12], 0, 1, 'float32', 3) as tf.Tensor2D;
+  const dy = tf.randomNormal([9, 16], 0, 1, 'float32', 4) as tf.Tensor2D;
+  assert.throws(() => fusedWeightGradient(x, dy), /as many rows in dy as in x/);
+  const good = tf.randomNormal([8, 16], 0, 1, 'float32', 5) as tf.Tensor2D;
+  tf.tidy(() => assertClose(fusedWeightGradient(x, good), tf.matMul(tf.transpose(x), good), 'after a failed call'));
+  tf.dispose([x, dy, good]);
+  assert.equal(tf.memory().numTensors, before);
 });

@@ -4,14 +4,16 @@
 // SIMD call instead of ~10 tfjs kernels, and the weight gradient xᵀ·dy of a
 // linear layer without the transposes and operand repacking tfjs needs.
 //
-// The kernels run in a WebAssembly memory of their own: each call copies its
-// inputs in (a view of the WASM heap, or the CPU backend's array) and its
-// results out into fresh tensors. The copies are linear in the data; the work
-// they replace is many passes over it (or, for xᵀ·dy, a product). The weight
-// gradient shares its output panels with helper threads (kernel-pool.ts), as
-// many as the WASM backend runs.
+// On the threaded WASM build, whose heap is a shared WebAssembly memory, the
+// kernels are instantiated over that heap itself: they read their inputs where
+// the tensors are and write their results into tensors allocated for them, with
+// no copy either way. Elsewhere (the CPU backend, the single-threaded WASM build)
+// they run in a memory of their own: inputs are copied in and results copied out.
+// The weight gradient shares its output panels with helper threads
+// (kernel-pool.ts), as many as the WASM backend runs.
 
 import * as tf from '@tensorflow/tfjs-core';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { FUSED_WASM } from './fused-wasm';
 import { timed } from './kernel-clock';
 import { MAX_PAGES, growTo, pagesFor } from './kernel-memory';
@@ -43,40 +45,116 @@ const BLOCK_BYTES = 128 * 1024;
 /** Helper threads at most: the WASM backend's own pool never has more than 8 threads. */
 const MAX_HELPERS = 7;
 
-/**
- * The kernels' instance, shared memory and helper threads, made on first use;
- * the memory grows to the largest call and never shrinks.
- */
-let instance: { memory: WebAssembly.Memory; kernels: FusedExports; pool: KernelPool } | null = null;
+/** The kernels instantiated over one memory, with helper threads over the same memory. */
+interface Instance {
+  memory: WebAssembly.Memory;
+  kernels: FusedExports;
+  pool: KernelPool;
+}
+
+let compiled: WebAssembly.Module | null = null;
+
+function instantiate(memory: WebAssembly.Memory): Instance {
+  compiled ??= new WebAssembly.Module(Buffer.from(FUSED_WASM, 'base64'));
+  const kernels = new WebAssembly.Instance(compiled, { env: { memory } }).exports as unknown as FusedExports;
+  return { memory, kernels, pool: new KernelPool(compiled, memory, kernels as unknown as Record<string, unknown>, ['weightGrad'], MAX_HELPERS, 'weight gradient') };
+}
+
+/** What this file uses of the Emscripten module behind the WASM backend. */
+interface EmscriptenModule {
+  /** The threaded build hands its memory to its workers here; the other builds keep it to themselves. */
+  wasmMemory?: WebAssembly.Memory;
+  _malloc(bytes: number): number;
+  _free(address: number): void;
+}
+
+const emscripten = (backend: BackendWasm) => backend.wasm as unknown as EmscriptenModule;
+
+/** The kernels over the active WASM backend's heap, made on first use (again for a new backend). */
+let onHeap: { backend: BackendWasm; instance: Instance } | null = null;
+/** The kernels over a memory of their own, made on first use; it grows to the largest call and never shrinks. */
+let ownMemory: Instance | null = null;
+
+/** The active backend's heap and the kernels over it, where its heap is a shared memory (the threaded build); else null. */
+function heap(): { backend: BackendWasm; instance: Instance } | null {
+  if (tf.getBackend() !== 'wasm') return null;
+  const backend = tf.backend() as BackendWasm;
+  if (onHeap?.backend === backend) return onHeap;
+  const memory = emscripten(backend).wasmMemory;
+  if (!memory || !(memory.buffer instanceof SharedArrayBuffer)) return null;
+  onHeap?.instance.pool.dispose();
+  onHeap = { backend, instance: instantiate(memory) };
+  return onHeap;
+}
+
+/** Whether the fused kernels run over the active backend's own heap, reading and writing tensors in place (no copies). */
+export function fusedKernelsInPlace(): boolean {
+  return heap() !== null;
+}
+
+/** Byte addresses of one call's inputs, outputs and scratch arrays (16-byte aligned), in the memory its kernels run over. */
+interface Operands {
+  kernels: FusedExports;
+  pool: KernelPool;
+  inputs: number[];
+  outputs: number[];
+  scratch: number[];
+  /** A float32 view of that memory, valid until the next allocation. */
+  view(address: number, floats: number): Float32Array;
+}
 
 /**
- * Float32 views of consecutive regions of the kernels' memory, `sizes[i]`
- * floats each (each starting 16-byte aligned), valid until the next call grows
- * the memory. Grows it when needed.
+ * Runs `work` on float32 `inputs`, with outputs of `shapes` and scratch arrays
+ * of `scratchFloats` floats, and returns the outputs as tensors: over the WASM
+ * heap in place where it can (`inPlace`: the kernels touch no float past an
+ * array's end), else in the kernels' own memory.
  */
-function regions(sizes: number[]): { kernels: FusedExports; pool: KernelPool; views: Float32Array[] } {
+function runKernels(inputs: tf.Tensor[], shapes: number[][], scratchFloats: number[], inPlace: boolean, work: (operands: Operands) => void): tf.Tensor[] {
+  const onTfjsHeap = inPlace ? heap() : null;
+  if (!onTfjsHeap) return runCopying(inputs, shapes, scratchFloats, work);
+  const { backend, instance } = onTfjsHeap;
+  const address = (info: tf.TensorInfo) => backend.dataIdMap.get(info.dataId)!.memoryOffset;
+  for (const t of inputs) if (t.dtype !== 'float32') throw new Error(`fused kernels take float32 tensors, not ${t.dtype}`);
+  const outputs = shapes.map((shape) => backend.makeOutput(shape, 'float32'));
+  const blocks = scratchFloats.map((n) => emscripten(backend)._malloc(4 * n + 16) >>> 0);
+  try {
+    work({
+      kernels: instance.kernels,
+      pool: instance.pool,
+      inputs: inputs.map(address),
+      outputs: outputs.map(address),
+      scratch: blocks.map((at) => Math.ceil(at / 16) * 16),
+      view: (at, floats) => new Float32Array(instance.memory.buffer, at, floats),
+    });
+  } catch (error) {
+    for (const output of outputs) backend.disposeData(output.dataId);
+    throw error;
+  } finally {
+    for (const at of blocks) emscripten(backend)._free(at);
+  }
+  return outputs.map((output) => tf.engine().makeTensorFromTensorInfo(output));
+}
+
+/** runKernels in the kernels' own memory: inputs copied in, outputs copied out into new tensors. */
+function runCopying(inputs: tf.Tensor[], shapes: number[][], scratchFloats: number[], work: (operands: Operands) => void): tf.Tensor[] {
+  const outputSizes = shapes.map((shape) => shape.reduce((a, b) => a * b, 1));
+  const sizes = [...inputs.map((t) => t.size), ...outputSizes, ...scratchFloats];
+  // Each array starts 16-byte aligned and has whole lanes: the kernels may use the floats past its end in its last lane.
   const padded = sizes.map((n) => Math.ceil(n / 4) * 4);
-  const bytes = padded.reduce((a, b) => a + b, 0) * 4;
   const pages = pagesFor(
-    bytes,
+    padded.reduce((a, b) => a + b, 0) * 4,
     (gb) => `a fused training kernel needs ${gb} GB of WebAssembly memory, more than the 4 GB it can hold: use smaller micro-batches`,
   );
-  if (!instance) {
-    const memory = new WebAssembly.Memory({ initial: Math.max(pages, 1), maximum: MAX_PAGES, shared: true });
-    const module = new WebAssembly.Module(Buffer.from(FUSED_WASM, 'base64'));
-    const kernels = new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as FusedExports;
-    const pool = new KernelPool(module, memory, kernels as unknown as Record<string, unknown>, ['weightGrad'], MAX_HELPERS, 'weight gradient');
-    instance = { memory, kernels, pool };
-  }
-  const { memory, kernels, pool } = instance;
+  ownMemory ??= instantiate(new WebAssembly.Memory({ initial: Math.max(pages, 1), maximum: MAX_PAGES, shared: true }));
+  const { memory, kernels, pool } = ownMemory;
   growTo(memory, pages);
-  let offset = 0;
-  const views = sizes.map((n, i) => {
-    const view = new Float32Array(memory.buffer, offset * 4, n);
-    offset += padded[i]!;
-    return view;
-  });
-  return { kernels, pool, views };
+  const addresses: number[] = [];
+  padded.reduce((offset, n) => (addresses.push(offset * 4), offset + n), 0);
+  const view = (at: number, floats: number) => new Float32Array(memory.buffer, at, floats);
+  inputs.forEach((t, i) => view(addresses[i]!, t.size).set(tensorValues(t)));
+  const outputs = addresses.slice(inputs.length, inputs.length + shapes.length);
+  work({ kernels, pool, inputs: addresses.slice(0, inputs.length), outputs, scratch: addresses.slice(inputs.length + shapes.length), view });
+  return shapes.map((shape, i) => tensorOfValues(view(outputs[i]!, outputSizes[i]!), shape));
 }
 
 /** Copies a [rows, cols] matrix into `target` laid out [rows, stride] (stride >= cols; the extra columns are zeroed). */
@@ -105,22 +183,34 @@ function weightGradient(x: tf.Tensor2D, dy: tf.Tensor2D, threads: number): tf.Te
   if (dy.shape[0] !== k) throw new Error(`xᵀ·dy needs as many rows in dy as in x, got [${x.shape}] and [${dy.shape}]`);
   const mp = Math.ceil(m / TILE_M) * TILE_M;
   const np = Math.ceil(n / TILE_N) * TILE_N;
-  const { kernels, pool, views } = regions([k * mp, k * np, k * mp, k * np, mp * np]);
-  const [xs, dys, xPanels, dyPanels, out] = views as [Float32Array, Float32Array, Float32Array, Float32Array, Float32Array];
-  copyRows(tensorValues(x), k, m, xs, mp);
-  copyRows(tensorValues(dy), k, n, dys, np);
-  kernels.pack(xs.byteOffset, xPanels.byteOffset, k, mp, TILE_M);
-  kernels.pack(dys.byteOffset, dyPanels.byteOffset, k, np, TILE_N);
-  const block = Math.max(16, Math.floor(BLOCK_BYTES / (4 * mp)));
-  // dy's column panels are shared among the threads: each output is summed by one, in one order.
-  const panels = np / TILE_N;
-  pool.run('weightGrad', [xPanels.byteOffset, dyPanels.byteOffset, out.byteOffset, k, mp, np, block, 0, 0], 7, new Float64Array(panels).fill(1), threads);
-  if (np !== n) for (let r = 0; r < m; r++) out.copyWithin(r * n, r * np, r * np + n);
-  return tensorOfValues(out.subarray(0, m * n), [m, n]);
+  // Whole tiles are packed straight from the operands into the output; others go through padded copies.
+  const whole = mp === m && np === n;
+  const scratch = whole ? [k * mp, k * np] : [k * mp, k * np, k * mp, k * np, mp * np];
+  const [gradient] = runKernels([x, dy], [[m, n]], scratch, true, ({ kernels, pool, inputs, outputs, scratch: at, view }) => {
+    const [xPanels, dyPanels, xs, dys, padded] = at as [number, number, number?, number?, number?];
+    let [xAt, dyAt, outAt] = [inputs[0]!, inputs[1]!, outputs[0]!];
+    if (!whole) {
+      copyRows(view(inputs[0]!, k * m), k, m, view(xs!, k * mp), mp);
+      copyRows(view(inputs[1]!, k * n), k, n, view(dys!, k * np), np);
+      [xAt, dyAt, outAt] = [xs!, dys!, padded!];
+    }
+    kernels.pack(xAt, xPanels, k, mp, TILE_M);
+    kernels.pack(dyAt, dyPanels, k, np, TILE_N);
+    const block = Math.max(16, Math.floor(BLOCK_BYTES / (4 * mp)));
+    // dy's column panels are shared among the threads: each output is summed by one, in one order.
+    pool.run('weightGrad', [xPanels, dyPanels, outAt, k, mp, np, block, 0, 0], 7, new Float64Array(np / TILE_N).fill(1), threads);
+    if (!whole) {
+      const out = view(outputs[0]!, m * n);
+      const full = view(padded!, mp * np);
+      for (let r = 0; r < m; r++) out.set(full.subarray(r * np, r * np + n), r * n);
+    }
+  });
+  return gradient as tf.Tensor2D;
 }
 
 /** Threads that take a share of a weight gradient now: this one and the helpers ready so far (they start on first use). */
 export function weightGradientThreads(): number {
+  const instance = heap()?.instance ?? ownMemory;
   return 1 + (instance?.pool.readyHelpers ?? 0);
 }
 
@@ -133,33 +223,19 @@ export function fusedLayerNorm(x: tf.Tensor2D, weight: tf.Tensor | tf.Variable, 
   const run = tf.customGrad((...inputs: Array<tf.Tensor | tf.GradSaveFunc>) => {
     const [xt, wt, bt, save] = inputs as [tf.Tensor2D, tf.Tensor1D, tf.Tensor1D, tf.GradSaveFunc];
     const [rows, width] = xt.shape;
-    const { value, statistics } = timed('layernorm', () => {
-      const { kernels, views } = regions([rows * width, width, width, rows * width, rows * 2]);
-      const [xs, ws, bs, out, stats] = views as [Float32Array, Float32Array, Float32Array, Float32Array, Float32Array];
-      xs.set(tensorValues(xt));
-      ws.set(tensorValues(wt));
-      bs.set(tensorValues(bt));
-      kernels.layerNormForward(xs.byteOffset, ws.byteOffset, bs.byteOffset, out.byteOffset, stats.byteOffset, rows, width, eps);
-      return { value: tensorOfValues<tf.Rank.R2>(out, [rows, width]), statistics: tensorOfValues(stats, [rows, 2]) };
-    });
+    const [value, statistics] = timed('layernorm', () =>
+      runKernels([xt, wt, bt], [[rows, width], [rows, 2]], [], true, ({ kernels, inputs: [xa, wa, ba], outputs: [out, stats] }) =>
+        kernels.layerNormForward(xa!, wa!, ba!, out!, stats!, rows, width, eps)),
+    ) as [tf.Tensor2D, tf.Tensor2D];
     save([xt, statistics]);
     return {
       value,
       gradFunc: (dy: tf.Tensor2D, saved: tf.Tensor[]) => {
         const [sx, sstats] = saved as [tf.Tensor2D, tf.Tensor2D];
-        return timed('layernorm backward', () => {
-          const back = regions([rows * width, width, rows * 2, rows * width, rows * width, width, width]);
-          const [bx, bw, bstats, bdy, dx, dweight, dbias] = back.views as Float32Array[];
-          bx!.set(tensorValues(sx));
-          bw!.set(tensorValues(wt));
-          bstats!.set(tensorValues(sstats));
-          bdy!.set(tensorValues(dy));
-          back.kernels.layerNormBackward(
-            bx!.byteOffset, bw!.byteOffset, bstats!.byteOffset, bdy!.byteOffset, dx!.byteOffset, dweight!.byteOffset, dbias!.byteOffset,
-            rows, width,
-          );
-          return [tensorOfValues(dx!, [rows, width]), tensorOfValues(dweight!, [width]), tensorOfValues(dbias!, [width])];
-        });
+        return timed('layernorm backward', () =>
+          runKernels([sx, wt, sstats, dy], [[rows, width], [width], [width]], [], true, ({ kernels, inputs: [xa, wa, sa, da], outputs: [dx, dw, db] }) =>
+            kernels.layerNormBackward(xa!, wa!, sa!, da!, dx!, dw!, db!, rows, width)),
+        );
       },
     };
   }) as (x: tf.Tensor2D, weight: tf.Tensor | tf.Variable, bias: tf.Tensor | tf.Variable) => tf.Tensor2D;
@@ -170,25 +246,18 @@ export function fusedLayerNorm(x: tf.Tensor2D, weight: tf.Tensor | tf.Variable, 
 export const fusedGelu = tf.customGrad((...inputs: Array<tf.Tensor | tf.GradSaveFunc>) => {
   const [x, save] = inputs as [tf.Tensor2D, tf.GradSaveFunc];
   const size = x.size;
-  const value = timed('gelu', () => {
-    const { kernels, views } = regions([size, size]);
-    const [xs, out] = views as [Float32Array, Float32Array];
-    xs.set(tensorValues(x));
-    // Whole lanes: the floats past `size` in the last lane are scratch.
-    kernels.gelu(xs.byteOffset, 0, out.byteOffset, Math.ceil(size / 4) * 4, 0);
-    return tensorOfValues<tf.Rank.R2>(out, x.shape);
-  });
+  // The kernel works in whole lanes of 4: in place only when the tensors hold whole lanes.
+  const lanes = Math.ceil(size / 4) * 4;
+  const inPlace = lanes === size;
+  const [value] = timed('gelu', () =>
+    runKernels([x], [x.shape], [], inPlace, ({ kernels, inputs: [xa], outputs: [out] }) => kernels.gelu(xa!, 0, out!, lanes, 0)),
+  ) as [tf.Tensor2D];
   save([x]);
   return {
     value,
     gradFunc: (dy: tf.Tensor2D, saved: tf.Tensor[]) =>
-      timed('gelu backward', () => {
-        const back = regions([size, size, size]);
-        const [bx, bdy, dx] = back.views as [Float32Array, Float32Array, Float32Array];
-        bx.set(tensorValues(saved[0]!));
-        bdy.set(tensorValues(dy));
-        back.kernels.gelu(bx.byteOffset, bdy.byteOffset, dx.byteOffset, Math.ceil(size / 4) * 4, 1);
-        return tensorOfValues(dx, x.shape);
-      }),
+      timed('gelu backward', () =>
+        runKernels([saved[0]!, dy], [x.shape], [], inPlace, ({ kernels, inputs: [xa, da], outputs: [dx] }) => kernels.gelu(xa!, da!, dx!, lanes, 1)),
+      )[0]!,
   };
 }) as (x: tf.Tensor2D) => tf.Tensor2D;
