@@ -34,6 +34,7 @@ import { presetShape } from '../src/core/spec/schema';
 import type { BackendInfo } from '../src/core/protocol/records';
 import { selectBackend } from '../src/trainer/backend';
 import { evalRowsPerCall, sampleInCalls } from '../src/trainer/eval';
+import { fusedKernelsInPlace } from '../src/trainer/model/fused';
 import { Gpt } from '../src/trainer/model/gpt';
 import { kernelClock, resetKernelClock } from '../src/trainer/model/kernel-clock';
 import { sample, type SampleOptions } from '../src/trainer/model/sampler';
@@ -98,6 +99,8 @@ interface EngineResult {
   cpuSeconds: StepTimes;
   /** One more run of each step part, profiled (tf.profile plus the engine's kernel clock). */
   breakdown: Record<'rollout' | 'reference' | 'update', Breakdown>;
+  /** Whether the fused kernels ran over the WASM heap in place (fused.ts) rather than copying. */
+  inPlace: boolean;
 }
 
 /**
@@ -249,7 +252,7 @@ async function engineStep(job: StepJob): Promise<EngineResult> {
     ({ rollout: parts.rollout[which], reference: parts.reference[which], update: parts.update[which], eval: parts.eval[which] });
   const made = samples.map((s) => s.completion.length);
   if (made.some((n, i) => n !== job.lengths[i])) throw new Error('the rollout did not make the completion lengths it was given');
-  return { backend, params: policy.paramCount(), seconds: pick('wall'), cpuSeconds: pick('cpu'), breakdown };
+  return { backend, params: policy.paramCount(), seconds: pick('wall'), cpuSeconds: pick('cpu'), breakdown, inPlace: fusedKernelsInPlace() };
 }
 
 function options() {
@@ -373,7 +376,8 @@ async function main(): Promise<void> {
   const perSecond = (tokens: number, s: number) => Math.round(tokens / s).toLocaleString('en-US').padStart(8);
   const tokensOf: Record<keyof StepTimes, number> = { rollout: completionTokens, reference: sequenceTokens, update: sequenceTokens, eval: evalTokens };
   const b = ours.backend;
-  console.log(`engine: ${ours.params.toLocaleString('en-US')} parameters; backend ${b.name}, ${b.threads} thread(s)${b.fallback ? ` (${b.fallback})` : ''}`);
+  console.log(`engine: ${ours.params.toLocaleString('en-US')} parameters; backend ${b.name}, ${b.threads} thread(s)${b.fallback ? ` (${b.fallback})` : ''}; ` +
+    `fused kernels ${ours.inPlace ? 'in place on the heap' : 'copying in and out'}`);
   // Ratios are the peer's seconds over the engine's (above 1: the engine is faster); CPU-second
   // ratios say the same on a busy machine when both sides run one thread (--threads 1).
   const header = ['part'.padEnd(10), 'engine s', '  tok/s', 'GFLOP/s', '   cpu s', ...peers.flatMap((p) => [`${p.name} s`.padStart(10), 'ratio'.padStart(7), 'cpu ratio'])];
