@@ -8,8 +8,9 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend } from '../../src/trainer/backend';
-import { fusedGelu, fusedKernelsInPlace, fusedLayerNorm, fusedWeightGradient, weightGradientThreads } from '../../src/trainer/model/fused';
-import { LAYER_NORM_EPS, embed, geluOps, layerNormOps, oneHot } from '../../src/trainer/model/ops';
+import { fusedGelu, fusedKernelsInPlace, fusedLayerNorm, fusedRotaryQkv, fusedWeightGradient, weightGradientThreads } from '../../src/trainer/model/fused';
+import { LAYER_NORM_EPS, type Rotation, applyRotary, embed, geluOps, layerNormOps, oneHot } from '../../src/trainer/model/ops';
+import { wideRotaryTables } from '../../src/trainer/model/positions';
 import { logProbsOf } from '../../src/trainer/model/logprobs';
 
 /** |actual - expected| <= 1e-4 of the larger of 1 and the expected tensor's largest magnitude. */
@@ -74,6 +75,32 @@ for (const device of ['wasm', 'js'] as const) {
         }
       }),
       { numRuns: 25 },
+    );
+  });
+
+  test(`${device}: fused rotary on q and k of a qkv projection equals split, rotate and concat, values and gradients`, async () => {
+    await selectBackend(device);
+    fc.assert(
+      fc.property(
+        fc.record({ rows: fc.integer({ min: 1, max: 40 }), heads: fc.integer({ min: 1, max: 4 }), groups: fc.integer({ min: 1, max: 3 }), seed: fc.integer({ min: 1, max: 1e6 }) }),
+        ({ rows, heads, groups, seed }) => {
+          const width = heads * 8 * groups;
+          const { swap, cos: c, sin: s } = wideRotaryTables(rows, width / heads, heads);
+          // Any tables: the identity holds for every cos and sin, not just a rotation's.
+          const rotation = { cos: tf.randomNormal([rows, width], 0, 1, 'float32', seed), sin: tf.randomNormal([rows, width], 0, 1, 'float32', seed + 1) } as Rotation;
+          const qkv = tf.randomNormal([rows, 3 * width], 0, 1, 'float32', seed + 2);
+          const split = (x: tf.Tensor) => {
+            const [q, k, v] = tf.split(x as tf.Tensor2D, 3, 1) as tf.Tensor2D[];
+            return tf.concat([applyRotary(q!, rotation, swap), applyRotary(k!, rotation, swap), v!], 1);
+          };
+          try {
+            sameValuesAndGradients((x) => fusedRotaryQkv(x as tf.Tensor2D, rotation, heads), split, [qkv], seed + 3);
+          } finally {
+            tf.dispose([c, s, swap, rotation.cos, rotation.sin, qkv]);
+          }
+        },
+      ),
+      { numRuns: 20 },
     );
   });
 

@@ -18,6 +18,7 @@ import { FUSED_WASM } from './fused-wasm';
 import { timed } from './kernel-clock';
 import { MAX_PAGES, growTo, pagesFor } from './kernel-memory';
 import { KernelPool, kernelThreads } from './kernel-pool';
+import type { Rotation } from './ops';
 import { tensorOfValues, tensorValues } from './tensor-arrays';
 
 /** fused.wat's exports; addresses are byte offsets into its memory. */
@@ -29,6 +30,8 @@ interface FusedExports {
   layerNormBackward(
     x: number, weight: number, stats: number, dy: number, dx: number, dweight: number, dbias: number, rows: number, width: number,
   ): void;
+  /** Rotary positions on q and k of qkv [rows, 3·width] into out (v copied); backward applies the transpose. */
+  rotary(x: number, cos: number, sin: number, out: number, rows: number, width: number, half: number, backward: 0 | 1): void;
   /** Forward (backward 0) ignores dy. */
   gelu(x: number, dy: number, out: number, n: number, backward: 0 | 1): void;
 }
@@ -261,3 +264,34 @@ export const fusedGelu = tf.customGrad((...inputs: Array<tf.Tensor | tf.GradSave
       )[0]!,
   };
 }) as (x: tf.Tensor2D) => tf.Tensor2D;
+
+/**
+ * Rotary positions on the query and key thirds of a fused projection qkv
+ * [N, 3D] in one pass (v passes through): what applyRotary does to q and k
+ * after a split, without the split, the column swap's gather and the concat of
+ * their gradients. `cos` and `sin` are positions.ts's wide tables, rows picked
+ * per token [N, D]; each head's half must be whole SIMD lanes (checked by `rotarySupported`).
+ */
+export function fusedRotaryQkv(qkv: tf.Tensor2D, { cos, sin }: Rotation, heads: number): tf.Tensor2D {
+  const [rows, columns] = qkv.shape;
+  const width = columns / 3;
+  const half = width / heads / 2;
+  if (!rotarySupported(width, heads)) throw new Error(`fused rotary needs heads of whole 8-channel groups, got width ${width} / ${heads} heads`);
+  const rotate = (x: tf.Tensor2D, c: tf.Tensor, s: tf.Tensor, backward: 0 | 1) =>
+    runKernels([x, c, s], [[rows, columns]], [], true, ({ kernels, inputs: [xa, ca, sa], outputs: [out] }) =>
+      kernels.rotary(xa!, ca!, sa!, out!, rows, width, half, backward))[0] as tf.Tensor2D;
+  const run = tf.customGrad((...inputs: Array<tf.Tensor | tf.GradSaveFunc>) => {
+    const [x, save] = inputs as [tf.Tensor2D, tf.GradSaveFunc];
+    save([cos, sin]);
+    return {
+      value: timed('rotary', () => rotate(x, cos, sin, 0)),
+      gradFunc: (dy: tf.Tensor2D, saved: tf.Tensor[]) => timed('rotary backward', () => rotate(dy, saved[0]!, saved[1]!, 1)),
+    };
+  }) as (x: tf.Tensor2D) => tf.Tensor2D;
+  return run(qkv);
+}
+
+/** Whether fusedRotaryQkv takes this shape: head halves of whole 4-lane groups. */
+export function rotarySupported(width: number, heads: number): boolean {
+  return width % heads === 0 && (width / heads) % 8 === 0;
+}

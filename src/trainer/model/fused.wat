@@ -385,4 +385,56 @@
           (v128.store (local.get $out) (f32x4.mul (local.get $v) (local.get $s)))))
       (local.set $out (i32.add (local.get $out) (i32.const 16)))
       (br_if $each (i32.lt_u (local.tee $x (i32.add (local.get $x) (i32.const 16))) (local.get $end)))))
+
+  ;; Rotary positions on the query and key thirds of a fused projection qkv
+  ;; [rows, 3·width] (q | k | v), heads of 2·half channels: forward writes
+  ;; y[c] = x[c]·cos[c] + x[c']·sin[c], c' the same channel in the head's other
+  ;; half, and copies v; backward (the transpose) writes
+  ;; dx[c] = dy[c]·cos[c] + dy[c']·sin[c'], and passes dv through. cos and sin
+  ;; are [rows, width] (positions.ts's wide tables, rows picked per token); half
+  ;; a multiple of 4, so a channel's partner lanes are four whole lanes too.
+  (func (export "rotary")
+    (param $x i32) (param $cos i32) (param $sin i32) (param $out i32)
+    (param $rows i32) (param $width i32) (param $half i32) (param $backward i32)
+    (local $row i32) (local $part i32) (local $head i32) (local $j i32)
+    (local $src i32) (local $dst i32) (local $tables i32) (local $half4 i32) (local $row4 i32) (local $width4 i32)
+    (local $c i32) (local $p i32)
+    (local.set $half4 (i32.shl (local.get $half) (i32.const 2)))
+    (local.set $width4 (i32.shl (local.get $width) (i32.const 2)))
+    (local.set $row4 (i32.mul (local.get $width4) (i32.const 3)))
+    (local.set $row (i32.const 0))
+    (block $rows_done
+      (loop $rows_loop
+        (br_if $rows_done (i32.ge_u (local.get $row) (local.get $rows)))
+        (local.set $tables (i32.mul (local.get $row) (local.get $width4)))
+        ;; q then k: each head's channels c in both halves, with partner p = c ± half
+        (local.set $part (i32.const 0))
+        (loop $parts
+          (local.set $src (i32.add (local.get $x) (i32.add (i32.mul (local.get $row) (local.get $row4)) (i32.mul (local.get $part) (local.get $width4)))))
+          (local.set $dst (i32.add (local.get $out) (i32.add (i32.mul (local.get $row) (local.get $row4)) (i32.mul (local.get $part) (local.get $width4)))))
+          (local.set $head (i32.const 0))
+          (loop $heads
+            (local.set $j (i32.const 0))
+            (loop $lanes
+              ;; c: byte offset of four channels within the row's width; p: their partners
+              (local.set $c (i32.add (local.get $head) (local.get $j)))
+              (local.set $p
+                (select
+                  (i32.add (local.get $c) (local.get $half4))
+                  (i32.sub (local.get $c) (local.get $half4))
+                  (i32.lt_u (local.get $j) (local.get $half4))))
+              (v128.store (i32.add (local.get $dst) (local.get $c))
+                (f32x4.add
+                  (f32x4.mul (v128.load (i32.add (local.get $src) (local.get $c))) (v128.load (i32.add (i32.add (local.get $cos) (local.get $tables)) (local.get $c))))
+                  (f32x4.mul (v128.load (i32.add (local.get $src) (local.get $p)))
+                    (v128.load (i32.add (i32.add (local.get $sin) (local.get $tables)) (select (local.get $p) (local.get $c) (local.get $backward)))))))
+              (br_if $lanes (i32.lt_u (local.tee $j (i32.add (local.get $j) (i32.const 16))) (i32.shl (local.get $half4) (i32.const 1)))))
+            (br_if $heads (i32.lt_u (local.tee $head (i32.add (local.get $head) (i32.shl (local.get $half4) (i32.const 1)))) (local.get $width4))))
+          (br_if $parts (i32.lt_u (local.tee $part (i32.add (local.get $part) (i32.const 1))) (i32.const 2))))
+        ;; v as it is
+        (local.set $src (i32.add (local.get $x) (i32.add (i32.mul (local.get $row) (local.get $row4)) (i32.shl (local.get $width4) (i32.const 1)))))
+        (local.set $dst (i32.add (local.get $out) (i32.add (i32.mul (local.get $row) (local.get $row4)) (i32.shl (local.get $width4) (i32.const 1)))))
+        (memory.copy (local.get $dst) (local.get $src) (local.get $width4))
+        (local.set $row (i32.add (local.get $row) (i32.const 1)))
+        (br $rows_loop))))
 )

@@ -15,8 +15,10 @@ import type { ModelConfig } from '../../core/spec/config';
 import { Rng } from '../rng';
 import { type AttentionBlock, batchedAttention, blockAttention, packedBlockAttention } from './attention';
 import type { DecodeWeights } from './decoder';
+import { fusedRotaryQkv, rotarySupported } from './fused';
 import { type Rotation, applyRotary, embed, gelu, layerNorm, linear, product } from './ops';
 import { type WideRotary, maskTensor, maskValues, padStarts, positionIds, rotaryTables, rowCuts, wideRotaryTables } from './positions';
+import { arrayBackend } from './tensor-arrays';
 
 /** Keys and values of every layer for the tokens seen so far, [B, H, L, hd] each. */
 export interface KvCache {
@@ -276,9 +278,12 @@ export class Gpt {
         : tf.transpose(tf.reshape(m, [b, t, heads, this.headDim]), [0, 2, 1, 3])) as tf.Tensor4D;
     const mm = inference ? product : linear;
     const qkv = mm(x, layer.attnQkv); // [B*T, 3D]
-    // Training without rotary attends on the projection whole: no split, no concat of its gradients.
-    if (masks.blocks && !rotary && !inference) {
-      return { out: mm(packedBlockAttention(qkv, masks.blocks, heads), layer.attnProj), keys: null, values: null };
+    // Training attends on the projection whole: no split, no concat of its gradients. Rotary
+    // positions then turn q and k inside it, in one kernel where the backend has it (fused.ts).
+    const rotateWhole = rotary !== null && arrayBackend() && rotarySupported(this.config.width, heads);
+    if (masks.blocks && !inference && (!rotary || rotateWhole)) {
+      const projected = rotary ? fusedRotaryQkv(qkv, rotary, heads) : qkv;
+      return { out: mm(packedBlockAttention(projected, masks.blocks, heads), layer.attnProj), keys: null, values: null };
     }
     let [q, k, v] = tf.split(qkv, 3, 1) as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D]; // [B*T, D] each
     if (rotary) {
