@@ -213,7 +213,7 @@ def rl_step(job_path, threads):
     group = job["group"]
     rows = [p for p in job["prompts"] for _ in range(group)]
     lengths = job["lengths"]
-    rewards = torch.tensor(job["rewards"]).view(-1, group)
+    rewards = torch.tensor(job["rewards"], dtype=torch.float32).view(-1, group)
     # GRPO advantages: group z-score with the unbiased std.
     advantages = ((rewards - rewards.mean(1, keepdim=True)) / (rewards.std(1, keepdim=True) + 1e-6)).view(-1).tolist()
     budget = job["microTokens"]
